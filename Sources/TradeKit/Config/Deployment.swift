@@ -1,0 +1,161 @@
+import Foundation
+
+/// The validated model of one `tradectl.toml`: everything a command needs to know.
+public struct Deployment: Sendable, Equatable {
+    public var configPath: String
+    public var project: ProjectConfig
+    public var releases: ReleasesConfig
+    public var components: [Component]
+    public var deploy: DeploySettings
+    public var backup: BackupConfig
+    public var health: HealthConfig
+    public var monitor: MonitorConfig
+    public var alerts: AlertsConfig
+    public var killSwitch: KillSwitchConfig
+    /// Where each key was set, so later checks can name file and line.
+    public var origins: OriginIndex = .empty
+
+    /// Directory holding the config file; relative paths in the file resolve against it.
+    public var configDirectory: String {
+        URL(fileURLWithPath: configPath).deletingLastPathComponent().path
+    }
+
+    public func component(named name: String) -> Component? {
+        components.first { $0.name == name }
+    }
+}
+
+public enum Environment: String, Sendable, CaseIterable, Codable { case dev, paper, production }
+public enum Scope: String, Sendable, CaseIterable, Codable { case system, user }
+
+public struct ProjectConfig: Sendable, Equatable {
+    public var name: String
+    public var environment: Environment
+    public var root: String
+    public var user: String
+    public var group: String
+    public var scope: Scope
+    public var stateDir: String
+    public var templatesDir: String?
+    public var tradectlPath: String?
+}
+
+public struct ReleasesConfig: Sendable, Equatable {
+    public var source: String
+    public var keep: Int
+    public var build: [String]
+    public var shared: [SharedPath]
+    public var exclude: [String]
+}
+
+/// A path kept in `<root>/shared/` and linked into each release.
+public struct SharedPath: Sendable, Equatable {
+    public var path: String
+    public var isDirectory: Bool
+
+    /// Written as `"data/"` for a directory, `".env"` for a file.
+    public init(_ spec: String) {
+        isDirectory = spec.hasSuffix("/")
+        path = String(spec.reversed().drop { $0 == "/" }.reversed())
+    }
+
+    /// Env files hold API keys: they are created 0600 and never shown as diffs.
+    public var isSecret: Bool {
+        let name = (path as NSString).lastPathComponent
+        return name == ".env" || name.hasSuffix(".env") || name.hasPrefix(".env.")
+    }
+}
+
+public enum ComponentKind: String, Sendable, Codable, CaseIterable { case service, oneshot }
+public enum RestartPolicy: String, Sendable, Codable, CaseIterable {
+    case no, onFailure = "on-failure", always, onAbnormal = "on-abnormal"
+}
+
+public struct Component: Sendable, Equatable {
+    public var name: String
+    public var kind: ComponentKind
+    public var exec: String
+    public var workingDir: String
+    public var envFile: String?
+    public var environment: [(key: String, value: String)]
+    public var schedule: String?
+    public var restart: RestartPolicy
+    public var restartSec: ConfigDuration
+    public var stopTimeout: ConfigDuration?
+    public var after: [String]
+    public var requires: [String]
+    public var trades: Bool
+    public var dryRun: Bool
+    public var restartDaily: String?
+    public var probes: Probes
+
+    public static func == (lhs: Component, rhs: Component) -> Bool {
+        lhs.name == rhs.name && lhs.kind == rhs.kind && lhs.exec == rhs.exec && lhs.workingDir == rhs.workingDir
+            && lhs.envFile == rhs.envFile && lhs.environment.map(\.key) == rhs.environment.map(\.key)
+            && lhs.environment.map(\.value) == rhs.environment.map(\.value) && lhs.schedule == rhs.schedule
+            && lhs.restart == rhs.restart && lhs.restartSec == rhs.restartSec && lhs.stopTimeout == rhs.stopTimeout
+            && lhs.after == rhs.after && lhs.requires == rhs.requires && lhs.trades == rhs.trades
+            && lhs.dryRun == rhs.dryRun && lhs.restartDaily == rhs.restartDaily && lhs.probes == rhs.probes
+    }
+}
+
+public struct Probes: Sendable, Equatable {
+    public var http: String?
+    public var tcp: String?
+    public var heartbeat: String?
+    public var heartbeatMaxAge: ConfigDuration
+    public var sqlite: String?
+
+    public var isEmpty: Bool { http == nil && tcp == nil && heartbeat == nil && sqlite == nil }
+}
+
+public struct DeploySettings: Sendable, Equatable {
+    public var healthTimeout: ConfigDuration
+}
+
+public struct BackupConfig: Sendable, Equatable {
+    public var dir: String
+    public var schedule: String
+    public var compression: String
+    public var databases: [String]
+    public var paths: [String]
+    public var includeLogs: Bool
+    public var keepLast: Int
+    public var keepHourly: Int
+    public var keepDaily: Int
+    public var keepWeekly: Int
+    public var keepMonthly: Int
+    public var keepWithin: ConfigDuration?
+}
+
+public struct HealthConfig: Sendable, Equatable {
+    public var schedule: String
+    public var timeout: ConfigDuration
+    public var diskWarnPercent: Int
+    public var diskCritPercent: Int
+}
+
+public struct MonitorConfig: Sendable, Equatable {
+    public var enabled: Bool
+    public var interval: ConfigDuration
+    public var watchdog: ConfigDuration
+    public var journalPatterns: [String]
+    public var autoRestart: Bool
+    public var maxRestarts: Int
+    public var restartWindow: ConfigDuration
+    public var metricsListen: String?
+}
+
+public enum Severity: String, Sendable, Codable, CaseIterable { case info, warning, critical }
+
+public struct AlertsConfig: Sendable, Equatable {
+    /// Secret: never printed.
+    public var webhookURL: String?
+    public var minSeverity: Severity
+    public var repeatAfter: ConfigDuration
+}
+
+public struct KillSwitchConfig: Sendable, Equatable {
+    public var file: String
+    public var components: [String]
+}

@@ -1,0 +1,204 @@
+import Foundation
+
+/// Turns the located TOML tree into a `Deployment`, applying defaults and recording type errors.
+struct DeploymentDecoder {
+    let configPath: String
+    let issues: IssueCollector
+    let workingDirectory: String
+
+    static let topLevelKeys = [
+        "project", "releases", "components", "deploy", "backup", "health", "monitor", "alerts", "kill_switch",
+    ]
+
+    func decode(_ root: ConfigNode) -> Deployment? {
+        let fileOrigin = ConfigOrigin.file(path: configPath, line: 1)
+        let top = SectionReader(path: "", node: root, issues: issues, fallbackOrigin: fileOrigin)
+        let project = decodeProject(top.table("project"))
+        let releases = decodeReleases(top.table("releases"))
+        let components = decodeComponents(top.node("components"), origin: top.origin)
+        let deploy = decodeDeploy(top.table("deploy"))
+        let backup = decodeBackup(top.table("backup"), project: project.name)
+        let health = decodeHealth(top.table("health"))
+        let monitor = decodeMonitor(top.table("monitor"))
+        let alerts = decodeAlerts(top.table("alerts"))
+        let killSwitch = decodeKillSwitch(top.table("kill_switch"), project: project, components: components)
+        top.finish()
+        return Deployment(
+            configPath: configPath, project: project, releases: releases, components: components, deploy: deploy,
+            backup: backup, health: health, monitor: monitor, alerts: alerts, killSwitch: killSwitch)
+    }
+
+    private var configDirectory: String { URL(fileURLWithPath: configPath).deletingLastPathComponent().path }
+
+    private func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: configDirectory).appendingPathComponent(path).standardized.path
+    }
+
+    private func decodeProject(_ reader: SectionReader) -> ProjectConfig {
+        let name = reader.requiredString("name") ?? "unnamed"
+        let user = reader.string("user") ?? name
+        let project = ProjectConfig(
+            name: name,
+            environment: reader.choice("environment", default: .dev),
+            root: reader.string("root") ?? "/opt/\(name)",
+            user: user,
+            group: reader.string("group") ?? user,
+            scope: reader.choice("scope", default: .system),
+            stateDir: reader.string("state_dir") ?? "/var/lib/tradectl/\(name)",
+            templatesDir: reader.string("templates_dir").map(resolve),
+            tradectlPath: reader.string("tradectl_path"))
+        reader.finish()
+        return project
+    }
+
+    private func decodeReleases(_ reader: SectionReader) -> ReleasesConfig {
+        let source = reader.requiredString("source").map(resolve) ?? ""
+        let exclude = reader.has("exclude") ? reader.stringList("exclude") : [".git", "__pycache__"]
+        let releases = ReleasesConfig(
+            source: source,
+            keep: reader.int("keep", default: 5, range: 1...1000),
+            build: reader.stringList("build"),
+            shared: reader.stringList("shared").map(SharedPath.init),
+            exclude: exclude)
+        reader.finish()
+        return releases
+    }
+
+    private func decodeComponents(_ node: ConfigNode?, origin: ConfigOrigin) -> [Component] {
+        guard let node else {
+            issues.error("components", "at least one [[components]] table is required", at: origin)
+            return []
+        }
+        guard case .array(let items) = node.value else {
+            issues.error("components", "must be written as [[components]] tables", at: node.origin)
+            return []
+        }
+        return items.enumerated().map { index, item in
+            decodeComponent(SectionReader(path: "components[\(index)]", node: item, issues: issues, fallbackOrigin: origin))
+        }
+    }
+
+    private func decodeComponent(_ reader: SectionReader) -> Component {
+        let kind: ComponentKind = reader.choice("kind", default: .service)
+        let probesReader = reader.table("probes")
+        let probes = Probes(
+            http: probesReader.string("http"),
+            tcp: probesReader.string("tcp"),
+            heartbeat: probesReader.string("heartbeat"),
+            heartbeatMaxAge: probesReader.duration("heartbeat_max_age", default: .seconds(300)),
+            sqlite: probesReader.string("sqlite"))
+        probesReader.finish()
+        let component = Component(
+            name: reader.requiredString("name") ?? "",
+            kind: kind,
+            exec: reader.requiredString("exec") ?? "",
+            workingDir: reader.string("working_dir") ?? ".",
+            envFile: reader.string("env_file"),
+            environment: reader.stringTable("environment"),
+            schedule: reader.string("schedule"),
+            restart: reader.choice("restart", default: kind == .service ? .onFailure : .no),
+            restartSec: reader.duration("restart_sec", default: .seconds(5)),
+            stopTimeout: reader.duration("stop_timeout"),
+            after: reader.stringList("after"),
+            requires: reader.stringList("requires"),
+            trades: reader.bool("trades", default: false),
+            dryRun: reader.bool("dry_run", default: false),
+            restartDaily: reader.string("restart_daily"),
+            probes: probes)
+        reader.finish()
+        return component
+    }
+
+    private func decodeDeploy(_ reader: SectionReader) -> DeploySettings {
+        let settings = DeploySettings(healthTimeout: reader.duration("health_timeout", default: .seconds(60)))
+        reader.finish()
+        return settings
+    }
+
+    private func decodeBackup(_ reader: SectionReader, project: String) -> BackupConfig {
+        let backup = BackupConfig(
+            dir: reader.string("dir") ?? "/var/backups/tradectl/\(project)",
+            schedule: reader.string("schedule") ?? "*-*-* 02:30",
+            compression: reader.string("compression") ?? "gzip",
+            databases: reader.stringList("databases"),
+            paths: reader.stringList("paths"),
+            includeLogs: reader.bool("include_logs", default: false),
+            keepLast: reader.int("keep_last", default: 7),
+            keepHourly: reader.int("keep_hourly", default: 0),
+            keepDaily: reader.int("keep_daily", default: 14),
+            keepWeekly: reader.int("keep_weekly", default: 8),
+            keepMonthly: reader.int("keep_monthly", default: 12),
+            keepWithin: reader.duration("keep_within"))
+        if !["gzip", "zstd"].contains(backup.compression) {
+            issues.error(
+                reader.keyPath("compression"), "must be \"gzip\" or \"zstd\", got \"\(backup.compression)\"",
+                at: reader.originOf("compression"))
+        }
+        reader.finish()
+        return backup
+    }
+
+    private func decodeHealth(_ reader: SectionReader) -> HealthConfig {
+        let health = HealthConfig(
+            schedule: reader.string("schedule") ?? "*:0/5",
+            timeout: reader.duration("timeout", default: .seconds(10)),
+            diskWarnPercent: reader.int("disk_warn_percent", default: 80, range: 1...100),
+            diskCritPercent: reader.int("disk_crit_percent", default: 90, range: 1...100))
+        if health.diskWarnPercent > health.diskCritPercent {
+            issues.error(
+                reader.keyPath("disk_warn_percent"), "must not be above disk_crit_percent",
+                at: reader.originOf("disk_warn_percent"))
+        }
+        reader.finish()
+        return health
+    }
+
+    private func decodeMonitor(_ reader: SectionReader) -> MonitorConfig {
+        let patterns = reader.stringList("journal_patterns")
+        for (index, pattern) in patterns.enumerated() where (try? NSRegularExpression(pattern: pattern)) == nil {
+            issues.error(
+                "\(reader.keyPath("journal_patterns"))[\(index)]", "is not a valid regular expression: \(pattern)",
+                at: reader.originOf("journal_patterns"))
+        }
+        let monitor = MonitorConfig(
+            enabled: reader.bool("enabled", default: true),
+            interval: reader.duration("interval", default: .seconds(30)),
+            watchdog: reader.duration("watchdog", default: .seconds(120)),
+            journalPatterns: patterns,
+            autoRestart: reader.bool("auto_restart", default: true),
+            maxRestarts: reader.int("max_restarts", default: 3),
+            restartWindow: reader.duration("restart_window", default: .seconds(3600)),
+            metricsListen: reader.string("metrics_listen"))
+        reader.finish()
+        return monitor
+    }
+
+    private func decodeAlerts(_ reader: SectionReader) -> AlertsConfig {
+        let webhook = reader.string("webhook_url")
+        if let webhook, !(webhook.hasPrefix("https://") || webhook.hasPrefix("http://")) {
+            // Never echo the value: webhook URLs carry tokens.
+            issues.error(reader.keyPath("webhook_url"), "must be an http(s) URL", at: reader.originOf("webhook_url"))
+        }
+        let alerts = AlertsConfig(
+            webhookURL: webhook,
+            minSeverity: reader.choice("min_severity", default: .warning),
+            repeatAfter: reader.duration("repeat_after", default: .seconds(3600)))
+        reader.finish()
+        return alerts
+    }
+
+    private func decodeKillSwitch(
+        _ reader: SectionReader, project: ProjectConfig, components: [Component]
+    ) -> KillSwitchConfig {
+        let listed = reader.has("components") ? reader.stringList("components") : nil
+        let config = KillSwitchConfig(
+            file: reader.string("file") ?? "\(project.root)/shared/KILL",
+            components: listed ?? components.filter(\.trades).map(\.name))
+        for name in listed ?? [] where !components.contains(where: { $0.name == name }) {
+            issues.error(
+                reader.keyPath("components"), "names unknown component \"\(name)\"", at: reader.originOf("components"))
+        }
+        reader.finish()
+        return config
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+extension DeployPlanner {
+    /// New release: copy, link shared paths, seed shared files, build hooks, then metadata.
+    /// Returns true when a new release is created.
+    func planRelease(_ plan: inout Plan) throws -> Bool {
+        let directory = layout.release(version)
+        switch probe.releases[version] {
+        case .complete(let metadata)?:
+            guard metadata.digest == probe.source.digest else {
+                throw DeployPlanError(
+                    message: "release \(version) already exists with different content (releases are immutable); "
+                        + "deploy under another --version")
+            }
+            plan.add(.copyRelease(source: deployment.releases.source, release: directory, skip: [], owner: nil), .unchanged)
+            planSeeds(&plan)
+            return false
+        case .incomplete?:
+            plan.add(.remove(path: directory), .delete, note: "incomplete release left by an interrupted deploy")
+        case nil:
+            break
+        }
+        let skip = Set(deployment.releases.shared.map(\.path))
+        plan.add(
+            .copyRelease(source: deployment.releases.source, release: directory, skip: skip, owner: nil), .create,
+            note: "\(probe.source.entries.count) entries from \(deployment.releases.source)")
+        for shared in deployment.releases.shared {
+            let path = "\(directory)/\(shared.path)"
+            plan.add(.symlink(path: path, target: DeployLayout.relativeLink(fromReleasePath: shared.path)), .create)
+        }
+        planSeeds(&plan)
+        for hook in deployment.releases.build {
+            plan.add(.hook(command: hook, directory: directory, version: version), .run)
+        }
+        let metadata = ReleaseMetadata(
+            version: version, digest: probe.source.digest, source: deployment.releases.source, createdAt: request.now,
+            createdBy: request.user, tradectlVersion: TradectlVersion.current)
+        plan.add(.finalizeRelease(release: directory, metadata: metadata), .create)
+        return true
+    }
+
+    /// Shared files missing in `shared/` are seeded once from the source and never overwritten.
+    private func planSeeds(_ plan: inout Plan) {
+        for shared in deployment.releases.shared where !shared.isDirectory {
+            let path = layout.shared(shared.path)
+            if probe.paths[path] != nil { continue }
+            guard let seed = probe.seeds[shared.path] else {
+                plan.notes.append("shared file \(path) does not exist and the source has none to seed it")
+                continue
+            }
+            plan.add(
+                .file(path: path, content: seed, mode: shared.isSecret ? 0o600 : 0o640, owner: owner, secret: shared.isSecret),
+                .create, note: "seeded from the release source",
+                diff: shared.isSecret ? "(secret file: content not shown)" : nil)
+        }
+    }
+
+    /// `current` → `releases/<version>`, switched by renaming a temp link over it.
+    func planCurrent(_ plan: inout Plan) -> Bool {
+        planLink(&plan, path: layout.current, target: "releases/\(version)", note: probe.current.map { "was \($0)" })
+    }
+
+    /// Keeps `releases.keep` complete releases (current and new always kept); removes leftovers of crashes.
+    func planPrune(_ plan: inout Plan) {
+        var complete: [(String, Date)] = []
+        for (name, state) in probe.releases where name != version && name != probe.current {
+            switch state {
+            case .complete(let metadata): complete.append((name, metadata.createdAt))
+            case .incomplete: plan.add(.remove(path: layout.release(name)), .delete, note: "incomplete release")
+            }
+        }
+        let kept = max(0, deployment.releases.keep - 1 - (probe.current != nil && probe.current != version ? 1 : 0))
+        let byAge = complete.sorted { $0.1 > $1.1 }
+        for (name, _) in byAge.dropFirst(kept) {
+            plan.add(.remove(path: layout.release(name)), .delete, note: "beyond releases.keep = \(deployment.releases.keep)")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Everything `deploy` needs to know about the machine, gathered read-only before planning.
+public struct DeployProbe: Sendable {
+    /// A release directory on disk: complete (with metadata) or left half-done by a crash.
+    public enum ReleaseState: Sendable, Equatable {
+        case complete(ReleaseMetadata)
+        case incomplete
+    }
+
+    public var source: SourceTree
+    public var releases: [String: ReleaseState]
+    /// The version `current` points at, if it points at a release directory.
+    public var current: String?
+    /// Existing state of every path the plan may write (files, dirs, links).
+    public var paths: [String: FileInfo]
+    /// Current content of unit files and other text files the plan may rewrite.
+    public var contents: [String: Data]
+    /// Unit files in the unit directory that belong to this project.
+    public var installedUnits: [String]
+    /// Seed content for shared files missing in `shared/`, read from the source.
+    public var seeds: [String: Data]
+    /// `nil` when no service manager was asked (offline, or unreachable with --no-start).
+    public var unitStatuses: [String: UnitStatus]?
+    public var accountsExist: Bool
+    public var units: [UnitFile]
+
+    /// Reads the machine. Only reads: the file system, `systemctl show`, the passwd database.
+    public static func gather(
+        deployment: Deployment, request: DeployRequest, layout: DeployLayout, fileSystem: FileSystem,
+        services: ServiceManager?, units: [UnitFile]
+    ) async throws -> DeployProbe {
+        let sharedPaths = Set(deployment.releases.shared.map(\.path))
+        let source = try SourceTree.scan(
+            root: deployment.releases.source, exclude: deployment.releases.exclude, skip: sharedPaths)
+
+        var releases: [String: ReleaseState] = [:]
+        for name in fileSystem.list(layout.releases) where !name.hasPrefix(".") {
+            let metadataPath = "\(layout.release(name))/\(ReleaseMetadata.fileName)"
+            if let data = fileSystem.read(metadataPath), let metadata = ReleaseMetadata.decode(data) {
+                releases[name] = .complete(metadata)
+            } else {
+                releases[name] = .incomplete
+            }
+        }
+        var current: String?
+        if let link = fileSystem.info(layout.current)?.linkTarget, link.hasPrefix("releases/") {
+            current = String(link.dropFirst("releases/".count))
+        }
+
+        var watched = [
+            layout.root, layout.releases, layout.shared, layout.stateDir, layout.backupDir, layout.current,
+            layout.sysusersFile, layout.units.path,
+        ]
+        watched += deployment.releases.shared.map { layout.shared($0.path) }
+        var contents: [String: Data] = [:]
+        for unit in units {
+            watched.append(layout.units.file(unit.name))
+            if case .start(let target) = unit.activation { watched.append(layout.units.wantsLink(unit.name, target: target)) }
+            if let data = fileSystem.read(layout.units.file(unit.name)) { contents[layout.units.file(unit.name)] = data }
+        }
+        if let data = fileSystem.read(layout.sysusersFile) { contents[layout.sysusersFile] = data }
+        let installed = fileSystem.list(layout.units.path).filter { UnitNames.belongs($0, to: deployment.project.name) }
+        for unit in installed {
+            for target in ["multi-user.target", "default.target", "timers.target"] {
+                watched.append(layout.units.wantsLink(unit, target: target))
+            }
+        }
+        var paths: [String: FileInfo] = [:]
+        for path in watched { if let info = fileSystem.info(path) { paths[path] = info } }
+
+        var seeds: [String: Data] = [:]
+        for shared in deployment.releases.shared where !shared.isDirectory && paths[layout.shared(shared.path)] == nil {
+            if let data = FileManager.default.contents(atPath: "\(deployment.releases.source)/\(shared.path)") {
+                seeds[shared.path] = data
+            }
+        }
+
+        var statuses: [String: UnitStatus]?
+        if let services {
+            statuses = try await services.status(of: units.map(\.name) + installed.filter { name in
+                !units.contains { $0.name == name }
+            })
+        }
+        let accountsExist =
+            deployment.project.scope == .user || request.offline
+            || (getpwnam(deployment.project.user) != nil && getgrnam(deployment.project.group) != nil)
+        return DeployProbe(
+            source: source, releases: releases, current: current, paths: paths, contents: contents,
+            installedUnits: installed, seeds: seeds, unitStatuses: statuses, accountsExist: accountsExist, units: units)
+    }
+}

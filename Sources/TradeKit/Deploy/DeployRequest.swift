@@ -1,0 +1,28 @@
+import Foundation
+
+/// What the operator asked of `deploy`, plus the facts of the invocation.
+public struct DeployRequest: Sendable {
+    public var version: String?
+    public var noStart: Bool
+    /// Files go under `--root`; no service manager is contacted (like `systemctl --root`).
+    public var offline: Bool
+    public var healthTimeout: ConfigDuration?
+    public var tradectlPath: String
+    public var environment: [String: String]
+    public var now: Date
+    public var user: String
+
+    public init(
+        version: String? = nil, noStart: Bool = false, offline: Bool = false, healthTimeout: ConfigDuration? = nil,
+        tradectlPath: String, environment: [String: String], now: Date = Date(), user: String
+    ) {
+        self.version = version
+        self.noStart = noStart
+        self.offline = offline
+        self.healthTimeout = healthTimeout
+        self.tradectlPath = tradectlPath
+        self.environment = environment
+        self.now = now
+        self.user = user
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An action that failed while applying a plan.
+public struct ExecutorError: Error, Sendable, CustomStringConvertible {
+    public var action: String
+    public var underlying: String
+    /// Exit code the CLI should use (1: operation failed).
+    public var isHealthFailure: Bool
+
+    public var description: String { "\(action): \(underlying)" }
+}
+
+/// Applies plans. The only place in tradectl with side effects.
+///
+/// Each action is logged; `unchanged` actions are skipped. A fail point (`CrashPoint`)
+/// sits before and after every action so tests can kill the process anywhere.
+public struct Executor: Sendable {
+    public var fileSystem: FileSystem
+    public var services: ServiceManager?
+    public var runner: ProcessRunner
+    public var gate: HealthGate?
+    public var logger: Logger
+
+    public init(
+        fileSystem: FileSystem, services: ServiceManager?, runner: ProcessRunner, gate: HealthGate?, logger: Logger
+    ) {
+        self.fileSystem = fileSystem
+        self.services = services
+        self.runner = runner
+        self.gate = gate
+        self.logger = logger
+    }
+
+    /// Applies every changing action in order; stops at the first failure.
+    /// Returns the finalized release metadata, if the plan created one.
+    @discardableResult
+    public func apply(_ plan: Plan) async throws -> [ReleaseMetadata] {
+        var finalized: [ReleaseMetadata] = []
+        for (index, action) in plan.actions.enumerated() where action.change != .unchanged {
+            CrashPoint.hit("before action \(index): \(action.operation.typeName) \(action.operation.target)")
+            logger.info(
+                "apply",
+                metadata: [
+                    "action.type": "\(action.operation.typeName)", "action.target": "\(action.operation.target)",
+                    "action.change": "\(action.change.rawValue)",
+                ])
+            do {
+                if let metadata = try await perform(action.operation) { finalized.append(metadata) }
+            } catch let failure as HealthGateFailure {
+                throw ExecutorError(action: "health gate", underlying: failure.description, isHealthFailure: true)
+            } catch {
+                throw ExecutorError(
+                    action: "\(action.operation.typeName) \(action.operation.target)", underlying: "\(error)",
+                    isHealthFailure: false)
+            }
+            CrashPoint.hit("after action \(index): \(action.operation.typeName) \(action.operation.target)")
+        }
+        return finalized
+    }
+
+    private func perform(_ operation: Operation) async throws -> ReleaseMetadata? {
+        switch operation {
+        case .directory(let path, let mode, let owner):
+            try fileSystem.makeDirectory(path, mode: mode, owner: resolve(owner))
+        case .file(let path, let content, let mode, let owner, _):
+            try ensureParent(of: path)
+            try fileSystem.writeAtomically(path, data: content, mode: mode, owner: resolve(owner))
+        case .symlink(let path, let target):
+            try ensureParent(of: path)
+            try fileSystem.symlinkAtomically(path, target: target)
+        case .remove(let path):
+            try fileSystem.removeTree(path)
+        case .copyRelease(let source, let release, let skip, _):
+            try fileSystem.removeTree(release)
+            try fileSystem.copyTree(from: source, to: release) { path in
+                CrashPoint.hit("copying \(path)")
+                return skip.contains(path)
+            }
+        case .hook(let command, let directory, let version):
+            try await runHook(command, directory: directory, version: version)
+        case .finalizeRelease(let release, let metadata):
+            try fileSystem.writeAtomically(
+                "\(release)/\(ReleaseMetadata.fileName)", data: metadata.encoded(), mode: 0o644, owner: nil)
+            return metadata
+        case .sysusers(let file):
+            let result = try await runner.run(Command("systemd-sysusers", [fileSystem.hostPath(file)]))
+            if !result.succeeded { throw CommandFailure(command: "systemd-sysusers", result: result) }
+        case .systemctl(let verb, let units):
+            guard let services else { throw ServiceManagerUnavailable(detail: "no service manager for \(verb)") }
+            if verb == "daemon-reload" { try await services.daemonReload() } else { try await services.perform(verb, units: units) }
+        case .waitHealthy(let spec):
+            guard let gate else { throw ServiceManagerUnavailable(detail: "no service manager for the health gate") }
+            try await gate.wait(for: spec)
+        }
+        return nil
+    }
+
+    private func runHook(_ command: String, directory: String, version: String) async throws {
+        let result = try await runner.run(
+            Command(
+                "/bin/sh", ["-c", command], workingDirectory: fileSystem.hostPath(directory),
+                environment: ["TRADECTL_RELEASE_DIR": directory, "TRADECTL_VERSION": version]))
+        guard result.succeeded else { throw CommandFailure(command: command, result: result) }
+    }
+
+    private func ensureParent(of path: String) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        if fileSystem.info(parent) == nil { try fileSystem.makeDirectory(parent, mode: 0o755, owner: nil) }
+    }
+
+    /// Owner names → ids, looked up when applied (the account may be created earlier in the plan).
+    /// Under `--root` the account may not exist on this machine; ownership is then left alone.
+    private func resolve(_ owner: OwnerSpec?) -> Ownership? {
+        guard let owner, let user = getpwnam(owner.user), let group = getgrnam(owner.group) else { return nil }
+        return Ownership(uid: user.pointee.pw_uid, gid: group.pointee.gr_gid)
+    }
+}
+
+/// A command run by the Executor (build hook, systemd-sysusers) that exited non-zero.
+public struct CommandFailure: Error, Sendable, CustomStringConvertible {
+    public var command: String
+    public var result: CommandResult
+    public var description: String {
+        let how = result.signaled ? "was killed by signal \(result.status)" : "exited \(result.status)"
+        let tail = result.tail()
+        return "`\(command)` \(how)" + (tail.isEmpty ? "" : "\n" + tail)
+    }
+}

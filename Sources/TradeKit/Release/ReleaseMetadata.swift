@@ -1,0 +1,30 @@
+import Foundation
+
+/// Written last into a release as `.tradectl-release.json`: a release without it is incomplete.
+public struct ReleaseMetadata: Sendable, Equatable, Codable {
+    public static let fileName = ".tradectl-release.json"
+
+    public var version: String
+    public var digest: String
+    public var source: String
+    public var createdAt: Date
+    public var createdBy: String
+    public var tradectlVersion: String
+
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return (try? encoder.encode(self)) ?? Data()
+    }
+
+    public static func decode(_ data: Data) -> ReleaseMetadata? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(ReleaseMetadata.self, from: data)
+    }
+}
+
+public enum TradectlVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Another tradectl holds the project lock (exit 75).
+public struct LockHeldError: Error, Sendable, CustomStringConvertible {
+    public var holder: String
+    public var description: String {
+        "another tradectl is running on this project (\(holder)); wait for it to finish, then retry"
+    }
+}
+
+/// One mutating command at a time per project: `flock` on `<state_dir>/tradectl.lock`.
+///
+/// The kernel drops a flock when its holder dies, so a kill -9 never leaves a stale
+/// lock; the file's content (pid, command, start time) only names the holder.
+public final class ProjectLock {
+    private let descriptor: Int32
+    public let path: String
+
+    /// Takes the lock, waiting up to `wait` (zero: fail at once) before throwing `LockHeldError`.
+    public init(path: String, command: String, wait: Duration = .zero) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        descriptor = try systemCall("open", path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
+        let clock = ContinuousClock()
+        let deadline = clock.now + wait
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                let failure = SystemCallError(call: "flock", path: path, errno: errno)
+                close(descriptor)
+                throw failure
+            }
+            if clock.now >= deadline {
+                let holder = Self.describeHolder(descriptor)
+                close(descriptor)
+                throw LockHeldError(holder: holder)
+            }
+            usleep(100_000)
+        }
+        let started = ISO8601DateFormatter().string(from: Date())
+        let info = "pid=\(getpid()) command=\"\(command)\" since=\(started)\n"
+        ftruncate(descriptor, 0)
+        _ = info.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        fsync(descriptor)
+    }
+
+    deinit {
+        ftruncate(descriptor, 0)
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+
+    private static func describeHolder(_ descriptor: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = pread(descriptor, &buffer, buffer.count, 0)
+        let text = count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? "holder unknown" : trimmed
+    }
+}

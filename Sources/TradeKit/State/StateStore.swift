@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+
+/// tradectl's own SQLite database (`<state_dir>/state.db`, WAL): releases, deploys, audit.
+public final class StateStore: Sendable {
+    private let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating and migrating) the state database at a host path.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-releases-deploys-audit") { db in
+            try db.create(table: "releases") { table in
+                table.primaryKey("version", .text)
+                table.column("digest", .text).notNull()
+                table.column("source", .text).notNull()
+                table.column("created_at", .datetime).notNull()
+                table.column("created_by", .text).notNull()
+            }
+            try db.create(table: "deploys") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("command", .text).notNull()
+                table.column("version", .text)
+                table.column("started_at", .datetime).notNull()
+                table.column("finished_at", .datetime)
+                table.column("changes", .integer).notNull()
+                table.column("plan", .text).notNull()
+                table.column("outcome", .text).notNull()
+                table.column("message", .text)
+            }
+            try db.create(table: "audit") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .datetime).notNull()
+                table.column("user", .text).notNull()
+                table.column("pid", .integer).notNull()
+                table.column("command", .text).notNull()
+                table.column("result", .text).notNull()
+            }
+        }
+        return migrator
+    }
+
+    public func recordRelease(_ metadata: ReleaseMetadata) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO releases (version, digest, source, created_at, created_by) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(version) DO UPDATE SET digest = excluded.digest
+                    """,
+                arguments: [
+                    metadata.version, metadata.digest, metadata.source, metadata.createdAt, metadata.createdBy,
+                ])
+        }
+    }
+
+    /// One deploy (or other mutating command): its plan as JSON and how it ended.
+    public struct DeployRecord: Sendable, Equatable {
+        public var command: String
+        public var version: String?
+        public var startedAt: Date
+        public var finishedAt: Date
+        public var changes: Int
+        public var planJSON: String
+        public var outcome: String
+        public var message: String?
+    }
+
+    public func recordDeploy(_ record: DeployRecord, audit: AuditEntry) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO deploys (command, version, started_at, finished_at, changes, plan, outcome, message)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.command, record.version, record.startedAt, record.finishedAt, record.changes,
+                    record.planJSON, record.outcome, record.message,
+                ])
+            try db.execute(
+                sql: "INSERT INTO audit (at, user, pid, command, result) VALUES (?, ?, ?, ?, ?)",
+                arguments: [audit.at, audit.user, audit.pid, audit.command, audit.result])
+        }
+    }
+
+    public func deploys() throws -> [DeployRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM deploys ORDER BY id").map { row in
+                DeployRecord(
+                    command: row["command"], version: row["version"], startedAt: row["started_at"],
+                    finishedAt: row["finished_at"], changes: row["changes"], planJSON: row["plan"],
+                    outcome: row["outcome"], message: row["message"])
+            }
+        }
+    }
+
+    public func auditCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0 }
+    }
+}
+
+/// Who did what, when: one row per mutating command.
+public struct AuditEntry: Sendable, Equatable {
+    public var at: Date
+    public var user: String
+    public var pid: Int32
+    public var command: String
+    public var result: String
+
+    public init(at: Date, user: String, pid: Int32, command: String, result: String) {
+        self.at = at
+        self.user = user
+        self.pid = pid
+        self.command = command
+        self.result = result
+    }
+}

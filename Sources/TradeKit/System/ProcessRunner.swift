@@ -1,0 +1,75 @@
+import Foundation
+import Subprocess
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
+
+/// A command to run, built first as a value (so tests can compare it with `==`) and run later.
+public struct Command: Sendable, Equatable, CustomStringConvertible {
+    public var executable: String
+    public var arguments: [String]
+    public var workingDirectory: String?
+    /// Variables added to (or replacing those of) the inherited environment.
+    public var environment: [String: String]
+
+    public init(_ executable: String, _ arguments: [String], workingDirectory: String? = nil, environment: [String: String] = [:]) {
+        self.executable = executable
+        self.arguments = arguments
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+    }
+
+    public var description: String { ([executable] + arguments).joined(separator: " ") }
+}
+
+/// The outcome of a finished command.
+public struct CommandResult: Sendable, Equatable {
+    public var status: Int32
+    public var signaled: Bool
+    public var output: String
+    public var errorOutput: String
+
+    public var succeeded: Bool { status == 0 && !signaled }
+
+    /// The last lines of both streams, for error messages.
+    public func tail(_ count: Int = 10) -> String {
+        let lines = (output + errorOutput).split(separator: "\n").suffix(count)
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Runs external programs. The real one uses swift-subprocess; tests substitute a recorder.
+public protocol ProcessRunner: Sendable {
+    func run(_ command: Command) async throws -> CommandResult
+}
+
+/// Runs commands through swift-subprocess, collecting output (up to 64 MiB per stream).
+public struct SubprocessRunner: ProcessRunner {
+    public init() {}
+
+    public func run(_ command: Command) async throws -> CommandResult {
+        let executable: Executable = command.executable.hasPrefix("/")
+            ? .path(FilePath(command.executable)) : .name(command.executable)
+        var variables = ProcessInfo.processInfo.environment
+        for (key, value) in command.environment { variables[key] = value }
+        let environment = Subprocess.Environment.custom(variables.map { Array("\($0.key)=\($0.value)".utf8) })
+        let result = try await Subprocess.run(
+            executable,
+            arguments: Arguments(command.arguments),
+            environment: environment,
+            workingDirectory: command.workingDirectory.map { FilePath($0) },
+            output: .string(limit: 64 << 20),
+            error: .string(limit: 64 << 20))
+        let (status, signaled): (Int32, Bool)
+        switch result.terminationStatus {
+        case .exited(let code): (status, signaled) = (code, false)
+        case .signaled(let signal): (status, signaled) = (signal, true)
+        }
+        return CommandResult(
+            status: status, signaled: signaled, output: result.standardOutput,
+            errorOutput: result.standardError)
+    }
+}

@@ -1,0 +1,110 @@
+import CSystemd
+import Foundation
+
+/// An sd-journal error with the C call and its message.
+public struct JournalError: Error, Sendable, CustomStringConvertible {
+    public var call: String
+    public var code: Int32
+    public var description: String { "\(call) failed: \(String(cString: strerror(-code)))" }
+}
+
+/// The only file that touches libsystemd's sd-journal: reading entries and sending them.
+///
+/// A `JournalReader` owns an `sd_journal*`, closes it in `deinit`, and must stay on the
+/// thread that opened it (sd-journal is not thread-safe), hence not Sendable.
+public final class JournalReader {
+    private var handle: OpaquePointer?
+
+    /// Opens the local journal, or journal files in `directory` when given.
+    public init(directory: String? = nil) throws {
+        var pointer: OpaquePointer?
+        let result: Int32
+        if let directory {
+            result = sd_journal_open_directory(&pointer, directory, 0)
+        } else {
+            result = sd_journal_open(&pointer, Int32(SD_JOURNAL_LOCAL_ONLY))
+        }
+        try Self.check(result, "sd_journal_open")
+        handle = pointer
+    }
+
+    deinit { sd_journal_close(handle) }
+
+    /// The last `count` messages of a unit, oldest first, as `time message` lines.
+    public func lastMessages(unit: String, count: Int) throws -> [String] {
+        sd_journal_flush_matches(handle)
+        try Self.check(sd_journal_add_match(handle, "_SYSTEMD_UNIT=\(unit)", 0), "sd_journal_add_match")
+        try Self.check(sd_journal_seek_tail(handle), "sd_journal_seek_tail")
+        var lines: [String] = []
+        while lines.count < count {
+            let step = sd_journal_previous(handle)
+            try Self.check(step, "sd_journal_previous")
+            if step == 0 { break }
+            let message = field("MESSAGE") ?? ""
+            var microseconds: UInt64 = 0
+            sd_journal_get_realtime_usec(handle, &microseconds)
+            let date = Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
+            lines.append("\(Self.timeFormatter.string(from: date)) \(message)")
+        }
+        return lines.reversed()
+    }
+
+    private func field(_ name: String) -> String? {
+        var data: UnsafeRawPointer?
+        var length = 0
+        guard sd_journal_get_data(handle, name, &data, &length) >= 0, let data else { return nil }
+        let bytes = UnsafeRawBufferPointer(start: data, count: length)
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.hasPrefix("\(name)=") ? String(text.dropFirst(name.count + 1)) : text
+    }
+
+    private static let timeFormatter: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "MMM dd HH:mm:ss"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return formatter
+    }()
+
+    @discardableResult
+    static func check(_ result: Int32, _ call: String) throws -> Int32 {
+        if result < 0 { throw JournalError(call: call, code: result) }
+        return result
+    }
+}
+
+/// Sends structured entries to journald with `sd_journal_sendv` (the variadic
+/// `sd_journal_send` cannot be called from Swift).
+public enum JournalWriter {
+    /// Fields like `["MESSAGE": "...", "PRIORITY": "6", "TRADECTL_COMMAND": "deploy"]`.
+    @discardableResult
+    public static func send(_ fields: [(String, String)]) -> Int32 {
+        let strings = fields.map { "\($0.0)=\($0.1)" }
+        var buffers = strings.map { string -> UnsafeMutableRawPointer in
+            let bytes = Array(string.utf8)
+            let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+            bytes.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            return pointer
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        var vectors = zip(buffers, strings).map { iovec(iov_base: $0.0, iov_len: $0.1.utf8.count) }
+        let result = vectors.withUnsafeMutableBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) }
+        buffers = buffers.map { $0 }
+        return result
+    }
+
+    /// True when stderr is connected to the journal (systemd sets `JOURNAL_STREAM=dev:inode`).
+    public static func stderrIsJournal(environment: [String: String]) -> Bool {
+        guard let stream = environment["JOURNAL_STREAM"] else { return false }
+        let parts = stream.split(separator: ":").compactMap { UInt64($0) }
+        guard parts.count == 2 else { return false }
+        var status = stat()
+        guard fstat(STDERR_FILENO, &status) == 0 else { return false }
+        return UInt64(status.st_dev) == parts[0] && UInt64(status.st_ino) == parts[1]
+    }
+}
+
+/// sd_notify for Type=notify services (the monitor).
+public enum ServiceNotifier {
+    @discardableResult
+    public static func notify(_ state: String) -> Int32 { sd_notify(0, state) }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Talks to systemd by running `systemctl` (`--user` for user scope).
+///
+/// Commands are built as values (`command(_:)`) so tests can assert the exact lines.
+public struct Systemctl: ServiceManager {
+    public var scope: Scope
+    public var runner: ProcessRunner
+
+    public init(scope: Scope, runner: ProcessRunner = SubprocessRunner()) {
+        self.scope = scope
+        self.runner = runner
+    }
+
+    static let properties = ["Id", "LoadState", "ActiveState", "SubState", "Result", "NRestarts", "MainPID", "UnitFileState"]
+
+    public func command(_ arguments: [String]) -> Command {
+        Command("systemctl", (scope == .user ? ["--user"] : []) + ["--no-pager"] + arguments)
+    }
+
+    public func status(of units: [String]) async throws -> [String: UnitStatus] {
+        guard !units.isEmpty else { return [:] }
+        let result = try await checked(command(["show", "--property=" + Self.properties.joined(separator: ",")] + units))
+        return Self.parseShow(result.output)
+    }
+
+    public func daemonReload() async throws {
+        _ = try await checked(command(["daemon-reload"]))
+    }
+
+    public func perform(_ verb: String, units: [String]) async throws {
+        _ = try await checked(command([verb] + units))
+    }
+
+    private func checked(_ command: Command) async throws -> CommandResult {
+        let result: CommandResult
+        do {
+            result = try await runner.run(command)
+        } catch {
+            throw ServiceManagerUnavailable(detail: "cannot run systemctl: \(error)")
+        }
+        if !result.succeeded {
+            let message = result.errorOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+            if message.contains("Failed to connect to bus") || message.contains("System has not been booted")
+                || message.contains("No such file or directory") && message.contains("connect")
+            {
+                throw ServiceManagerUnavailable(detail: message)
+            }
+            throw SystemctlError(command: command.description, output: message)
+        }
+        return result
+    }
+
+    /// Parses `systemctl show` output: blocks of `Key=Value` separated by blank lines.
+    static func parseShow(_ text: String) -> [String: UnitStatus] {
+        var statuses: [String: UnitStatus] = [:]
+        for block in text.components(separatedBy: "\n\n") {
+            var fields: [String: String] = [:]
+            for line in block.split(separator: "\n") {
+                guard let equals = line.firstIndex(of: "=") else { continue }
+                fields[String(line[..<equals])] = String(line[line.index(after: equals)...])
+            }
+            guard let id = fields["Id"], !id.isEmpty else { continue }
+            statuses[id] = UnitStatus(
+                name: id, loadState: fields["LoadState"] ?? "", activeState: fields["ActiveState"] ?? "",
+                subState: fields["SubState"] ?? "", result: fields["Result"] ?? "",
+                restarts: Int(fields["NRestarts"] ?? "") ?? 0, mainPID: Int(fields["MainPID"] ?? "") ?? 0,
+                unitFileState: fields["UnitFileState"] ?? "")
+        }
+        return statuses
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+
+/// Renders every unit of a deployment from the templates. Pure: same input, same units.
+public struct UnitRenderer: Sendable {
+    public var deployment: Deployment
+    public var templates: TemplateSet
+    /// The tradectl binary placed in tradectl's own units.
+    public var tradectlPath: String
+
+    public init(deployment: Deployment, templates: TemplateSet, tradectlPath: String) {
+        self.deployment = deployment
+        self.templates = templates
+        self.tradectlPath = deployment.project.tradectlPath ?? tradectlPath
+    }
+
+    private var project: ProjectConfig { deployment.project }
+    private var isSystem: Bool { project.scope == .system }
+    private var defaultTarget: String { isSystem ? "multi-user.target" : "default.target" }
+
+    public func render() throws -> [UnitFile] {
+        var units: [UnitFile] = []
+        for component in deployment.components {
+            units += try componentUnits(component)
+        }
+        units += try ownUnits()
+        return units
+    }
+
+    private func base(_ description: String, unitName: String) -> [String: Any] {
+        var context: [String: Any] = [
+            "description": description, "unitName": unitName, "project": project.name,
+            "environmentName": project.environment.rawValue, "system": isSystem,
+        ]
+        if isSystem {
+            context["user"] = project.user
+            context["group"] = project.group
+        }
+        return context
+    }
+
+    private func componentUnits(_ component: Component) throws -> [UnitFile] {
+        let serviceName = UnitNames.service(project.name, component.name)
+        var context = base("\(project.name) \(component.name) (\(project.environment.rawValue))", unitName: serviceName)
+        context["component"] = component.name
+        context["type"] = component.kind == .service ? "simple" : "oneshot"
+        context["execStart"] = component.exec
+        context["workingDirectory"] = component.workingDir == "."
+            ? "\(project.root)/current" : "\(project.root)/current/\(component.workingDir)"
+        context["syslogIdentifier"] = "\(project.name)-\(component.name)"
+        if let envFile = component.envFile { context["envFile"] = "\(project.root)/shared/\(envFile)" }
+        if !component.environment.isEmpty {
+            context["environment"] = component.environment.map { ["assignment": Self.quoted("\($0.key)=\($0.value)")] }
+        }
+        if component.restart != .no || component.kind == .service {
+            context["restart"] = component.restart.rawValue
+            context["restartSec"] = component.restartSec.description
+        }
+        if let stop = component.stopTimeout { context["timeoutStopSec"] = stop.description }
+        let after = (component.after + component.requires).map { UnitNames.service(project.name, $0) }
+        if !after.isEmpty { context["after"] = after.joined(separator: " ") }
+        if !component.requires.isEmpty {
+            context["requires"] = component.requires.map { UnitNames.service(project.name, $0) }.joined(separator: " ")
+        }
+        if isSystem { context["readWritePaths"] = "\(project.root)/shared" }
+
+        var units: [UnitFile] = []
+        switch component.kind {
+        case .service:
+            context["wantedBy"] = defaultTarget
+            units.append(
+                .init(
+                    name: serviceName, content: try templates.render("service", context: context),
+                    activation: .start(wantedBy: defaultTarget), component: component.name))
+        case .oneshot:
+            units.append(
+                .init(
+                    name: serviceName, content: try templates.render("service", context: context),
+                    activation: .triggered, component: component.name))
+            units.append(
+                try timer(
+                    UnitNames.timer(project.name, component.name), activates: serviceName,
+                    onCalendar: component.schedule ?? "", description: "\(project.name) \(component.name) schedule",
+                    component: component.name))
+        }
+        if let daily = component.restartDaily, component.kind == .service {
+            units += try restartUnits(component, serviceName: serviceName, onCalendar: daily)
+        }
+        return units
+    }
+
+    /// A oneshot + timer that restarts a service daily (e.g. to reconnect to a broker gateway).
+    private func restartUnits(_ component: Component, serviceName: String, onCalendar: String) throws -> [UnitFile] {
+        let name = UnitNames.restartService(project.name, component.name)
+        var context = base("Daily restart of \(serviceName)", unitName: name)
+        context["component"] = component.name
+        context["type"] = "oneshot"
+        context["execStart"] = "/bin/systemctl \(isSystem ? "" : "--user ")restart \(serviceName)"
+        context["workingDirectory"] = "/"
+        context["syslogIdentifier"] = "\(project.name)-\(component.name)-restart"
+        // Restarting a unit needs the manager's socket: no user switch, no sandbox.
+        context["user"] = nil
+        context["group"] = nil
+        context["system"] = false
+        return [
+            .init(
+                name: name, content: try templates.render("service", context: context), activation: .triggered,
+                component: component.name),
+            try timer(
+                UnitNames.restartTimer(project.name, component.name), activates: name, onCalendar: onCalendar,
+                description: "Daily restart of \(serviceName)", component: component.name),
+        ]
+    }
+
+    private func timer(
+        _ name: String, activates unit: String, onCalendar: String, description: String, component: String?,
+        template: String = "timer", activation: UnitFile.Activation = .start(wantedBy: "timers.target")
+    ) throws -> UnitFile {
+        var context = base(description, unitName: name)
+        context["unit"] = unit
+        context["onCalendar"] = onCalendar
+        return .init(name: name, content: try templates.render(template, context: context), activation: activation, component: component)
+    }
+
+    private func ownUnits() throws -> [UnitFile] {
+        var context = base("", unitName: "")
+        context["tradectlPath"] = tradectlPath
+        context["configPath"] = deployment.configPath
+        context["readWritePaths"] = [project.root, project.stateDir, deployment.backup.dir].joined(separator: " ")
+        context["watchdogSec"] = deployment.monitor.watchdog.description
+        var units: [UnitFile] = []
+        let roles: [(role: String, schedule: String?)] = [
+            ("backup", deployment.backup.schedule), ("health", deployment.health.schedule),
+        ] + (deployment.monitor.enabled ? [("monitor", nil)] : [])
+        for (role, schedule) in roles {
+            let available = TradectlCommands.available.contains(role)
+            let pending = UnitFile.Activation.installedOnly(reason: "`tradectl \(role)` is not in this build yet")
+            let serviceName = UnitNames.own(project.name, role, "service")
+            context["unitName"] = serviceName
+            context["description"] = "tradectl \(role) of \(project.name)"
+            context["onCalendar"] = schedule
+            let serviceActivation: UnitFile.Activation =
+                !available ? pending : schedule == nil ? .start(wantedBy: defaultTarget) : .triggered
+            units.append(
+                .init(
+                    name: serviceName, content: try templates.render("tradectl-\(role).service", context: context),
+                    activation: serviceActivation, component: nil))
+            if let schedule {
+                units.append(
+                    try timer(
+                        UnitNames.own(project.name, role, "timer"), activates: serviceName, onCalendar: schedule,
+                        description: "tradectl \(role) schedule of \(project.name)", component: nil,
+                        template: "tradectl-\(role).timer",
+                        activation: available ? .start(wantedBy: "timers.target") : pending))
+            }
+        }
+        return units
+    }
+
+    /// `KEY=value` inside double quotes, with `\` and `"` escaped as systemd expects.
+    static func quoted(_ assignment: String) -> String {
+        assignment.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
+}

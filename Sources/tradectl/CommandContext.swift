@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TradeKit
+
+/// What every command needs, built once from the global options: config, output, logger.
+struct CommandContext {
+    let global: GlobalOptions
+    let environment: [String: String]
+    let command: String
+
+    init(_ global: GlobalOptions, command: String) {
+        self.global = global
+        self.command = command
+        environment = ProcessInfo.processInfo.environment
+    }
+
+    var useColor: Bool {
+        !global.noColor && environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1 && !global.json
+    }
+
+    var fileSystem: RootedFileSystem { RootedFileSystem(root: global.root ?? "/") }
+
+    func loadConfig(overrides: ConfigLoader.Overrides = .init()) throws -> (Deployment, [ConfigIssue]) {
+        let loader = ConfigLoader(environment: environment)
+        return try loader.load(path: loader.locate(explicit: global.config), overrides: overrides)
+    }
+
+    /// swift-log to journald under systemd, else to stderr (warnings unless --verbose).
+    func makeLogger(project: String?) -> Logger {
+        let command = self.command
+        let toJournal = JournalWriter.stderrIsJournal(environment: environment)
+        var logger = Logger(label: "tradectl") { label in
+            if toJournal { return JournalLogHandler(label: label, command: command, project: project) }
+            return StreamLogHandler.standardError(label: label)
+        }
+        logger.logLevel = global.verbose ? .debug : (toJournal ? .info : (global.quiet ? .error : .warning))
+        return logger
+    }
+
+    func print(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    func warn(_ issues: [ConfigIssue]) {
+        guard !global.quiet, !global.json else { return }
+        for issue in issues where issue.severity == .warning {
+            FileHandle.standardError.write(Data("\(issue)\n".utf8))
+        }
+    }
+
+    /// Runs a command body, turning errors into one clear line and a documented exit code.
+    func run(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            let status = ExitStatus.of(error)
+            var message = "tradectl: error: \(error)"
+            if let hint = ExitStatus.hint(for: error) { message += "\n(\(hint))" }
+            if let configError = error as? ConfigError {
+                message = configError.issues.map(\.description).joined(separator: "\n")
+                    + "\ntradectl: \(configError.errors.count) config error(s)"
+            }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            throw ExitCode(status.rawValue)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import TradeKit
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Validate the config or print the effective config.",
+        subcommands: [Check.self, Show.self]
+    )
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Report every problem with file, line and key; exit 65 if any is an error.",
+            discussion: "Includes the production safety checks listed in docs/configuration.md.")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let context = CommandContext(global, command: "config check")
+            try await context.run {
+                let loader = ConfigLoader(environment: context.environment)
+                let path = loader.locate(explicit: global.config)
+                var issues: [ConfigIssue]
+                do {
+                    let (deployment, warnings) = try loader.load(path: path)
+                    issues = warnings + SafetyChecks.fileChecks(deployment, fileSystem: context.fileSystem)
+                } catch let error as ConfigError {
+                    issues = error.issues
+                }
+                let errors = issues.filter { $0.severity == .error }
+                if global.json {
+                    context.print(ConfigCheckReport.json(path: path, issues: issues) + "\n")
+                } else {
+                    for issue in issues { context.print("\(issue)\n") }
+                    context.print(errors.isEmpty ? "\(path): valid (\(issues.count) warning(s))\n" : "\(path): \(errors.count) error(s)\n")
+                }
+                if !errors.isEmpty { throw ExitCode(ExitStatus.dataError.rawValue) }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the effective config (file + environment overrides), secrets redacted.")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let context = CommandContext(global, command: "config show")
+            try await context.run {
+                let (deployment, issues) = try context.loadConfig()
+                context.warn(issues)
+                context.print(ConfigPrinter.toml(deployment))
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// Options every command accepts, before or after its name (see `ArgumentNormalizer`).
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Config file (default: $TRADECTL_CONFIG, ./tradectl.toml, /etc/tradectl/tradectl.toml).")
+    var config: String?
+
+    @Option(name: .long, help: "Root every path of the plan under DIR (offline install, like systemctl --root).")
+    var root: String?
+
+    @Flag(name: .long, help: "Print one JSON document on stdout.")
+    var json = false
+
+    @Flag(name: .long, help: "Never colour output (also when NO_COLOR is set).")
+    var noColor = false
+
+    @Flag(name: [.short, .long], help: "More detail: unchanged actions, debug logs.")
+    var verbose = false
+
+    @Flag(name: [.short, .long], help: "Only errors.")
+    var quiet = false
+}

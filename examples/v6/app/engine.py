@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""v6 options engine (stand-in): a long-running trading loop.
+
+Every second it "places" an order (a row in data/v6.db), fills orders that
+have been pending for a few seconds, and touches data/heartbeat (the probe).
+On SIGTERM it stops taking new work, finishes the pending orders, and exits 0:
+systemd gives it stop_timeout (45s) before SIGKILL.
+"""
+import os
+import random
+import signal
+import sys
+import threading
+import time
+
+import store
+
+HEARTBEAT = "data/heartbeat"
+FILL_AFTER = 3          # loops an order stays pending
+SYMBOLS = ["SPY 240621P500", "QQQ 240621P430", "IWM 240621C210", "SPX 240621P5000"]
+stop = threading.Event()
+received = []
+
+
+def on_signal(signum, _frame):
+    received.append(signal.Signals(signum).name)
+    stop.set()
+
+
+def log(msg):
+    print(f"engine: {msg}", flush=True)
+
+
+def touch(path):
+    with open(path, "a"):
+        os.utime(path, None)
+
+
+def fill(db, order_ids):
+    with db:
+        db.executemany("UPDATE orders SET status='filled', filled_at=? WHERE id=?",
+                       [(store.now(), i) for i in order_ids])
+
+
+def main():
+    if not os.environ.get("V6_BROKER_API_KEY"):
+        print("engine: V6_BROKER_API_KEY is not set (shared/.env)",
+              file=sys.stderr, flush=True)
+        return 78
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    db = store.connect()
+    rng = random.Random(6)
+    pending = [r[0] for r in db.execute("SELECT id FROM orders WHERE status='pending'")]
+    log(f"started (account {os.environ.get('V6_ACCOUNT', '?')}, "
+        f"{len(pending)} pending orders from last run)")
+
+    loop = 0
+    while not stop.is_set():
+        loop += 1
+        if len(pending) > FILL_AFTER:          # oldest orders get filled
+            fill(db, pending[:-FILL_AFTER])
+            pending = pending[-FILL_AFTER:]
+        sym = rng.choice(SYMBOLS)
+        side = rng.choice(["BUY", "SELL"])
+        qty = rng.randint(1, 10)
+        price = round(rng.uniform(0.5, 12.0), 2)
+        with db:
+            cur = db.execute(
+                "INSERT INTO orders (created_at, symbol, side, qty, limit_price, status)"
+                " VALUES (?, ?, ?, ?, ?, 'pending')", (store.now(), sym, side, qty, price))
+        pending.append(cur.lastrowid)
+        if loop % 10 == 1:
+            log(f"loop {loop}: placed order {cur.lastrowid} {side} {qty} {sym} @ {price}")
+        touch(HEARTBEAT)
+        stop.wait(1.0)
+
+    log(f"{received[0] if received else 'stop'} received: finishing {len(pending)} pending orders")
+    time.sleep(1.5)                            # waiting for the broker's acks
+    fill(db, pending)
+    db.close()
+    log("clean shutdown")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""v6 position sync (stand-in): every 10 s, pull positions from the "broker"
+and store them in data/v6.db for the dashboard and the engine's risk checks.
+
+Here the broker's view is derived from the filled orders, so it agrees with
+what the engine did. Exits 0 on SIGTERM.
+"""
+import os
+import signal
+import sys
+import threading
+
+import store
+
+INTERVAL = 10.0
+stop = threading.Event()
+
+
+def log(msg):
+    print(f"position-sync: {msg}", flush=True)
+
+
+def broker_positions(db):
+    """Pretend API call: net quantity and average price per symbol."""
+    return db.execute(
+        "SELECT symbol,"
+        " SUM(CASE side WHEN 'BUY' THEN qty ELSE -qty END),"
+        " ROUND(SUM(qty * limit_price) / SUM(qty), 2)"
+        " FROM orders WHERE status = 'filled' GROUP BY symbol").fetchall()
+
+
+def sync(db):
+    positions = broker_positions(db)
+    ts = store.now()
+    with db:
+        db.execute("DELETE FROM positions")
+        db.executemany("INSERT INTO positions VALUES (?, ?, ?, ?)",
+                       [(s, q, p, ts) for s, q, p in positions])
+    return len(positions)
+
+
+def main():
+    if not os.environ.get("V6_BROKER_API_KEY"):
+        print("position-sync: V6_BROKER_API_KEY is not set (shared/.env)",
+              file=sys.stderr, flush=True)
+        return 78
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    db = store.connect()
+    log(f"started, syncing every {INTERVAL:.0f}s")
+    while not stop.is_set():
+        log(f"synced {sync(db)} positions")
+        stop.wait(INTERVAL)
+    db.close()
+    log("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
