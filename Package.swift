@@ -51,8 +51,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TradeKitTests",
-            dependencies: ["TradeKit"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["TradeKit"]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -22,12 +22,14 @@ readonly SYSTEMD_BIN=${SYSTEMD_HARNESS_SYSTEMD:-/lib/systemd/systemd}
 readonly JOURNALD_BIN=${SYSTEMD_HARNESS_JOURNALD:-/lib/systemd/systemd-journald}
 readonly JOURNAL_SOCKET=/run/systemd/journal/socket
 readonly RUN_SYSTEM_DIR=/run/systemd/system
+readonly INACCESSIBLE_DIR=/run/systemd/inaccessible
 readonly READY_TIMEOUT=15 # seconds
 
 base=""
 manager_pid=""
 journald_pid=""
 created_run_system=0
+created_inaccessible=0
 cleaned=0
 cmd_pid=""
 
@@ -109,6 +111,9 @@ cleanup() {
     stop_pid "$manager_pid"
     kill_leftovers "$cgroup_root"
     stop_pid "$journald_pid"
+    if ((created_inaccessible)); then
+        rm -rf "$INACCESSIBLE_DIR"
+    fi
     if ((created_run_system)); then
         rmdir "$RUN_SYSTEM_DIR" 2>/dev/null || rm -rf "$RUN_SYSTEM_DIR"
     fi
@@ -141,6 +146,20 @@ EOF
     else
         systemd-cat -t systemd-harness true 2>/dev/null
     fi
+}
+
+# Same nodes as systemd's make_inaccessible_nodes(): mode 0000, devices 0:0.
+make_inaccessible_nodes() {
+    local dir=$1
+    mkdir -p "$dir" &&
+        mkdir -m 0000 "$dir/dir" &&
+        install -m 0000 /dev/null "$dir/reg" &&
+        mkfifo -m 0000 "$dir/fifo" &&
+        python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$dir/sock" &&
+        chmod 0000 "$dir/sock" &&
+        mknod -m 0000 "$dir/chr" c 0 0 &&
+        mknod -m 0000 "$dir/blk" b 0 0 &&
+        chmod 0555 "$dir"
 }
 
 host_systemd_usable() {
@@ -203,6 +222,17 @@ start_harness() {
     if [[ ! -d $RUN_SYSTEM_DIR ]]; then
         mkdir -p "$RUN_SYSTEM_DIR"
         created_run_system=1
+    fi
+
+    # PID 1 normally creates these; a manager running as root bind-mounts them
+    # over hidden paths (ProtectHome=, ProtectKernelTunables=, InaccessiblePaths=…),
+    # and without them such units fail with 226/NAMESPACE.
+    if [[ ! -e $INACCESSIBLE_DIR ]]; then
+        created_inaccessible=1
+        if ! make_inaccessible_nodes "$INACCESSIBLE_DIR"; then
+            start_error="cannot create $INACCESSIBLE_DIR"
+            return 1
+        fi
     fi
 
     env -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME -u XDG_CACHE_HOME \

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import TradeKit
+
+/// Each malformed config must be refused with file, line and key — in the library and at exit 65 from the CLI.
+@Suite("Malformed configs")
+struct MalformedConfigTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        /// (text to find, replacement) applied to the minimal config.
+        var edit: (String, String)
+        /// Text on the line the error must point at.
+        var lineMarker: String
+        var key: String
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        .init(name: "TOML syntax error", edit: ("trades = true", "trades = = true"), lineMarker: "trades = = true", key: "trades"),
+        .init(name: "missing project name", edit: ("name = \"demo\"\n", ""), lineMarker: "[project]", key: "project.name"),
+        .init(name: "bad project name", edit: ("name = \"demo\"", "name = \"Demo Bot\""), lineMarker: "name = \"Demo Bot\"", key: "project.name"),
+        .init(name: "unknown environment", edit: ("environment = \"paper\"", "environment = \"live\""), lineMarker: "environment = \"live\"", key: "project.environment"),
+        .init(name: "unknown scope", edit: ("scope = \"user\"", "scope = \"global\""), lineMarker: "scope = \"global\"", key: "project.scope"),
+        .init(name: "relative root", edit: ("root = \"/opt/demo\"", "root = \"opt/demo\""), lineMarker: "root = \"opt/demo\"", key: "project.root"),
+        .init(name: "keep is a string", edit: ("shared = [", "keep = \"five\"\nshared = ["), lineMarker: "keep = \"five\"", key: "releases.keep"),
+        .init(name: "keep is zero", edit: ("shared = [", "keep = 0\nshared = ["), lineMarker: "keep = 0", key: "releases.keep"),
+        .init(name: "typo in a key", edit: ("stop_timeout = \"30s\"", "stop_timout = \"30s\""), lineMarker: "stop_timout", key: "components[0].stop_timout"),
+        .init(name: "bad duration", edit: ("stop_timeout = \"30s\"", "stop_timeout = \"soon\""), lineMarker: "stop_timeout = \"soon\"", key: "components[0].stop_timeout"),
+        .init(name: "unknown kind", edit: ("name = \"engine\"", "name = \"engine\"\nkind = \"daemon\""), lineMarker: "kind = \"daemon\"", key: "components[0].kind"),
+        .init(name: "oneshot without schedule", edit: ("name = \"engine\"", "name = \"engine\"\nkind = \"oneshot\""), lineMarker: "[[components]]", key: "components[0].schedule"),
+        .init(name: "service with schedule", edit: ("name = \"engine\"", "name = \"engine\"\nschedule = \"daily\""), lineMarker: "schedule = \"daily\"", key: "components[0].schedule"),
+        .init(name: "unknown dependency", edit: ("trades = true", "trades = true\nafter = [\"gateway\"]"), lineMarker: "after = [\"gateway\"]", key: "components[0].after"),
+        .init(name: "relative exec path", edit: ("exec = \"/usr/bin/python3 engine.py\"", "exec = \"bin/engine --live\""), lineMarker: "exec = \"bin/engine", key: "components[0].exec"),
+        .init(name: "newline injected into exec", edit: ("exec = \"/usr/bin/python3 engine.py\"", "exec = \"/bin/true\\nExecStartPre=/bin/rm -rf /\""), lineMarker: "ExecStartPre", key: "components[0].exec"),
+        .init(name: "newline injected into environment", edit: ("trades = true", "trades = true\nenvironment = { TZ = \"UTC\\n[Service]\" }"), lineMarker: "environment = {", key: "components[0].environment.TZ"),
+        .init(name: "control character in schedule", edit: ("[backup]", "[backup]\nschedule = \"daily\\u0007\""), lineMarker: "schedule = \"daily", key: "backup.schedule"),
+        .init(name: "trailing backslash continues a unit line", edit: ("exec = \"/usr/bin/python3 engine.py\"", "exec = \"/usr/bin/python3 engine.py \\\\\""), lineMarker: "exec = ", key: "components[0].exec"),
+        .init(name: "dry run in production", edit: ("trades = true", "trades = true"), lineMarker: "dry_run = true", key: "components[0].dry_run"),
+        .init(name: "trading component without stop timeout in production", edit: ("stop_timeout = \"30s\"\n", "environment = { MODE = \"live\" }\n"), lineMarker: "[[components]]", key: "components[0].stop_timeout"),
+        .init(name: "shared path escapes the project", edit: ("shared = [\"data/\", \".env\"]", "shared = [\"../etc/\"]"), lineMarker: "shared = [\"../etc/\"]", key: "releases.shared[0]"),
+        .init(name: "bad http probe", edit: ("trades = true", "trades = true\nprobes.http = \"localhost:8080\""), lineMarker: "probes.http", key: "components[0].probes.http"),
+        .init(name: "bad tcp probe port", edit: ("trades = true", "trades = true\nprobes.tcp = \"127.0.0.1:99999\""), lineMarker: "probes.tcp", key: "components[0].probes.tcp"),
+        .init(name: "unknown section", edit: ("[backup]", "[bakup]\nx = 1\n[backup]"), lineMarker: "[bakup]", key: "bakup"),
+        .init(name: "duplicate component names", edit: ("[backup]", "[[components]]\nname = \"engine\"\nexec = \"/bin/true\"\n[backup]"), lineMarker: "name = \"engine\"\nexec = \"/bin/true\"", key: "components[1].name"),
+    ]
+
+    static func text(for testCase: Case) -> String {
+        var text = minimalConfig(source: "/srv/app")
+        if testCase.name.hasSuffix("in production") {
+            text = text.replacingOccurrences(of: "environment = \"paper\"", with: "environment = \"production\"")
+        }
+        if testCase.name == "dry run in production" {
+            text = text.replacingOccurrences(of: "trades = true", with: "trades = true\ndry_run = true")
+        }
+        precondition(text.contains(testCase.edit.0), "edit target missing for \(testCase.name)")
+        return text.replacingOccurrences(of: testCase.edit.0, with: testCase.edit.1)
+    }
+
+    static func expectedLine(_ text: String, marker: String) -> Int {
+        guard let range = text.range(of: marker) else { return -1 }
+        return text[..<range.lowerBound].filter { $0 == "\n" }.count + 1
+    }
+
+    @Test("the library names file, line and key", arguments: cases)
+    func libraryReportsLocation(testCase: Case) throws {
+        let text = Self.text(for: testCase)
+        let error = try #require(throws: ConfigError.self) {
+            try ConfigLoader(environment: [:], workingDirectory: "/").parse(text: text, path: "/etc/demo/tradectl.toml")
+        }
+        let issue = try #require(error.errors.first { $0.key == testCase.key }, "no error for \(testCase.key): \(error)")
+        #expect(issue.file == "/etc/demo/tradectl.toml")
+        #expect(issue.line == Self.expectedLine(text, marker: testCase.lineMarker), "\(issue)")
+    }
+
+    @Test("config check exits 65 with file:line: key", arguments: cases)
+    func cliExits65(testCase: Case) throws {
+        let dir = TempDir()
+        let path = dir.write("tradectl.toml", Self.text(for: testCase))
+        let result = try runTradectl(["config", "check", "--config", path])
+        #expect(result.status == 65, "\(result.stdout)\(result.stderr)")
+        let line = Self.expectedLine(Self.text(for: testCase), marker: testCase.lineMarker)
+        #expect(result.stdout.contains("\(path):\(line): \(testCase.key):"), "\(result.stdout)")
+    }
+
+    @Test("deploy refuses an injected newline before touching anything")
+    func deployRefusesInjection() throws {
+        let dir = TempDir()
+        let text = Self.text(for: Self.cases.first { $0.name == "newline injected into exec" }!)
+        let path = dir.write("tradectl.toml", text)
+        let result = try runTradectl(["deploy", "--config", path, "--root", "\(dir.path)/root"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("components[0].exec"))
+        #expect(!FileManager.default.fileExists(atPath: "\(dir.path)/root"))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+@testable import TradeKit
+
+/// Paths of the repository, the built binary and the examples, found from this file.
+enum Repo {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+        }
+        fatalError("repository root not found above \(#filePath)")
+    }()
+
+    static var examples: [String] { ["ivcrush", "v6", "thetagang", "databento"] }
+    static func example(_ name: String) -> String { "\(root)/examples/\(name)/tradectl.toml" }
+
+    /// The tradectl binary built next to the test bundle.
+    static let binary: String = {
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("tradectl").path,
+            Bundle.main.bundleURL.appendingPathComponent("tradectl").path,
+            "\(root)/.build/debug/tradectl",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
+    }()
+}
+
+/// A temporary directory removed when the value is released.
+final class TempDir {
+    let path: String
+    init(_ label: String = "tradectl-test") {
+        let template = NSTemporaryDirectory() + "\(label).XXXXXX"
+        var bytes = Array(template.utf8CString)
+        path = bytes.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func write(_ relative: String, _ text: String, mode: Int = 0o644) -> String {
+        let file = "\(path)/\(relative)"
+        try? FileManager.default.createDirectory(
+            atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+        return file
+    }
+}
+
+/// Runs the real binary and collects its output.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+func runTradectl(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> CLIResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Repo.binary)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for key in env.keys where key.hasPrefix("TRADECTL_") && key != "TRADECTL_TEMPLATES_DIR" { env[key] = nil }
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CLIResult(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A minimal valid config; tests append or replace lines to break it.
+func minimalConfig(source: String, root: String = "/opt/demo", extra: String = "") -> String {
+    """
+    [project]
+    name = "demo"
+    environment = "paper"
+    root = "\(root)"
+    scope = "user"
+    state_dir = "\(root)/state"
+
+    [releases]
+    source = "\(source)"
+    shared = ["data/", ".env"]
+
+    [[components]]
+    name = "engine"
+    exec = "/usr/bin/python3 engine.py"
+    env_file = ".env"
+    stop_timeout = "30s"
+    trades = true
+
+    [backup]
+    dir = "\(root)/backups"
+    \(extra)
+    """
+}
