@@ -30,6 +30,10 @@ manager_pid=""
 journald_pid=""
 created_run_system=0
 created_inaccessible=0
+bound_run=0
+# Left in /run/systemd by a manager running as root; removed if absent before.
+manager_leftovers=(/run/systemd/unit-root /run/systemd/systemd-units-load)
+remove_leftovers=()
 cleaned=0
 cmd_pid=""
 
@@ -111,6 +115,12 @@ cleanup() {
     stop_pid "$manager_pid"
     kill_leftovers "$cgroup_root"
     stop_pid "$journald_pid"
+    if ((bound_run)); then
+        umount /run 2>/dev/null || umount -l /run
+    fi
+    if ((${#remove_leftovers[@]})); then
+        rm -rf "${remove_leftovers[@]}"
+    fi
     if ((created_inaccessible)); then
         rm -rf "$INACCESSIBLE_DIR"
     fi
@@ -223,6 +233,23 @@ start_harness() {
         mkdir -p "$RUN_SYSTEM_DIR"
         created_run_system=1
     fi
+
+    # A manager mounts a fresh tmpfs over /run in a unit's namespace when /run
+    # is not a mount point (MountAPIVFS=, implied by ProtectKernelTunables= and
+    # others), which would hide the journal and systemd sockets from sandboxed
+    # units. Booted systems always have /run mounted; make it one here too.
+    if ! mountpoint -q /run; then
+        if ! mount --bind /run /run; then
+            start_error="cannot bind-mount /run onto itself"
+            return 1
+        fi
+        bound_run=1
+    fi
+
+    local p
+    for p in "${manager_leftovers[@]}"; do
+        [[ -e $p ]] || remove_leftovers+=("$p")
+    done
 
     # PID 1 normally creates these; a manager running as root bind-mounts them
     # over hidden paths (ProtectHome=, ProtectKernelTunables=, InaccessiblePaths=…),
