@@ -12,10 +12,16 @@
 #                          and journald.log/journald.pid when journald was started here)
 #   (unset)                no manager could be started; integration tests should skip
 #
-# Cleanup (EXIT/INT/TERM) stops every user unit, kills only the processes this
-# script started (by pid), removes /run/systemd/system only if this script
-# created it (Debian's maintainer scripts look at it), and removes the temp dir.
-# See /work/shared/notes/real-systemd.md for why each step is needed.
+# To make the machine look booted enough, it may create /run/systemd/system,
+# /run/systemd/inaccessible/ (the nodes PID 1 makes for ProtectHome= & co.)
+# and bind-mount /run onto itself (see start_harness for why).
+#
+# Cleanup (EXIT/INT/TERM/HUP) stops every user unit, kills only the processes
+# this script started (by pid), and undoes exactly what it created: the /run
+# bind mount, /run/systemd/{system,inaccessible,unit-root,systemd-units-load}
+# when they were absent before (Debian's maintainer scripts look at
+# /run/systemd/system), and the temp dir. A journald that was already running
+# is reused and left alone. See /work/shared/notes/real-systemd.md.
 set -euo pipefail
 
 readonly SYSTEMD_BIN=${SYSTEMD_HARNESS_SYSTEMD:-/lib/systemd/systemd}
@@ -158,6 +164,13 @@ EOF
     fi
 }
 
+# Only needed to hide socket paths (InaccessiblePaths= on a socket); optional.
+make_socket_node() {
+    command -v python3 >/dev/null 2>&1 || return 1
+    python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$1" &&
+        chmod 0000 "$1"
+}
+
 # Same nodes as systemd's make_inaccessible_nodes(): mode 0000, devices 0:0.
 make_inaccessible_nodes() {
     local dir=$1
@@ -165,8 +178,7 @@ make_inaccessible_nodes() {
         mkdir -m 0000 "$dir/dir" &&
         install -m 0000 /dev/null "$dir/reg" &&
         mkfifo -m 0000 "$dir/fifo" &&
-        python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$dir/sock" &&
-        chmod 0000 "$dir/sock" &&
+        { make_socket_node "$dir/sock" || true; } &&
         mknod -m 0000 "$dir/chr" c 0 0 &&
         mknod -m 0000 "$dir/blk" b 0 0 &&
         chmod 0555 "$dir"
@@ -271,8 +283,11 @@ start_harness() {
     local deadline=$((SECONDS + READY_TIMEOUT)) state
     while ((SECONDS < deadline)); do
         if ! kill -0 "$manager_pid" 2>/dev/null; then
+            local rc=0 last
+            wait "$manager_pid" || rc=$?
             manager_pid=""
-            start_error="systemd --user exited: $(grep -v '^$' "$base/manager.log" | tail -n 1)"
+            last=$(grep -v '^$' "$base/manager.log" | tail -n 1) || true
+            start_error="systemd --user exited with status $rc${last:+ ($last)}"
             return 1
         fi
         state=$(user_systemctl is-system-running 2>/dev/null) || true

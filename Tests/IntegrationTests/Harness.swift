@@ -1,0 +1,122 @@
+import Foundation
+@testable import TradeKit
+
+/// Access to the real systemd user manager and journald started by scripts/systemd-harness.sh.
+enum Harness {
+    /// Set by the harness: "1" (it started a manager) or "host" (the machine's own).
+    static var available: Bool { ProcessInfo.processInfo.environment["TRADECTL_HARNESS"] != nil }
+
+    static let repoRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+        }
+        fatalError("repository root not found")
+    }()
+
+    static let binary: String = {
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("tradectl").path,
+            "\(repoRoot)/.build/debug/tradectl",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func systemctl(_ arguments: String...) throws -> Result {
+        try run("/bin/systemctl", ["--user", "--no-pager"] + arguments)
+    }
+
+    static func property(_ unit: String, _ name: String) throws -> String {
+        try systemctl("show", "--property=\(name)", "--value", unit).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Waits until `condition` holds, polling every 200 ms, up to `seconds`.
+    static func eventually(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(200_000)
+        }
+        return try condition()
+    }
+}
+
+/// A deployment of an example into a temporary root, in user scope, removed afterwards.
+final class ScratchDeployment {
+    let name: String
+    let config: String
+    let base: String
+
+    init(example: String) {
+        name = example
+        config = "\(Harness.repoRoot)/examples/\(example)/tradectl.toml"
+        base = NSTemporaryDirectory() + "tradectl-it-\(example)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: base)
+    }
+
+    init(name: String, config: String) {
+        self.name = name
+        self.config = config
+        base = NSTemporaryDirectory() + "tradectl-it-\(name)-\(getpid())"
+        try? FileManager.default.removeItem(atPath: base)
+    }
+
+    /// Environment overrides that put the example in user scope under `base`.
+    var environment: [String: String] {
+        [
+            "TRADECTL_PROJECT_SCOPE": "user", "TRADECTL_PROJECT_ROOT": "\(base)/opt/\(name)",
+            "TRADECTL_PROJECT_STATE_DIR": "\(base)/state", "TRADECTL_BACKUP_DIR": "\(base)/backups",
+            "TRADECTL_KILL_SWITCH_FILE": "\(base)/opt/\(name)/shared/KILL",
+        ]
+    }
+
+    func tradectl(_ arguments: [String]) throws -> Harness.Result {
+        try Harness.run(Harness.binary, ["--config", config] + arguments, environment: environment)
+    }
+
+    /// Stops and removes this project's units, then its files.
+    func tearDown() {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/root"
+        let unitDir = "\(home)/.config/systemd/user"
+        let units = ((try? FileManager.default.contentsOfDirectory(atPath: unitDir)) ?? []).filter {
+            $0.hasPrefix("\(name)-")
+        }
+        if !units.isEmpty {
+            _ = try? Harness.run("/bin/systemctl", ["--user", "stop"] + units)
+            for unit in units { try? FileManager.default.removeItem(atPath: "\(unitDir)/\(unit)") }
+            for target in ["default.target.wants", "timers.target.wants"] {
+                for unit in units { try? FileManager.default.removeItem(atPath: "\(unitDir)/\(target)/\(unit)") }
+            }
+            _ = try? Harness.systemctl("daemon-reload")
+            _ = try? Harness.run("/bin/systemctl", ["--user", "reset-failed"] + units)
+        }
+        try? FileManager.default.removeItem(atPath: base)
+    }
+}

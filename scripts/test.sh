@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the whole test suite: unit tests, offline deploys,
+# crash tests, and integration tests against a real systemd user manager and journald
+# (started by scripts/systemd-harness.sh where the machine has none).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+swift build --build-tests
+scripts/systemd-harness.sh run -- swift test --skip-build "$@"
