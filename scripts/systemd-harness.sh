@@ -7,21 +7,22 @@
 #
 # Environment given to COMMAND:
 #   TRADECTL_HARNESS=host  a live systemd with a reachable user manager was found; nothing started
-#   TRADECTL_HARNESS=1     we started a user manager: XDG_RUNTIME_DIR and HOME point at it,
-#                          TRADECTL_HARNESS_BASE is its temp dir (manager.log, manager.pid,
-#                          and journald.log/journald.pid when journald was started here)
+#   TRADECTL_HARNESS=1     we started a user manager: XDG_RUNTIME_DIR and HOME point at it;
+#                          TRADECTL_HARNESS_BASE is its temp dir (manager.log, manager.pid)
 #   (unset)                no manager could be started; integration tests should skip
 #
-# To make the machine look booted enough, it may create /run/systemd/system,
-# /run/systemd/inaccessible/ (the nodes PID 1 makes for ProtectHome= & co.)
-# and bind-mount /run onto itself (see start_harness for why).
-#
-# Cleanup (EXIT/INT/TERM/HUP) stops every user unit, kills only the processes
-# this script started (by pid), and undoes exactly what it created: the /run
-# bind mount, /run/systemd/{system,inaccessible,unit-root,systemd-units-load}
-# when they were absent before (Debian's maintainer scripts look at
-# /run/systemd/system), and the temp dir. A journald that was already running
-# is reused and left alone. See /work/shared/notes/real-systemd.md.
+# Each run gets its own user manager, in its own cgroup subtree
+# (/<hierarchy>/tradectl-harness-<pid>.slice), so runs can overlap. What a run
+# shares with overlapping runs is set up once and torn down by the last one
+# to leave (bookkeeping in /run/tradectl-harness, under a lock):
+#   - journald, unless one already accepts on /run/systemd/journal/socket
+#     (then it is reused and never stopped);
+#   - /run/systemd/system, without which the manager refuses to start;
+#   - /run/systemd/inaccessible/, the nodes PID 1 normally creates and a manager
+#     running as root bind-mounts over paths hidden by ProtectHome= & co.;
+#   - a bind mount of /run onto itself (see setup_shared for why).
+# Only what the harness created is removed; processes are stopped by pid.
+# Cleanup runs on EXIT/INT/TERM/HUP. See /work/shared/notes/real-systemd.md.
 set -euo pipefail
 
 readonly SYSTEMD_BIN=${SYSTEMD_HARNESS_SYSTEMD:-/lib/systemd/systemd}
@@ -29,19 +30,21 @@ readonly JOURNALD_BIN=${SYSTEMD_HARNESS_JOURNALD:-/lib/systemd/systemd-journald}
 readonly JOURNAL_SOCKET=/run/systemd/journal/socket
 readonly RUN_SYSTEM_DIR=/run/systemd/system
 readonly INACCESSIBLE_DIR=/run/systemd/inaccessible
+readonly STATE_DIR=/run/tradectl-harness
+readonly LOCK_FILE=/run/lock/tradectl-harness.lock
 readonly READY_TIMEOUT=15 # seconds
+# Files a manager running as root leaves in /run/systemd.
+readonly MANAGER_LEFTOVERS=(/run/systemd/unit-root /run/systemd/systemd-units-load)
 
 base=""
 manager_pid=""
-journald_pid=""
-created_run_system=0
-created_inaccessible=0
-bound_run=0
-# Left in /run/systemd by a manager running as root; removed if absent before.
-manager_leftovers=(/run/systemd/unit-root /run/systemd/systemd-units-load)
-remove_leftovers=()
+cgroup_name=""
+cgroup_dirs=()
+registered=0
 cleaned=0
 cmd_pid=""
+start_error=""
+lock_fd=""
 
 log() { printf 'systemd-harness: %s\n' "$*" >&2; }
 
@@ -51,6 +54,19 @@ usage: systemd-harness.sh run -- COMMAND [ARG...]
        systemd-harness.sh shell
 EOF
     exit 64
+}
+
+# The lock guards only the shared bookkeeping; it is never held while COMMAND
+# runs, and its fd is closed again so no child inherits it.
+lock() {
+    mkdir -p "${LOCK_FILE%/*}"
+    exec {lock_fd}>>"$LOCK_FILE"
+    flock -w 60 "$lock_fd"
+}
+unlock() {
+    [[ -n $lock_fd ]] || return 0
+    exec {lock_fd}>&-
+    lock_fd=""
 }
 
 # Send TERM, wait up to 5 s, then KILL. Only ever called with pids we started.
@@ -69,97 +85,13 @@ stop_pid() {
     wait "$pid" 2>/dev/null || true
 }
 
-# Run systemctl --user against our manager (not the caller's environment).
-user_systemctl() {
-    env -u XDG_CONFIG_HOME XDG_RUNTIME_DIR="$base/xdg" HOME="$base/home" \
-        systemctl --user "$@"
-}
-
-# The cgroup directory (under the v2 or name=systemd hierarchy) that holds the
-# manager's own init.scope and its slices, e.g. /sys/fs/cgroup/unified.
-manager_cgroup_root() {
-    local pid=$1 line path mnt
-    for mnt in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup; do
-        [[ -d $mnt ]] || continue
-        case $mnt in
-        */systemd) line=$(grep '^[0-9]*:name=systemd:' "/proc/$pid/cgroup" 2>/dev/null) ;;
-        *) line=$(grep '^0::' "/proc/$pid/cgroup" 2>/dev/null) ;;
-        esac
-        [[ -n $line ]] || continue
-        path=${line#*:*:}
-        path=${path%/init.scope}
-        if [[ -d $mnt$path/app.slice || -d $mnt$path/init.scope ]]; then
-            printf '%s\n' "$mnt${path%/}"
-            return 0
-        fi
-    done
-    return 0
-}
-
-# Safety net for a manager that had to be SIGKILLed: its services would
-# outlive it. Kill whatever is still in the slices it created.
-kill_leftovers() {
-    local root=$1 pid
-    [[ -n $root ]] || return 0
-    for pid in $(cat "$root"/app.slice/cgroup.procs "$root"/app.slice/*/cgroup.procs \
-        "$root"/session.slice/cgroup.procs "$root"/session.slice/*/cgroup.procs 2>/dev/null); do
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-}
-
-cleanup() {
-    ((cleaned)) && return 0
-    cleaned=1
-    set +e
-    local cgroup_root=""
-    if [[ -n $manager_pid ]] && kill -0 "$manager_pid" 2>/dev/null; then
-        cgroup_root=$(manager_cgroup_root "$manager_pid")
-        # Not a bare '*': stop jobs for devices/mounts never finish here.
-        timeout 20 env -u XDG_CONFIG_HOME XDG_RUNTIME_DIR="$base/xdg" HOME="$base/home" \
-            systemctl --user stop '*.service' '*.timer' '*.socket' '*.path' '*.scope' >/dev/null 2>&1
-    fi
-    stop_pid "$manager_pid"
-    kill_leftovers "$cgroup_root"
-    stop_pid "$journald_pid"
-    if ((bound_run)); then
-        umount /run 2>/dev/null || umount -l /run
-    fi
-    if ((${#remove_leftovers[@]})); then
-        rm -rf "${remove_leftovers[@]}"
-    fi
-    if ((created_inaccessible)); then
-        rm -rf "$INACCESSIBLE_DIR"
-    fi
-    if ((created_run_system)); then
-        rmdir "$RUN_SYSTEM_DIR" 2>/dev/null || rm -rf "$RUN_SYSTEM_DIR"
-    fi
-    if [[ -n $base && -d $base ]]; then
-        rm -rf "$base"
-    fi
-    set -e
-}
-
-on_signal() {
-    local sig=$1
-    if [[ -n $cmd_pid ]]; then
-        kill -s "$sig" "$cmd_pid" 2>/dev/null || true
-    fi
-    cleanup
-    trap - "$sig" EXIT
-    kill -s "$sig" $$
-}
-
 journal_accepts() {
     [[ -S $JOURNAL_SOCKET ]] || return 1
-    # systemd-cat fails when /run/systemd/journal/stdout refuses connections;
-    # python (if present) checks the datagram socket itself.
     if command -v python3 >/dev/null 2>&1; then
-        python3 - "$JOURNAL_SOCKET" <<'EOF' 2>/dev/null
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.connect(sys.argv[1])
-EOF
+        python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).connect(sys.argv[1])' \
+            "$JOURNAL_SOCKET" 2>/dev/null
     else
+        # Connects to /run/systemd/journal/stdout; fails when nobody listens.
         systemd-cat -t systemd-harness true 2>/dev/null
     fi
 }
@@ -184,6 +116,189 @@ make_inaccessible_nodes() {
         chmod 0555 "$dir"
 }
 
+# Live runs registered in the state dir, stale entries (dead pids) pruned.
+live_users() {
+    local f pid n=0
+    for f in "$STATE_DIR"/users/*; do
+        [[ -e $f ]] || continue
+        pid=${f##*/}
+        if kill -0 "$pid" 2>/dev/null; then
+            n=$((n + 1))
+        else
+            rm -f "$f"
+        fi
+    done
+    printf '%s\n' "$n"
+}
+
+# Under the lock: create what is missing and record it as ours.
+setup_shared() {
+    mkdir -p "$STATE_DIR/users"
+    : >"$STATE_DIR/users/$$"
+    registered=1
+
+    if ! journal_accepts; then
+        if [[ ! -x $JOURNALD_BIN ]]; then
+            start_error="$JOURNALD_BIN not found"
+            return 1
+        fi
+        # setsid: journald must outlive this run if another run still uses it.
+        setsid "$JOURNALD_BIN" </dev/null >>"$STATE_DIR/journald.log" 2>&1 &
+        local jpid=$! i
+        printf '%s\n' "$jpid" >"$STATE_DIR/journald.pid"
+        for ((i = 0; i < 50; i++)); do
+            journal_accepts && break
+            if ! kill -0 "$jpid" 2>/dev/null; then
+                start_error="journald exited: $(tail -n 1 "$STATE_DIR/journald.log" 2>/dev/null)"
+                return 1
+            fi
+            sleep 0.1
+        done
+        if ! journal_accepts; then
+            start_error="journald did not open $JOURNAL_SOCKET"
+            return 1
+        fi
+    fi
+
+    if [[ ! -d $RUN_SYSTEM_DIR ]]; then
+        : >"$STATE_DIR/created-run-system"
+        mkdir -p "$RUN_SYSTEM_DIR"
+    fi
+
+    # In a unit's namespace a manager mounts a fresh tmpfs over /run when /run
+    # is not a mount point (MountAPIVFS=, implied by ProtectKernelTunables= and
+    # others), hiding the journal and systemd's sockets from sandboxed units.
+    # Booted systems always have /run mounted; make it one here too.
+    if ! mountpoint -q /run; then
+        if ! mount --bind /run /run; then
+            start_error="cannot bind-mount /run onto itself"
+            return 1
+        fi
+        : >"$STATE_DIR/created-run-bind"
+    fi
+
+    local p
+    for p in "${MANAGER_LEFTOVERS[@]}"; do
+        if [[ ! -e $p && ! -e $STATE_DIR/created-leftovers ]]; then
+            printf '%s\n' "$p" >>"$STATE_DIR/leftovers"
+        fi
+    done
+    : >"$STATE_DIR/created-leftovers"
+
+    if [[ ! -e $INACCESSIBLE_DIR ]]; then
+        : >"$STATE_DIR/created-inaccessible"
+        if ! make_inaccessible_nodes "$INACCESSIBLE_DIR"; then
+            start_error="cannot create $INACCESSIBLE_DIR"
+            return 1
+        fi
+    fi
+}
+
+# Under the lock: the last run to leave undoes what the harness created.
+teardown_shared() {
+    ((registered)) || return 0
+    rm -f "$STATE_DIR/users/$$"
+    registered=0
+    [[ $(live_users) -eq 0 ]] || return 0
+
+    local pid comm i
+    if [[ -f $STATE_DIR/journald.pid ]]; then
+        pid=$(<"$STATE_DIR/journald.pid")
+        comm=$(cat "/proc/$pid/comm" 2>/dev/null) || comm=""
+        if [[ $comm == systemd-journal* ]]; then
+            kill -TERM "$pid" 2>/dev/null || true
+            for ((i = 0; i < 50; i++)); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+            done
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    if [[ -e $STATE_DIR/created-run-bind ]]; then
+        umount /run 2>/dev/null || umount -l /run 2>/dev/null || true
+    fi
+    if [[ -f $STATE_DIR/leftovers ]]; then
+        while IFS= read -r p; do
+            [[ -n $p ]] && rm -rf "$p"
+        done <"$STATE_DIR/leftovers"
+    fi
+    if [[ -e $STATE_DIR/created-inaccessible ]]; then
+        rm -rf "$INACCESSIBLE_DIR"
+    fi
+    if [[ -e $STATE_DIR/created-run-system ]]; then
+        rmdir "$RUN_SYSTEM_DIR" 2>/dev/null || rm -rf "$RUN_SYSTEM_DIR"
+    fi
+    rm -rf "$STATE_DIR"
+}
+
+# A cgroup subtree of our own in every hierarchy systemd tracks processes in
+# (v2, and the v1 name=systemd one on hybrid hosts). The ".slice" suffix keeps
+# journald's _SYSTEMD_UNIT= right for the services below it.
+make_cgroup() {
+    cgroup_name="tradectl-harness-$$.slice"
+    local mnt type
+    for mnt in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/systemd; do
+        [[ -d $mnt ]] || continue
+        type=$(stat -f -c %T "$mnt" 2>/dev/null) || continue
+        case $mnt:$type in
+        */unified:cgroup2fs | /sys/fs/cgroup:cgroup2fs | */systemd:cgroupfs) ;;
+        *) continue ;;
+        esac
+        if mkdir "$mnt/$cgroup_name" 2>/dev/null; then
+            cgroup_dirs+=("$mnt/$cgroup_name")
+        fi
+    done
+}
+
+# Kill anything still in our subtree (services of a manager that had to be
+# SIGKILLed), then remove the subtree from every hierarchy it appeared in.
+remove_cgroup() {
+    [[ -n $cgroup_name ]] || return 0
+    local dir pid
+    for dir in "${cgroup_dirs[@]}"; do
+        for pid in $(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null); do
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+    done
+    sleep 0.1
+    for dir in /sys/fs/cgroup/"$cgroup_name" /sys/fs/cgroup/*/"$cgroup_name"; do
+        [[ -d $dir ]] || continue
+        find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    done
+}
+
+cleanup() {
+    ((cleaned)) && return 0
+    cleaned=1
+    set +e
+    if [[ -n $manager_pid ]] && kill -0 "$manager_pid" 2>/dev/null; then
+        # Not a bare '*': stop jobs for devices/mounts never finish here.
+        timeout 20 env -u XDG_CONFIG_HOME XDG_RUNTIME_DIR="$base/xdg" HOME="$base/home" \
+            systemctl --user stop '*.service' '*.timer' '*.socket' '*.path' '*.scope' >/dev/null 2>&1
+    fi
+    stop_pid "$manager_pid"
+    remove_cgroup
+    if ((registered)); then
+        lock || log "lock not acquired after 60s; cleaning up anyway"
+        teardown_shared
+        unlock
+    fi
+    if [[ -n $base && -d $base ]]; then
+        rm -rf "$base"
+    fi
+    set -e
+}
+
+on_signal() {
+    local sig=$1
+    if [[ -n $cmd_pid ]]; then
+        kill -s "$sig" "$cmd_pid" 2>/dev/null || true
+    fi
+    cleanup
+    trap - "$sig" EXIT
+    kill -s "$sig" $$
+}
+
 host_systemd_usable() {
     local state
     state=$(systemctl is-system-running 2>/dev/null) || true
@@ -194,16 +309,19 @@ host_systemd_usable() {
     systemctl --user show-environment >/dev/null 2>&1
 }
 
-# Start journald (if needed) and a user manager. Returns non-zero with the
-# reason in $start_error when something cannot be started.
-start_error=""
+# Start what is needed and a user manager of our own. Returns non-zero with
+# the reason in $start_error.
 start_harness() {
     if [[ $(id -u) -ne 0 ]]; then
-        start_error="not root (journald and /run/systemd/system need uid 0)"
+        start_error="not root (journald, /run/systemd/system and cgroups need uid 0)"
         return 1
     fi
     if [[ ! -x $SYSTEMD_BIN ]]; then
         start_error="$SYSTEMD_BIN not found"
+        return 1
+    fi
+    if ! command -v flock >/dev/null 2>&1; then
+        start_error="flock (util-linux) not found"
         return 1
     fi
 
@@ -217,70 +335,33 @@ start_harness() {
         return 1
     fi
 
-    if ! journal_accepts; then
-        if [[ ! -x $JOURNALD_BIN ]]; then
-            start_error="$JOURNALD_BIN not found"
-            return 1
-        fi
-        "$JOURNALD_BIN" </dev/null >"$base/journald.log" 2>&1 &
-        journald_pid=$!
-        printf '%s\n' "$journald_pid" >"$base/journald.pid"
-        local i
-        for ((i = 0; i < 50; i++)); do
-            journal_accepts && break
-            if ! kill -0 "$journald_pid" 2>/dev/null; then
-                journald_pid=""
-                start_error="journald exited: $(tail -n 1 "$base/journald.log" 2>/dev/null)"
-                return 1
-            fi
-            sleep 0.1
+    if ! lock; then
+        unlock
+        start_error="another harness holds $LOCK_FILE for over 60s"
+        return 1
+    fi
+    local ok=0
+    setup_shared && ok=1
+    unlock
+    ((ok)) || return 1
+
+    make_cgroup
+    local dir
+    # The manager moves itself into our subtree before it starts, so the
+    # services it forks never land in the host's (or another run's) cgroups.
+    (
+        for dir in "${cgroup_dirs[@]}"; do
+            echo "$BASHPID" >"$dir/cgroup.procs" 2>/dev/null || true
         done
-        if ! journal_accepts; then
-            start_error="journald did not open $JOURNAL_SOCKET"
-            return 1
-        fi
-    fi
-
-    if [[ ! -d $RUN_SYSTEM_DIR ]]; then
-        mkdir -p "$RUN_SYSTEM_DIR"
-        created_run_system=1
-    fi
-
-    # A manager mounts a fresh tmpfs over /run in a unit's namespace when /run
-    # is not a mount point (MountAPIVFS=, implied by ProtectKernelTunables= and
-    # others), which would hide the journal and systemd sockets from sandboxed
-    # units. Booted systems always have /run mounted; make it one here too.
-    if ! mountpoint -q /run; then
-        if ! mount --bind /run /run; then
-            start_error="cannot bind-mount /run onto itself"
-            return 1
-        fi
-        bound_run=1
-    fi
-
-    local p
-    for p in "${manager_leftovers[@]}"; do
-        [[ -e $p ]] || remove_leftovers+=("$p")
-    done
-
-    # PID 1 normally creates these; a manager running as root bind-mounts them
-    # over hidden paths (ProtectHome=, ProtectKernelTunables=, InaccessiblePaths=…),
-    # and without them such units fail with 226/NAMESPACE.
-    if [[ ! -e $INACCESSIBLE_DIR ]]; then
-        created_inaccessible=1
-        if ! make_inaccessible_nodes "$INACCESSIBLE_DIR"; then
-            start_error="cannot create $INACCESSIBLE_DIR"
-            return 1
-        fi
-    fi
-
-    env -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME -u XDG_CACHE_HOME \
-        XDG_RUNTIME_DIR="$base/xdg" HOME="$base/home" \
-        "$SYSTEMD_BIN" --user </dev/null >"$base/manager.log" 2>&1 &
+        # setsid: a Ctrl-C meant for COMMAND or the shell must not reach it.
+        exec setsid env -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME -u XDG_CACHE_HOME \
+            XDG_RUNTIME_DIR="$base/xdg" HOME="$base/home" \
+            "$SYSTEMD_BIN" --user
+    ) </dev/null >"$base/manager.log" 2>&1 &
     manager_pid=$!
     printf '%s\n' "$manager_pid" >"$base/manager.pid"
 
-    local deadline=$((SECONDS + READY_TIMEOUT)) state
+    local deadline=$((SECONDS + READY_TIMEOUT)) state=""
     while ((SECONDS < deadline)); do
         if ! kill -0 "$manager_pid" 2>/dev/null; then
             local rc=0 last
@@ -290,7 +371,8 @@ start_harness() {
             start_error="systemd --user exited with status $rc${last:+ ($last)}"
             return 1
         fi
-        state=$(user_systemctl is-system-running 2>/dev/null) || true
+        state=$(env -u XDG_CONFIG_HOME XDG_RUNTIME_DIR="$base/xdg" HOME="$base/home" \
+            systemctl --user is-system-running 2>/dev/null) || true
         case $state in
         running | degraded) return 0 ;;
         esac
@@ -351,24 +433,21 @@ run_inside() {
 
 main() {
     (($# >= 1)) || usage
+    local status=0
     case $1 in
     run)
         shift
         [[ ${1:-} == -- ]] && shift
         (($# >= 1)) || usage
-        local status=0
         run_inside run "$@" || status=$?
-        exit "$status"
         ;;
     shell)
         (($# == 1)) || usage
-        local status=0
         run_inside shell "${SHELL:-/bin/bash}" || status=$?
-        exit "$status"
         ;;
-    -h | --help) usage ;;
     *) usage ;;
     esac
+    exit "$status"
 }
 
 main "$@"
