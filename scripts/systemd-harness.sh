@@ -8,7 +8,9 @@
 # Environment given to COMMAND:
 #   TRADECTL_HARNESS=host  a live systemd with a reachable user manager was found; nothing started
 #   TRADECTL_HARNESS=1     we started a user manager: XDG_RUNTIME_DIR and HOME point at it;
-#                          TRADECTL_HARNESS_BASE is its temp dir (manager.log, manager.pid)
+#                          TRADECTL_HARNESS_BASE is its temp dir (manager.pid; manager.log
+#                          gets only its stdio: the manager logs to the journal, as
+#                          `systemd[PID]` with USER_UNIT= set, like a real user manager)
 #   (unset)                no manager could be started; integration tests should skip
 #
 # Each run gets its own user manager, in its own cgroup subtree
@@ -16,7 +18,8 @@
 # shares with overlapping runs is set up once and torn down by the last one
 # to leave (bookkeeping in /run/tradectl-harness, under a lock):
 #   - journald, unless one already accepts on /run/systemd/journal/socket
-#     (then it is reused and never stopped);
+#     (then it is reused and never stopped); /run/log/journal and
+#     /run/systemd/journal are removed afterwards if they were absent before;
 #   - /run/systemd/system, without which the manager refuses to start;
 #   - /run/systemd/inaccessible/, the nodes PID 1 normally creates and a manager
 #     running as root bind-mounts over paths hidden by ProtectHome= & co.;
@@ -39,7 +42,6 @@ readonly MANAGER_LEFTOVERS=(/run/systemd/unit-root /run/systemd/systemd-units-lo
 base=""
 manager_pid=""
 cgroup_name=""
-cgroup_dirs=()
 registered=0
 cleaned=0
 cmd_pid=""
@@ -116,7 +118,38 @@ make_inaccessible_nodes() {
         chmod 0555 "$dir"
 }
 
-# Live runs registered in the state dir, stale entries (dead pids) pruned.
+# Kill whatever is in a cgroup subtree, then remove it from every hierarchy.
+remove_cgroup_tree() {
+    local name=$1 dir pid
+    [[ -n $name ]] || return 0
+    for dir in /sys/fs/cgroup/"$name" /sys/fs/cgroup/*/"$name"; do
+        [[ -d $dir ]] || continue
+        for pid in $(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null); do
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+    done
+    sleep 0.1
+    for dir in /sys/fs/cgroup/"$name" /sys/fs/cgroup/*/"$name"; do
+        [[ -d $dir ]] || continue
+        find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    done
+}
+
+# What a run killed with SIGKILL left behind (recorded in its users/ entry):
+# its manager, its services and its temp dir.
+reap_stale_run() {
+    local f=$1 mpid="" cg="" dir="" comm
+    read -r mpid cg dir <"$f" 2>/dev/null || true
+    if [[ -n $mpid ]]; then
+        comm=$(cat "/proc/$mpid/comm" 2>/dev/null) || comm=""
+        [[ $comm == systemd ]] && kill -KILL "$mpid" 2>/dev/null
+    fi
+    [[ $cg == tradectl-harness-*.slice ]] && remove_cgroup_tree "$cg"
+    [[ $dir == /tmp/tradectl-harness.* ]] && rm -rf "$dir"
+    rm -f "$f"
+}
+
+# Live runs registered in the state dir; stale entries (dead pids) reaped.
 live_users() {
     local f pid n=0
     for f in "$STATE_DIR"/users/*; do
@@ -125,7 +158,7 @@ live_users() {
         if kill -0 "$pid" 2>/dev/null; then
             n=$((n + 1))
         else
-            rm -f "$f"
+            reap_stale_run "$f"
         fi
     done
     printf '%s\n' "$n"
@@ -134,6 +167,7 @@ live_users() {
 # Under the lock: create what is missing and record it as ours.
 setup_shared() {
     mkdir -p "$STATE_DIR/users"
+    live_users >/dev/null
     : >"$STATE_DIR/users/$$"
     registered=1
 
@@ -142,8 +176,15 @@ setup_shared() {
             start_error="$JOURNALD_BIN not found"
             return 1
         fi
-        # setsid: journald must outlive this run if another run still uses it.
-        setsid "$JOURNALD_BIN" </dev/null >>"$STATE_DIR/journald.log" 2>&1 &
+        # Sockets and a volatile journal that did not exist before are removed
+        # by the last run: the next session starts with an empty journal.
+        [[ -e /run/systemd/journal ]] || : >"$STATE_DIR/created-journal-sockets"
+        [[ -e /run/log/journal ]] || : >"$STATE_DIR/created-run-log-journal"
+        [[ -e /run/log ]] || : >"$STATE_DIR/created-run-log"
+        # setsid: journald must outlive this run if another run still uses it,
+        # and a Ctrl-C must not reach it.
+        # The lock fd is closed for it, or journald would hold the lock forever.
+        setsid "$JOURNALD_BIN" </dev/null >>"$STATE_DIR/journald.log" 2>&1 {lock_fd}>&- &
         local jpid=$! i
         printf '%s\n' "$jpid" >"$STATE_DIR/journald.pid"
         for ((i = 0; i < 50; i++)); do
@@ -214,6 +255,15 @@ teardown_shared() {
             kill -KILL "$pid" 2>/dev/null || true
         fi
     fi
+    if [[ -e $STATE_DIR/created-journal-sockets ]]; then
+        rm -rf /run/systemd/journal
+    fi
+    if [[ -e $STATE_DIR/created-run-log-journal ]]; then
+        rm -rf /run/log/journal
+    fi
+    if [[ -e $STATE_DIR/created-run-log ]]; then
+        rmdir /run/log 2>/dev/null || true
+    fi
     if [[ -e $STATE_DIR/created-run-bind ]]; then
         umount /run 2>/dev/null || umount -l /run 2>/dev/null || true
     fi
@@ -244,28 +294,10 @@ make_cgroup() {
         */unified:cgroup2fs | /sys/fs/cgroup:cgroup2fs | */systemd:cgroupfs) ;;
         *) continue ;;
         esac
-        if mkdir "$mnt/$cgroup_name" 2>/dev/null; then
-            cgroup_dirs+=("$mnt/$cgroup_name")
-        fi
+        mkdir "$mnt/$cgroup_name" 2>/dev/null || true
     done
 }
 
-# Kill anything still in our subtree (services of a manager that had to be
-# SIGKILLed), then remove the subtree from every hierarchy it appeared in.
-remove_cgroup() {
-    [[ -n $cgroup_name ]] || return 0
-    local dir pid
-    for dir in "${cgroup_dirs[@]}"; do
-        for pid in $(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null); do
-            kill -KILL "$pid" 2>/dev/null || true
-        done
-    done
-    sleep 0.1
-    for dir in /sys/fs/cgroup/"$cgroup_name" /sys/fs/cgroup/*/"$cgroup_name"; do
-        [[ -d $dir ]] || continue
-        find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
-    done
-}
 
 cleanup() {
     ((cleaned)) && return 0
@@ -277,7 +309,8 @@ cleanup() {
             systemctl --user stop '*.service' '*.timer' '*.socket' '*.path' '*.scope' >/dev/null 2>&1
     fi
     stop_pid "$manager_pid"
-    remove_cgroup
+    # Services of a manager that had to be SIGKILLed would outlive it.
+    remove_cgroup_tree "$cgroup_name"
     if ((registered)); then
         lock || log "lock not acquired after 60s; cleaning up anyway"
         teardown_shared
@@ -350,16 +383,19 @@ start_harness() {
     # The manager moves itself into our subtree before it starts, so the
     # services it forks never land in the host's (or another run's) cgroups.
     (
-        for dir in "${cgroup_dirs[@]}"; do
-            echo "$BASHPID" >"$dir/cgroup.procs" 2>/dev/null || true
+        for dir in /sys/fs/cgroup/"$cgroup_name" /sys/fs/cgroup/unified/"$cgroup_name" \
+            /sys/fs/cgroup/systemd/"$cgroup_name"; do
+            if [[ -d $dir ]]; then echo "$BASHPID" >"$dir/cgroup.procs" 2>/dev/null || true; fi
         done
         # setsid: a Ctrl-C meant for COMMAND or the shell must not reach it.
         exec setsid env -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME -u XDG_CACHE_HOME \
             XDG_RUNTIME_DIR="$base/xdg" HOME="$base/home" \
-            "$SYSTEMD_BIN" --user
+            "$SYSTEMD_BIN" --user --log-target=journal
     ) </dev/null >"$base/manager.log" 2>&1 &
     manager_pid=$!
     printf '%s\n' "$manager_pid" >"$base/manager.pid"
+    # Lets a later run clean up after this one if it is killed with SIGKILL.
+    printf '%s %s %s\n' "$manager_pid" "$cgroup_name" "$base" >"$STATE_DIR/users/$$"
 
     local deadline=$((SECONDS + READY_TIMEOUT)) state=""
     while ((SECONDS < deadline)); do
