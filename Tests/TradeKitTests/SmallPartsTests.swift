@@ -97,3 +97,23 @@ struct SmallPartsTests {
         #expect(Systemctl(scope: .user).command(["show"]).arguments == ["--user", "--no-pager", "show"])
     }
 }
+
+@Suite("Process runner")
+struct ProcessRunnerTests {
+    @Test("children inherit the environment plus the command's variables")
+    func environment() async throws {
+        let result = try await SubprocessRunner().run(Command("/usr/bin/env", [], environment: ["TRADECTL_PROBE": "x y"]))
+        let lines = Set(result.output.split(separator: "\n").map(String.init))
+        #expect(lines.contains("TRADECTL_PROBE=x y"))
+        #expect(lines.contains("PATH=\(ProcessInfo.processInfo.environment["PATH"] ?? "")"))
+    }
+
+    @Test("exit status and signals are reported")
+    func status() async throws {
+        let failed = try await SubprocessRunner().run(Command("/bin/sh", ["-c", "echo out; echo err >&2; exit 7"]))
+        #expect(failed.status == 7 && !failed.succeeded)
+        #expect(failed.tail().contains("out") && failed.tail().contains("err"))
+        let killed = try await SubprocessRunner().run(Command("/bin/sh", ["-c", "kill -9 $$"]))
+        #expect(killed.signaled && killed.status == 9)
+    }
+}

@@ -53,26 +53,49 @@ public struct HealthGate: Sendable {
     public func wait(for spec: HealthGateSpec) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + spec.timeout.duration
+        var initial: [String: Int]?
         var previous: [String: Int]?
-        var lastProblem: (target: String, unit: String, reason: String)?
+        var lastProblem: Problem?
         while true {
             let statuses = try await services.status(of: spec.units)
-            let problem = await firstProblem(spec, statuses: statuses)
             let restarts = statuses.mapValues(\.restarts)
+            if initial == nil { initial = restarts }
+            let problem = await firstProblem(spec, statuses: statuses)
             if problem == nil, let previous, previous == restarts { return }
             previous = problem == nil ? restarts : nil
-            lastProblem = problem
+            if let problem { lastProblem = problem }
             if let problem, statuses[problem.unit]?.activeState == "failed" {
                 throw failure(problem)
             }
             if clock.now >= deadline {
-                throw failure(lastProblem ?? ("deploy", spec.units.first ?? "", "not stable within \(spec.timeout)"))
+                throw failure(
+                    restartLoop(spec, initial: initial ?? [:], now: restarts) ?? lastProblem
+                        ?? Problem(target: "deploy", unit: spec.units.first ?? "", reason: "not stable within \(spec.timeout)"))
             }
             try await Task.sleep(for: interval)
         }
     }
 
-    private func failure(_ problem: (target: String, unit: String, reason: String)) -> HealthGateFailure {
+    struct Problem {
+        var target: String
+        var unit: String
+        var reason: String
+    }
+
+    /// A service that keeps crashing is sometimes caught "running"; its restart counter tells.
+    private func restartLoop(_ spec: HealthGateSpec, initial: [String: Int], now: [String: Int]) -> Problem? {
+        for target in spec.targets {
+            let count = (now[target.unit] ?? 0) - (initial[target.unit] ?? 0)
+            if count > 0 {
+                return Problem(
+                    target: target.component, unit: target.unit,
+                    reason: "restart loop: restarted \(count) time(s) within \(spec.timeout)")
+            }
+        }
+        return nil
+    }
+
+    private func failure(_ problem: Problem) -> HealthGateFailure {
         HealthGateFailure(
             component: problem.target, unit: problem.unit, reason: problem.reason,
             journal: journalLines(problem.unit))
@@ -80,21 +103,25 @@ public struct HealthGate: Sendable {
 
     private func firstProblem(
         _ spec: HealthGateSpec, statuses: [String: UnitStatus]
-    ) async -> (target: String, unit: String, reason: String)? {
+    ) async -> Problem? {
         for target in spec.targets {
-            guard let status = statuses[target.unit] else { return (target.component, target.unit, "unit not loaded") }
+            guard let status = statuses[target.unit] else { return Problem(target: target.component, unit: target.unit, reason: "unit not loaded") }
             guard status.activeState == "active", status.subState == "running" else {
-                return (target.component, target.unit, "\(status.activeState) (\(status.subState)), result \(status.result)")
+                return Problem(
+                    target: target.component, unit: target.unit,
+                    reason: "\(status.activeState) (\(status.subState)), result \(status.result)")
             }
             for probe in target.probes {
                 let outcome = await probes.run(probe, timeout: .seconds(5))
-                if !outcome.passed { return (target.component, target.unit, "probe \(probe) failed: \(outcome.detail)") }
+                if !outcome.passed {
+                    return Problem(target: target.component, unit: target.unit, reason: "probe \(probe) failed: \(outcome.detail)")
+                }
             }
         }
         for timer in spec.timers {
             let status = statuses[timer]
             if status?.activeState != "active" {
-                return (timer, timer, "timer is \(status?.activeState ?? "not loaded")")
+                return Problem(target: timer, unit: timer, reason: "timer is \(status?.activeState ?? "not loaded")")
             }
         }
         return nil

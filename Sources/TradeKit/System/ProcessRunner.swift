@@ -55,7 +55,7 @@ public struct SubprocessRunner: ProcessRunner {
             ? .path(FilePath(command.executable)) : .name(command.executable)
         var variables = ProcessInfo.processInfo.environment
         for (key, value) in command.environment { variables[key] = value }
-        let environment = Subprocess.Environment.custom(variables.map { Array("\($0.key)=\($0.value)".utf8) })
+        let environment = Subprocess.Environment.custom(variables.map { Array("\($0.key)=\($0.value)\0".utf8) })
         let result = try await Subprocess.run(
             executable,
             arguments: Arguments(command.arguments),
