@@ -57,5 +57,6 @@ step curl -fsS http://127.0.0.1:8765/health
 echo
 step "$bin" --config "$config" deploy
 echo
-echo "==> the engine's journal (its SIGTERM handler finishes pending orders on stop):"
-journalctl --no-pager -n 5 -o short _SYSTEMD_UNIT=v6-engine.service || true
+echo "==> a graceful stop: the engine's SIGTERM handler finishes its pending orders first"
+step systemctl --user stop v6-engine.service
+step journalctl --no-pager -n 4 -o short _SYSTEMD_UNIT=v6-engine.service

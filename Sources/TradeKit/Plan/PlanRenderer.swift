@@ -46,8 +46,7 @@ public enum PlanRenderer {
             case .unchanged: symbol = "="
             }
             let note = action.note.map { "  (\($0))" } ?? ""
-            let line = "\(symbol) \(action.change.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) "
-                + "\(action.operation.typeName.padding(toLength: 22, withPad: " ", startingAt: 0)) "
+            let line = "\(symbol) \(pad(action.change.rawValue, 9)) \(pad(action.operation.typeName, 22)) "
                 + "\(action.operation.target)\(note)\n"
             out += color ? colorize(line, action.change) : line
             if let diff = action.diff, action.change != .unchanged {
@@ -58,6 +57,11 @@ public enum PlanRenderer {
         }
         for note in plan.notes { out += "note: \(note)\n" }
         return out
+    }
+
+    /// Pads to a column without cutting longer names (`systemctl.daemon-reload`).
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
     private static func colorize(_ line: String, _ change: ChangeKind) -> String {

@@ -24,7 +24,10 @@ public final class ProjectLock {
     public init(path: String, command: String, wait: Duration = .zero) throws {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // The state directory is created 0700 here, as the deploy plan would, so the plan
+        // made under the lock does not have to fix its mode.
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         descriptor = try systemCall("open", path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
         let clock = ContinuousClock()
         let deadline = clock.now + wait
