@@ -51,7 +51,7 @@ struct ConfigCommand: AsyncParsableCommand {
             try await context.run {
                 let (deployment, issues) = try context.loadConfig()
                 context.warn(issues)
-                context.print(ConfigPrinter.toml(deployment))
+                context.print(global.json ? ConfigPrinter.json(deployment) + "\n" : ConfigPrinter.toml(deployment))
             }
         }
     }

@@ -83,3 +83,24 @@ struct ConfigLoaderTests {
         #expect(shown.contains(Secrets.redacted))
     }
 }
+
+@Suite("config show")
+struct ConfigShowTests {
+    @Test("the printed TOML parses back to the same deployment", arguments: Repo.examples)
+    func roundTrip(example: String) throws {
+        let loader = ConfigLoader(environment: [:])
+        let (deployment, _) = try loader.load(path: Repo.example(example))
+        let (again, _) = try loader.parse(text: ConfigPrinter.toml(deployment), path: deployment.configPath)
+        var expected = deployment
+        expected.origins = again.origins
+        #expect(again == expected)
+    }
+
+    @Test("--json prints the effective config as JSON")
+    func json() throws {
+        let result = try runTradectl(["config", "show", "--json", "--config", Repo.example("v6")])
+        #expect(result.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((object["project"] as? [String: Any])?["name"] as? String == "v6")
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import TOMLKit
 
 /// Prints the effective config (after environment and flag overrides) as TOML, secrets redacted.
 public enum ConfigPrinter {
@@ -65,6 +66,12 @@ public enum ConfigPrinter {
             ("file", q(deployment.killSwitch.file)), ("components", list(deployment.killSwitch.components)),
         ])
         return out
+    }
+
+    /// The same document as JSON (`config show --json`), converted from the TOML by TOMLKit.
+    public static func json(_ deployment: Deployment) -> String {
+        guard let table = try? TOMLTable(string: toml(deployment)) else { return "{}" }
+        return table.convert(to: .json)
     }
 
     private static func section(_ name: String, _ entries: [(String, String?)]) -> String {

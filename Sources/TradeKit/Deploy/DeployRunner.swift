@@ -67,6 +67,7 @@ public struct DeployRunner: Sendable {
         let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "deploy", wait: lockWait)
         defer { withExtendedLifetime(lock) {} }
         let (plan, version) = try await makePlan(services: services)
+        logger.info("deploy planned", metadata: ["plan.changes": "\(plan.changes.count)", "release.version": "\(version)"])
         onPlan(plan)
         let gate = services.map { manager in
             HealthGate(
@@ -80,7 +81,9 @@ public struct DeployRunner: Sendable {
             try executor.record(
                 plan: plan, version: version, releases: releases, started: started, outcome: "success", message: nil,
                 layout: layout, user: request.user)
+            logger.notice("deploy succeeded", metadata: ["release.version": "\(version)"])
         } catch {
+            logger.error("deploy failed", metadata: ["release.version": "\(version)", "error": "\(error)"])
             try? executor.record(
                 plan: plan, version: version, releases: [], started: started, outcome: "failed",
                 message: "\(error)", layout: layout, user: request.user)
