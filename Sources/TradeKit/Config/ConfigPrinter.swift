@@ -44,6 +44,8 @@ public enum ConfigPrinter {
             ("keep_last", "\(backup.keepLast)"), ("keep_hourly", "\(backup.keepHourly)"), ("keep_daily", "\(backup.keepDaily)"),
             ("keep_weekly", "\(backup.keepWeekly)"), ("keep_monthly", "\(backup.keepMonthly)"),
             ("keep_within", backup.keepWithin.map { q($0.description) }),
+            ("max_entry_mib", "\(backup.maxEntryMiB)"), ("max_total_mib", "\(backup.maxTotalMiB)"),
+            ("max_entries", "\(backup.maxEntries)"),
         ])
         let health = deployment.health
         out += section("health", [

@@ -126,6 +126,10 @@ public struct BackupConfig: Sendable, Equatable {
     public var keepWeekly: Int
     public var keepMonthly: Int
     public var keepWithin: ConfigDuration?
+    /// Restore refuses archives with a larger entry, total, or more entries (decompression bombs).
+    public var maxEntryMiB: Int
+    public var maxTotalMiB: Int
+    public var maxEntries: Int
 }
 
 public struct HealthConfig: Sendable, Equatable {

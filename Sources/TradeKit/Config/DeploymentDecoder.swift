@@ -128,7 +128,10 @@ struct DeploymentDecoder {
             keepDaily: reader.int("keep_daily", default: 14),
             keepWeekly: reader.int("keep_weekly", default: 8),
             keepMonthly: reader.int("keep_monthly", default: 12),
-            keepWithin: reader.duration("keep_within"))
+            keepWithin: reader.duration("keep_within"),
+            maxEntryMiB: reader.int("max_entry_mib", default: 65_536, range: 1...Int(UInt32.max)),
+            maxTotalMiB: reader.int("max_total_mib", default: 262_144, range: 1...Int(UInt32.max)),
+            maxEntries: reader.int("max_entries", default: 100_000, range: 1...Int(UInt32.max)))
         if !["gzip", "zstd"].contains(backup.compression) {
             issues.error(
                 reader.keyPath("compression"), "must be \"gzip\" or \"zstd\", got \"\(backup.compression)\"",

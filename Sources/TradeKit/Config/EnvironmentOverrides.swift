@@ -11,7 +11,7 @@ struct EnvironmentOverrides {
     ]
     static let integerKeys: Set<String> = [
         "releases.keep", "backup.keep_last", "backup.keep_hourly", "backup.keep_daily", "backup.keep_weekly",
-        "backup.keep_monthly", "health.disk_warn_percent", "health.disk_crit_percent", "monitor.max_restarts",
+        "backup.keep_monthly", "backup.max_entry_mib", "backup.max_total_mib", "backup.max_entries", "health.disk_warn_percent", "health.disk_crit_percent", "monitor.max_restarts",
     ]
     static let boolKeys: Set<String> = ["backup.include_logs", "monitor.enabled", "monitor.auto_restart"]
 

@@ -27,6 +27,10 @@ public enum Operation: Sendable {
     case systemctl(verb: String, units: [String])
     /// Waits until services are active and their probes pass.
     case waitHealthy(HealthGateSpec)
+    /// Writes one backup archive (snapshots, archive, fsync, rename, catalog).
+    case archive(BackupSpec)
+    /// Sets a catalog row's status, or forgets the row (`status == nil`).
+    case catalog(path: String, status: String?)
 
     /// The stable `type` of `--json` output.
     public var typeName: String {
@@ -41,6 +45,8 @@ public enum Operation: Sendable {
         case .sysusers: return "accounts"
         case .systemctl(let verb, _): return "systemctl.\(verb)"
         case .waitHealthy: return "health-gate"
+        case .archive: return "archive"
+        case .catalog: return "catalog"
         }
     }
 
@@ -55,6 +61,8 @@ public enum Operation: Sendable {
         case .sysusers(let file): return file
         case .systemctl(_, let units): return units.joined(separator: " ")
         case .waitHealthy(let spec): return spec.units.joined(separator: " ")
+        case .archive(let spec): return spec.archivePath
+        case .catalog(let path, _): return path
         }
     }
 }

@@ -25,6 +25,11 @@ public struct Executor: Sendable {
     public var runner: ProcessRunner
     public var gate: HealthGate?
     public var logger: Logger
+    /// The state database, for actions that write the backup catalog.
+    public var store: StateStore?
+    public var progress: BackupProgress?
+    /// Archives written by `archive` actions, in order.
+    public var onArchive: @Sendable (BackupResult) -> Void = { _ in }
 
     public init(
         fileSystem: FileSystem, services: ServiceManager?, runner: ProcessRunner, gate: HealthGate?, logger: Logger
@@ -96,6 +101,12 @@ public struct Executor: Sendable {
         case .waitHealthy(let spec):
             guard let gate else { throw ServiceManagerUnavailable(detail: "no service manager for the health gate") }
             try await gate.wait(for: spec)
+        case .archive(let spec):
+            guard let store else { throw ExecutorError(action: "archive", underlying: "no state database", isHealthFailure: false) }
+            onArchive(try BackupWriter(fileSystem: fileSystem, store: store, progress: progress).write(spec))
+        case .catalog(let path, let status):
+            guard let store else { throw ExecutorError(action: "catalog", underlying: "no state database", isHealthFailure: false) }
+            if let status { try store.setBackupStatus(path: path, status: status) } else { try store.deleteBackup(path: path) }
         }
         return nil
     }

@@ -45,8 +45,12 @@ public final class StateStore: Sendable {
                 table.column("result", .text).notNull()
             }
         }
+        registerBackupMigration(&migrator)
         return migrator
     }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
+    func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
 
     public func recordRelease(_ metadata: ReleaseMetadata) throws {
         try pool.write { db in

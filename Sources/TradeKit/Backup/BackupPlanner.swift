@@ -1,0 +1,106 @@
+import Foundation
+
+/// Options of one `tradectl backup` run.
+public struct BackupRequest: Sendable {
+    public var compression: ArchiveCompression?
+    public var now: Date
+    public var host: String
+    /// Calendar periods of retention (hour/day/week/month) are local time, as in restic.
+    public var calendar: Calendar
+
+    public init(
+        compression: ArchiveCompression? = nil, now: Date = Date(), host: String = ProcessInfo.processInfo.hostName,
+        calendar: Calendar = .current
+    ) {
+        self.compression = compression
+        self.now = now
+        self.host = host
+        self.calendar = calendar
+    }
+}
+
+/// Plans a backup: clean leftovers, reconcile catalog and disk, write the archive, apply retention.
+public struct BackupPlanner: Sendable {
+    public var deployment: Deployment
+    public var request: BackupRequest
+    public var probe: BackupProbe
+    public var layout: DeployLayout
+
+    public init(deployment: Deployment, request: BackupRequest, probe: BackupProbe, layout: DeployLayout) {
+        self.deployment = deployment
+        self.request = request
+        self.probe = probe
+        self.layout = layout
+    }
+
+    public var compression: ArchiveCompression {
+        request.compression ?? ArchiveCompression(rawValue: deployment.backup.compression) ?? .gzip
+    }
+
+    public func spec() -> BackupSpec {
+        var name = BackupSpec.archiveName(project: deployment.project.name, created: request.now, compression: compression)
+        var suffix = 2
+        while probe.archivesOnDisk.contains("\(deployment.backup.dir)/\(name)") {
+            name = name.replacingOccurrences(of: ".\(compression.fileExtension)", with: "-\(suffix).\(compression.fileExtension)")
+            suffix += 1
+        }
+        let backup = deployment.backup
+        var paths = backup.paths.map { BackupSpec.Item(source: layout.shared($0), archivePath: "shared/\($0)") }
+        if backup.includeLogs { paths.append(.init(source: layout.shared("logs"), archivePath: "shared/logs")) }
+        return BackupSpec(
+            project: deployment.project.name, name: name, directory: backup.dir, compression: compression,
+            databases: backup.databases.map { .init(source: layout.shared($0), archivePath: "shared/\($0)") },
+            paths: paths, configPath: deployment.configPath, releaseMetadata: probe.releaseMetadataPath,
+            release: probe.release, host: request.host, created: request.now)
+    }
+
+    public func plan() -> Plan {
+        var plan = Plan(command: "backup")
+        if !probe.directoryExists {
+            plan.add(.directory(path: deployment.backup.dir, mode: 0o700, owner: nil), .create)
+        }
+        for leftover in probe.leftovers {
+            plan.add(.remove(path: leftover), .delete, note: "left by an interrupted backup")
+        }
+        var live: [CatalogEntry] = []
+        for entry in probe.catalog {
+            let onDisk = probe.archivesOnDisk.contains(entry.path)
+            if !onDisk {
+                plan.add(.catalog(path: entry.path, status: nil), .delete, note: "archive no longer on disk")
+            } else if entry.status != "complete" {
+                plan.add(.catalog(path: entry.path, status: "complete"), .update, note: "renamed before a crash")
+                live.append(entry)
+            } else {
+                live.append(entry)
+            }
+        }
+        let spec = spec()
+        plan.add(.archive(spec), .create, note: "\(spec.databases.count) database(s), \(compression.rawValue)")
+        planRetention(&plan, existing: live, new: spec)
+        return plan
+    }
+
+    func planRetention(_ plan: inout Plan, existing: [CatalogEntry], new: BackupSpec?) {
+        var snapshots = existing.map { (id: $0.path, time: $0.created) }
+        if let new { snapshots.append((id: new.archivePath, time: new.created)) }
+        let decision = policy.apply(snapshots, protected: protected(existing), calendar: request.calendar)
+        for path in decision.remove {
+            plan.add(.remove(path: path), .delete, note: "retention")
+            plan.add(.catalog(path: path, status: nil), .delete, note: "retention")
+        }
+    }
+
+    /// The newest verified archive is never removed, whatever the policy says.
+    func protected(_ existing: [CatalogEntry]) -> Set<String> {
+        let verified = existing.filter { $0.verifiedAt != nil }.max { $0.created < $1.created }
+        return verified.map { [$0.path] } ?? []
+    }
+
+    public var policy: RetentionPolicy {
+        let backup = deployment.backup
+        return RetentionPolicy(
+            keepLast: backup.keepLast, keepHourly: backup.keepHourly, keepDaily: backup.keepDaily,
+            keepWeekly: backup.keepWeekly, keepMonthly: backup.keepMonthly,
+            keepWithin: backup.keepWithin.map { $0.seconds })
+    }
+}

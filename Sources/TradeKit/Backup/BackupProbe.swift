@@ -1,0 +1,43 @@
+import Foundation
+
+/// What `backup` needs to know, read before planning: archives on disk, the catalog,
+/// leftovers of interrupted runs, the current release.
+public struct BackupProbe: Sendable {
+    public var archivesOnDisk: Set<String>
+    public var leftovers: [String]
+    public var catalog: [CatalogEntry]
+    public var release: String?
+    public var releaseMetadataPath: String?
+    public var directoryExists: Bool
+
+    public static func gather(deployment: Deployment, layout: DeployLayout, fileSystem: FileSystem) throws -> BackupProbe {
+        let directory = deployment.backup.dir
+        var archives: Set<String> = []
+        var leftovers: [String] = []
+        for name in fileSystem.list(directory) {
+            if name.hasPrefix(".") && (name.hasSuffix(".partial") || name.hasSuffix(".staging")) {
+                leftovers.append("\(directory)/\(name)")
+            } else if name.hasPrefix("\(deployment.project.name)-"),
+                name.hasSuffix(".tar.gz") || name.hasSuffix(".tar.zst")
+            {
+                archives.insert("\(directory)/\(name)")
+            }
+        }
+        var catalog: [CatalogEntry] = []
+        if fileSystem.info(layout.stateDatabase) != nil {
+            catalog = try StateStore(path: fileSystem.hostPath(layout.stateDatabase)).backups()
+        }
+        var release: String?
+        var metadataPath: String?
+        if let link = fileSystem.info(layout.current)?.linkTarget {
+            let path = "\(layout.root)/\(link)/\(ReleaseMetadata.fileName)"
+            if let data = fileSystem.read(path), let metadata = ReleaseMetadata.decode(data) {
+                release = metadata.version
+                metadataPath = path
+            }
+        }
+        return BackupProbe(
+            archivesOnDisk: archives, leftovers: leftovers.sorted(), catalog: catalog, release: release,
+            releaseMetadataPath: metadataPath, directoryExists: fileSystem.info(directory) != nil)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+
+/// Runs `backup`, `backup verify` and `backup prune` for one deployment.
+public struct BackupRunner: Sendable {
+    public var deployment: Deployment
+    public var fileSystem: FileSystem
+    public var environment: [String: String]
+    public var logger: Logger
+
+    public init(deployment: Deployment, fileSystem: FileSystem, environment: [String: String], logger: Logger) {
+        self.deployment = deployment
+        self.fileSystem = fileSystem
+        self.environment = environment
+        self.logger = logger
+    }
+
+    var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
+
+    public func plan(_ request: BackupRequest) throws -> Plan {
+        let probe = try BackupProbe.gather(deployment: deployment, layout: layout, fileSystem: fileSystem)
+        return BackupPlanner(deployment: deployment, request: request, probe: probe, layout: layout).plan()
+    }
+
+    /// Plans and applies a backup under the project lock; returns the plan and the archive written.
+    public func backup(_ request: BackupRequest, progress: BackupProgress?, lockWait: Duration = .zero) async throws
+        -> (Plan, BackupResult?)
+    {
+        let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "backup", wait: lockWait)
+        defer { withExtendedLifetime(lock) {} }
+        let plan = try plan(request)
+        let box = ArchiveResultBox()
+        var executor = try makeExecutor()
+        executor.progress = progress
+        executor.onArchive = { box.set($0) }
+        do {
+            try await executor.apply(plan)
+        } catch {
+            logger.error("backup failed", metadata: ["error": "\(error)"])
+            throw error
+        }
+        if let result = box.get() {
+            logger.notice(
+                "backup written",
+                metadata: [
+                    "backup.archive": "\(result.entry.path)", "backup.bytes": "\(result.entry.size)",
+                    "backup.duration_ms": "\(result.entry.durationMilliseconds)",
+                ])
+        }
+        return (plan, box.get())
+    }
+
+    /// Retention alone (`backup prune`).
+    public func prunePlan() throws -> Plan {
+        let probe = try BackupProbe.gather(deployment: deployment, layout: layout, fileSystem: fileSystem)
+        let planner = BackupPlanner(deployment: deployment, request: BackupRequest(), probe: probe, layout: layout)
+        var plan = Plan(command: "backup prune")
+        planner.planRetention(&plan, existing: probe.catalog.filter { probe.archivesOnDisk.contains($0.path) }, new: nil)
+        return plan
+    }
+
+    public func prune(_ plan: Plan, lockWait: Duration = .zero) async throws {
+        let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "backup prune", wait: lockWait)
+        defer { withExtendedLifetime(lock) {} }
+        try await makeExecutor().apply(plan)
+    }
+
+    public func catalog() throws -> [CatalogEntry] {
+        guard fileSystem.info(layout.stateDatabase) != nil else { return [] }
+        return try StateStore(path: fileSystem.hostPath(layout.stateDatabase)).backups()
+    }
+
+    /// `ARCHIVE` (a path) or `latest` (newest complete catalog entry) → target path.
+    public func resolve(_ reference: String) throws -> String {
+        if reference == "latest" {
+            guard let newest = try catalog().first(where: { $0.status == "complete" }) else {
+                throw ArchiveRefused(archive: "latest", entry: nil, reason: "the catalog has no complete backup yet")
+            }
+            return newest.path
+        }
+        if reference.hasPrefix("/") { return reference }
+        return "\(deployment.backup.dir)/\(reference)"
+    }
+
+    /// Deep verification; records verified-at when everything matched.
+    public func verify(_ reference: String) throws -> VerifyReport {
+        let path = try resolve(reference)
+        var report = try ArchiveVerifier(limits: ArchiveLimits(deployment.backup), project: deployment.project.name)
+            .verify(fileSystem.hostPath(path))
+        report.archive = path
+        if report.ok, fileSystem.info(layout.stateDatabase) != nil {
+            try StateStore(path: fileSystem.hostPath(layout.stateDatabase)).markVerified(path: path, at: Date())
+        }
+        return report
+    }
+
+    private func makeExecutor() throws -> Executor {
+        if fileSystem.info(layout.stateDir) == nil { try fileSystem.makeDirectory(layout.stateDir, mode: 0o700, owner: nil) }
+        var executor = Executor(
+            fileSystem: fileSystem, services: nil, runner: SubprocessRunner(), gate: nil, logger: logger)
+        executor.store = try StateStore(path: fileSystem.hostPath(layout.stateDatabase))
+        return executor
+    }
+}
+
+/// Carries the archive result out of the Executor's callback.
+final class ArchiveResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: BackupResult?
+    func set(_ result: BackupResult) { lock.withLock { value = result } }
+    func get() -> BackupResult? { lock.withLock { value } }
+}

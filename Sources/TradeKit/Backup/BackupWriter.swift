@@ -1,0 +1,148 @@
+import Crypto
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What one backup produced.
+public struct BackupResult: Sendable, Equatable {
+    public var entry: CatalogEntry
+    public var manifest: BackupManifest
+}
+
+/// Writes one archive: database snapshots into a staging directory, then every file
+/// streamed through libarchive into `.<name>.partial` (0600), `MANIFEST.json` last,
+/// `archive_write_close` checked, fsync, catalog row (pending), rename, directory fsync,
+/// catalog row complete. A kill -9 anywhere leaves no file under a final archive name
+/// that is incomplete; the next backup cleans what was left.
+public struct BackupWriter {
+    public var fileSystem: FileSystem
+    public var store: StateStore
+    public var progress: BackupProgress?
+
+    public init(fileSystem: FileSystem, store: StateStore, progress: BackupProgress? = nil) {
+        self.fileSystem = fileSystem
+        self.store = store
+        self.progress = progress
+    }
+
+    public func write(_ spec: BackupSpec) throws -> BackupResult {
+        let started = Date()
+        let staging = fileSystem.hostPath(spec.stagingPath)
+        try? FileManager.default.removeItem(atPath: staging)
+        try FileManager.default.createDirectory(
+            atPath: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+
+        var sources: [(host: String, archivePath: String, kind: BackupManifest.File.Kind)] = []
+        for (index, database) in spec.databases.enumerated() {
+            let snapshot = "\(staging)/\(index).db"
+            try SQLiteSnapshot.take(live: fileSystem.hostPath(database.source), into: snapshot)
+            CrashPoint.hit("snapshot taken: \(database.source)")
+            sources.append((snapshot, database.archivePath, .database))
+        }
+        let skipped = Set(spec.databases.flatMap { db in ["", "-wal", "-shm", "-journal"].map { db.source + $0 } })
+        for item in spec.paths {
+            sources += try expand(item, skipping: skipped).map { ($0.host, $0.archivePath, .file) }
+        }
+        sources.append((spec.configPath, "config/tradectl.toml", .config))
+        if let metadata = spec.releaseMetadata, fileSystem.info(metadata) != nil {
+            sources.append((fileSystem.hostPath(metadata), "release/\(ReleaseMetadata.fileName)", .release))
+        }
+        let total = sources.reduce(0) { $0 + (fileSize($1.host) ?? 0) }
+        progress?.start(total: total)
+
+        let partial = fileSystem.hostPath(spec.partialPath)
+        unlink(partial)
+        let descriptor = try systemCall("open", partial) { open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
+        var closed = false
+        defer { if !closed { close(descriptor) } }
+        let output = ArchiveOutput(descriptor: descriptor)
+        let writer = try ArchiveWriter(
+            output: output, compression: spec.compression, threads: ProcessInfo.processInfo.activeProcessorCount)
+        var files: [BackupManifest.File] = []
+        for source in sources {
+            files.append(try add(source.host, as: source.archivePath, kind: source.kind, to: writer))
+            CrashPoint.hit("archived \(source.archivePath)")
+        }
+        let manifest = BackupManifest(
+            format: BackupManifest.currentFormat, tradectlVersion: TradectlVersion.current, project: spec.project,
+            host: spec.host, created: spec.created, release: spec.release, files: files)
+        let manifestData = manifest.encoded()
+        try manifestData.withUnsafeBytes { bytes in
+            var offset = 0
+            try writer.addFile(path: BackupManifest.entryName, size: bytes.count, mode: 0o600, modified: spec.created) { buffer in
+                let count = min(buffer.count, bytes.count - offset)
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+                offset += count
+                return count
+            }
+        }
+        try writer.close()
+        try systemCall("fsync", partial) { fsync(descriptor) }
+        close(descriptor)
+        closed = true
+        progress?.finish()
+        CrashPoint.hit("archive closed and fsynced")
+
+        var entry = CatalogEntry(
+            path: spec.archivePath, size: output.bytes, sha256: output.digest(), created: spec.created,
+            durationMilliseconds: Int(Date().timeIntervalSince(started) * 1000), compression: spec.compression.rawValue,
+            status: "pending", verifiedAt: nil)
+        try store.upsertBackup(entry)
+        CrashPoint.hit("catalog row pending")
+        let final = fileSystem.hostPath(spec.archivePath)
+        try systemCall("rename", final) { rename(partial, final) }
+        try SQLiteSnapshot.fsyncFile((final as NSString).deletingLastPathComponent)
+        CrashPoint.hit("archive renamed")
+        entry.status = "complete"
+        try store.setBackupStatus(path: spec.archivePath, status: "complete")
+        return BackupResult(entry: entry, manifest: manifest)
+    }
+
+    /// A file, or every regular file under a directory; live database files are skipped
+    /// (their snapshot is archived instead).
+    private func expand(_ item: BackupSpec.Item, skipping: Set<String>) throws -> [(host: String, archivePath: String)] {
+        guard let info = fileSystem.info(item.source) else { return [] }
+        if info.kind == .file { return skipping.contains(item.source) ? [] : [(fileSystem.hostPath(item.source), item.archivePath)] }
+        guard info.kind == .directory else { return [] }
+        var result: [(String, String)] = []
+        for name in fileSystem.list(item.source) {
+            let child = BackupSpec.Item(source: "\(item.source)/\(name)", archivePath: "\(item.archivePath)/\(name)")
+            if skipping.contains(child.source) || name.hasSuffix("-wal") || name.hasSuffix("-shm") { continue }
+            result += try expand(child, skipping: skipping)
+        }
+        return result
+    }
+
+    private func add(
+        _ host: String, as archivePath: String, kind: BackupManifest.File.Kind, to writer: ArchiveWriter
+    ) throws -> BackupManifest.File {
+        let descriptor = try systemCall("open", host) { open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        defer { close(descriptor) }
+        var status = stat()
+        try systemCall("fstat", host) { fstat(descriptor, &status) }
+        let size = Int(status.st_size)
+        // Database snapshots hold the same secrets as the live files: private, whatever the umask.
+        let mode = kind == .database ? 0o600 : UInt32(status.st_mode & 0o7777)
+        var hasher = SHA256()
+        let progress = self.progress
+        try writer.addFile(
+            path: archivePath, size: size, mode: mode,
+            modified: Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec))
+        ) { buffer in
+            let count = try systemCall("read", host) { Int32(clamping: read(descriptor, buffer.baseAddress, buffer.count)) }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<Int(count)]))
+            progress?.advance(Int(count))
+            return Int(count)
+        }
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return BackupManifest.File(path: archivePath, size: size, mode: mode, sha256: digest, kind: kind)
+    }
+
+    private func fileSize(_ host: String) -> Int? {
+        var status = stat()
+        return stat(host, &status) == 0 ? Int(status.st_size) : nil
+    }
+}

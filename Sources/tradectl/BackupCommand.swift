@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import TradeKit
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Online-consistent archives of databases, config and secrets; catalog, verify, retention.",
+        discussion: "See docs/backup-restore.md.",
+        subcommands: [Create.self, List.self, Verify.self, Prune.self],
+        defaultSubcommand: Create.self
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create",
+            abstract: "Write one archive (the default: `tradectl backup`), then apply retention.",
+            discussion: """
+                SQLite databases are snapshotted while the engine keeps writing (never the live
+                .db/-wal/-shm files); shared files, the config and the current release's metadata are
+                added; MANIFEST.json records every file's size, mode and SHA-256. The archive is
+                written to a temp name, fsynced, renamed, mode 0600, and catalogued.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: "gzip (default, .tar.gz) or zstd (.tar.zst); overrides backup.compression.")
+        var compression: ArchiveCompression?
+
+        @Flag(help: "Print the plan and change nothing.")
+        var dryRun = false
+
+        @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.")
+        var lockWait: Int = 0
+
+        func run() async throws {
+            let context = CommandContext(global, command: "backup")
+            try await context.run {
+                let (deployment, issues) = try context.loadConfig()
+                context.warn(issues)
+                let runner = BackupRunner(
+                    deployment: deployment, fileSystem: context.fileSystem, environment: context.environment,
+                    logger: context.makeLogger(project: deployment.project.name))
+                let request = BackupRequest(compression: compression)
+                if dryRun {
+                    let plan = try runner.plan(request)
+                    context.print(global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
+                    return
+                }
+                let progress = global.quiet || global.json ? nil : BackupProgress.forTerminal(label: "backup")
+                let (plan, result) = try await runner.backup(request, progress: progress, lockWait: .seconds(lockWait))
+                if global.json {
+                    context.print(BackupOutput.json(result.map { [$0.entry] } ?? []) + "\n")
+                } else if !global.quiet {
+                    if let result {
+                        context.print(
+                            "\(result.entry.path): \(BackupOutput.size(result.entry.size)), "
+                                + "\(result.manifest.files.count) files, \(result.entry.durationMilliseconds) ms\n")
+                    }
+                    let pruned = plan.changes.filter { $0.operation.typeName == "remove" && $0.note == "retention" }
+                    for action in pruned { context.print("pruned \(action.operation.target)\n") }
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The catalog: every archive, newest first.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let context = CommandContext(global, command: "backup list")
+            try await context.run {
+                let (deployment, _) = try context.loadConfig()
+                let runner = BackupRunner(
+                    deployment: deployment, fileSystem: context.fileSystem, environment: context.environment,
+                    logger: context.makeLogger(project: deployment.project.name))
+                let entries = try runner.catalog()
+                context.print(global.json ? BackupOutput.json(entries) + "\n" : BackupOutput.table(entries))
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read every entry, check every SHA-256, integrity-check every database; exit 65 on any mismatch.")
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "Archive path or name in the backup dir, or `latest`.")
+        var archive: String = "latest"
+
+        func run() async throws {
+            let context = CommandContext(global, command: "backup verify")
+            try await context.run {
+                let (deployment, _) = try context.loadConfig()
+                let runner = BackupRunner(
+                    deployment: deployment, fileSystem: context.fileSystem, environment: context.environment,
+                    logger: context.makeLogger(project: deployment.project.name))
+                let report = try runner.verify(archive)
+                if global.json {
+                    context.print(BackupOutput.json(report) + "\n")
+                } else {
+                    for file in report.files { context.print("\(file.ok ? "ok  " : "FAIL") \(file.path): \(file.detail)\n") }
+                    context.print(report.ok ? "\(report.archive): verified\n" : "\(report.archive): FAILED verification\n")
+                }
+                if !report.ok { throw ExitCode(ExitStatus.dataError.rawValue) }
+            }
+        }
+    }
+
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply retention (keep_last/hourly/daily/weekly/monthly/within, restic semantics).",
+            discussion: "--dry-run shows what would be removed; `backup list` shows what is kept.")
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Show what would be removed and change nothing.")
+        var dryRun = false
+
+        func run() async throws {
+            let context = CommandContext(global, command: "backup prune")
+            try await context.run {
+                let (deployment, _) = try context.loadConfig()
+                let runner = BackupRunner(
+                    deployment: deployment, fileSystem: context.fileSystem, environment: context.environment,
+                    logger: context.makeLogger(project: deployment.project.name))
+                let plan = try runner.prunePlan()
+                context.print(global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
+                if !dryRun && !plan.isEmpty { try await runner.prune(plan) }
+            }
+        }
+    }
+}
+
+extension ArchiveCompression: ExpressibleByArgument {}
