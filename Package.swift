@@ -28,11 +28,13 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        .target(name: "CLinux"),
         .target(
             name: "TradeKit",
             dependencies: [
                 "CSystemd",
                 "CArchive",
+                "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "GRDB", package: "GRDB.swift"),

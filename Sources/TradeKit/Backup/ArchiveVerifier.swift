@@ -144,7 +144,7 @@ public struct ArchiveVerifier {
     }
 
     /// Relative, no `..`, under a known top-level directory, not through a symlink entry.
-    private func checkPath(_ header: ArchiveEntryHeader, archive: String, symlinks: Set<String>) throws -> String {
+    func checkPath(_ header: ArchiveEntryHeader, archive: String, symlinks: Set<String>) throws -> String {
         let raw = header.path
         if raw.hasPrefix("/") { throw refused(archive, raw, "absolute path") }
         let parts = raw.split(separator: "/").filter { $0 != "." }
@@ -163,7 +163,7 @@ public struct ArchiveVerifier {
     }
 
     /// A symlink may only point inside the archive's own tree.
-    private func checkSymlink(_ header: ArchiveEntryHeader, name: String, archive: String) throws {
+    func checkSymlink(_ header: ArchiveEntryHeader, name: String, archive: String) throws {
         guard let target = header.linkTarget, !target.isEmpty else { throw refused(archive, header.path, "empty symlink") }
         if target.hasPrefix("/") { throw refused(archive, header.path, "symlink to an absolute path (\(target))") }
         var stack = name.split(separator: "/").dropLast().map(String.init)

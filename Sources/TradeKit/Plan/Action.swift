@@ -31,6 +31,10 @@ public enum Operation: Sendable {
     case archive(BackupSpec)
     /// Sets a catalog row's status, or forgets the row (`status == nil`).
     case catalog(path: String, status: String?)
+    /// Builds the restored `shared/` tree in a staging directory.
+    case restoreStage(RestoreStage)
+    /// Swaps two trees atomically.
+    case exchange(first: String, second: String)
 
     /// The stable `type` of `--json` output.
     public var typeName: String {
@@ -47,6 +51,8 @@ public enum Operation: Sendable {
         case .waitHealthy: return "health-gate"
         case .archive: return "archive"
         case .catalog: return "catalog"
+        case .restoreStage: return "restore-stage"
+        case .exchange: return "exchange"
         }
     }
 
@@ -63,6 +69,8 @@ public enum Operation: Sendable {
         case .waitHealthy(let spec): return spec.units.joined(separator: " ")
         case .archive(let spec): return spec.archivePath
         case .catalog(let path, _): return path
+        case .restoreStage(let stage): return "\(stage.staging)/shared"
+        case .exchange(let first, let second): return "\(second) ⇄ \(first)"
         }
     }
 }

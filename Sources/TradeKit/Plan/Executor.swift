@@ -107,6 +107,10 @@ public struct Executor: Sendable {
         case .catalog(let path, let status):
             guard let store else { throw ExecutorError(action: "catalog", underlying: "no state database", isHealthFailure: false) }
             if let status { try store.setBackupStatus(path: path, status: status) } else { try store.deleteBackup(path: path) }
+        case .restoreStage(let stage):
+            try RestoreStager(fileSystem: fileSystem, owner: resolve(stage.owner)).stage(stage)
+        case .exchange(let first, let second):
+            try AtomicExchange.exchange(fileSystem.hostPath(first), fileSystem.hostPath(second))
         }
         return nil
     }

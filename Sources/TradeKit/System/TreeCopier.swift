@@ -3,8 +3,14 @@ import Foundation
 /// Copies a directory tree keeping modes and symlinks (as `cp -a` would, minus owners).
 struct TreeCopier {
     let skipping: (String) -> Bool
+    /// Hard-link regular files instead of copying them (same file system; used by restore
+    /// for files it keeps, so a large log directory costs nothing).
+    let linking: Bool
 
-    init(skipping: @escaping (String) -> Bool) { self.skipping = skipping }
+    init(linking: Bool = false, skipping: @escaping (String) -> Bool) {
+        self.skipping = skipping
+        self.linking = linking
+    }
 
     func copy(from source: String, to destination: String) throws {
         let manager = FileManager.default
@@ -34,6 +40,7 @@ struct TreeCopier {
                 try systemCall("symlink", to) { symlink(target, to) }
             case S_IFREG:
                 unlink(to)
+                if linking, link(from, to) == 0 { continue }
                 try manager.copyItem(atPath: from, toPath: to)
                 try systemCall("chmod", to) { chmod(to, mode) }
             default:

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import TradeKit
+
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Verify an archive, stage it, back up the live state, stop, swap, start, check health.",
+        discussion: """
+            Refuses unsafe or corrupt archives (exit 65) before anything live is touched. The new
+            shared/ tree is built next to the live one and swapped in one atomic step
+            (renameat2 RENAME_EXCHANGE); on a failed start or health check the old tree is swapped
+            back (exit 1). --dry-run lists the files that would be added, changed and removed.
+            See docs/backup-restore.md.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Archive path or name in the backup dir, or `latest`.")
+    var archive: String
+
+    @Option(name: .customLong("only"), parsing: .upToNextOption, help: "Restore only these paths (relative to shared/).")
+    var only: [String] = []
+
+    @Flag(help: "List what would change and change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Do not ask for confirmation (required when stdin is not a terminal).")
+    var yes = false
+
+    @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.")
+    var lockWait: Int = 0
+
+    func validate() throws {
+        for path in only where path.hasPrefix("/") || path.split(separator: "/").contains("..") {
+            throw ValidationError("--only paths are relative to shared/ and may not contain '..': \(path)")
+        }
+    }
+
+    func run() async throws {
+        let context = CommandContext(global, command: "restore")
+        try await context.run {
+            let (deployment, issues) = try context.loadConfig()
+            context.warn(issues)
+            let offline = global.root != nil && global.root != "/"
+            let runner = RestoreRunner(
+                deployment: deployment, fileSystem: context.fileSystem, environment: context.environment,
+                offline: offline, logger: context.makeLogger(project: deployment.project.name))
+            if !dryRun && !yes {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw ValidationError("restore replaces live data: pass --yes (or --dry-run to look first)")
+                }
+                FileHandle.standardError.write(Data("restore \(archive) over \(deployment.project.root)/shared? type the project name: ".utf8))
+                guard readLine()?.trimmingCharacters(in: .whitespaces) == deployment.project.name else {
+                    throw ValidationError("not confirmed; nothing changed")
+                }
+            }
+            let outcome = try await runner.run(reference: archive, only: only, dryRun: dryRun, lockWait: .seconds(lockWait))
+            if global.json {
+                context.print(BackupOutput.json(outcome.changes) + "\n")
+                return
+            }
+            let changes = outcome.changes
+            for path in changes.added { context.print("+ added    shared/\(path)\n") }
+            for path in changes.changed { context.print("~ changed  shared/\(path)\n") }
+            for path in changes.removed { context.print("- removed  shared/\(path)\n") }
+            if global.verbose { for path in changes.unchanged { context.print("= same     shared/\(path)\n") } }
+            if dryRun {
+                context.print(PlanRenderer.text(outcome.plan, verbose: global.verbose))
+                context.print("dry run: nothing was changed\n")
+            } else {
+                context.print("restored \(outcome.archive)\n")
+            }
+        }
+    }
+}
