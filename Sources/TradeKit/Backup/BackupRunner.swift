@@ -70,26 +70,31 @@ public struct BackupRunner: Sendable {
         return try StateStore(path: fileSystem.hostPath(layout.stateDatabase)).backups()
     }
 
-    /// `ARCHIVE` (a path) or `latest` (newest complete catalog entry) → target path.
+    /// `latest` (the newest complete catalog entry), a path on this host, or a name in the
+    /// backup directory → the archive's path on this host.
     public func resolve(_ reference: String) throws -> String {
         if reference == "latest" {
             guard let newest = try catalog().first(where: { $0.status == "complete" }) else {
                 throw ArchiveRefused(archive: "latest", entry: nil, reason: "the catalog has no complete backup yet")
             }
-            return newest.path
+            return fileSystem.hostPath(newest.path)
         }
-        if reference.hasPrefix("/") { return reference }
-        return "\(deployment.backup.dir)/\(reference)"
+        if reference.hasPrefix("/") {
+            return FileManager.default.fileExists(atPath: reference) ? reference : fileSystem.hostPath(reference)
+        }
+        if reference.contains("/"), FileManager.default.fileExists(atPath: reference) {
+            return URL(fileURLWithPath: reference).standardized.path
+        }
+        return fileSystem.hostPath("\(deployment.backup.dir)/\(reference)")
     }
 
-    /// Deep verification; records verified-at when everything matched.
+    /// Deep verification; records verified-at in the catalog when everything matched.
     public func verify(_ reference: String) throws -> VerifyReport {
         let path = try resolve(reference)
-        var report = try ArchiveVerifier(limits: ArchiveLimits(deployment.backup), project: deployment.project.name)
-            .verify(fileSystem.hostPath(path))
-        report.archive = path
-        if report.ok, fileSystem.info(layout.stateDatabase) != nil {
-            try StateStore(path: fileSystem.hostPath(layout.stateDatabase)).markVerified(path: path, at: Date())
+        let report = try ArchiveVerifier(limits: ArchiveLimits(deployment.backup), project: deployment.project.name)
+            .verify(path)
+        if report.ok, let entry = try catalog().first(where: { fileSystem.hostPath($0.path) == path }) {
+            try StateStore(path: fileSystem.hostPath(layout.stateDatabase)).markVerified(path: entry.path, at: Date())
         }
         return report
     }

@@ -106,6 +106,7 @@ public struct RestorePlanner: Sendable {
 
 /// How to build the staged `shared/` tree; applied by the Executor.
 public struct RestoreStage: Sendable, Equatable {
+    /// Path of the archive on this host (not under `--root`: it was resolved already).
     public var archive: String
     public var shared: String
     public var staging: String

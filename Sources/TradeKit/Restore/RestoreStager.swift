@@ -44,7 +44,7 @@ struct RestoreStager {
     /// Extracts in-scope `shared/` entries under `staging`; returns the extracted SQLite files.
     private func extract(_ stage: RestoreStage, into staging: String) throws -> [String] {
         let verifier = ArchiveVerifier(limits: stage.limits, project: stage.project)
-        let archive = fileSystem.hostPath(stage.archive)
+        let archive = stage.archive
         let reader = try ArchiveReader(path: archive)
         let disk = DiskWriter()
         let previous = FileManager.default.currentDirectoryPath

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import TradeKit
+
+@Suite("Restore")
+struct RestoreTests {
+    @Test("restore brings back databases and secrets, keeps files outside the backup, drops stale -wal")
+    func roundTrip() throws {
+        let fixture = try BackupFixture()
+        #expect(try fixture.tradectl(["backup"]).status == 0)
+        try sqlite("\(fixture.shared)/data/demo.db", "DELETE FROM fills WHERE id > 100")
+        _ = fixture.dir.write("root/opt/demo/shared/.env", "API_KEY=rotated\n", mode: 0o600)
+        _ = fixture.dir.write("root/opt/demo/shared/data/heartbeat", "now\n")
+        _ = fixture.dir.write("root/opt/demo/shared/data/demo.db-wal", "stale wal that must not be replayed")
+
+        let dry = try fixture.tradectl(["restore", "latest", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("~ changed  shared/data/demo.db"))
+        #expect(dry.stdout.contains("~ changed  shared/.env"))
+        #expect(try sqlite("\(fixture.shared)/data/demo.db", "SELECT count(*) FROM fills") == "100")
+
+        let result = try fixture.tradectl(["restore", "latest", "--yes"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try sqlite("\(fixture.shared)/data/demo.db", "SELECT count(*) FROM fills") == "500")
+        #expect(try sqlite("\(fixture.shared)/data/demo.db", "PRAGMA integrity_check") == "ok")
+        #expect(try String(contentsOfFile: "\(fixture.shared)/.env", encoding: .utf8) == "API_KEY=test-secret-value\n")
+        #expect(try String(contentsOfFile: "\(fixture.shared)/data/heartbeat", encoding: .utf8) == "now\n")
+        let wal = (try? String(contentsOfFile: "\(fixture.shared)/data/demo.db-wal", encoding: .utf8)) ?? ""
+        #expect(wal != "stale wal that must not be replayed")
+        // A pre-restore backup of the replaced state was taken and catalogued.
+        #expect(fixture.archives().count == 2)
+        // No staging directory is left behind.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(fixture.root)/opt/demo").filter { $0.hasPrefix(".restore-") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test("--only restores just the named path")
+    func only() throws {
+        let fixture = try BackupFixture()
+        #expect(try fixture.tradectl(["backup"]).status == 0)
+        try sqlite("\(fixture.shared)/data/demo.db", "DELETE FROM fills")
+        _ = fixture.dir.write("root/opt/demo/shared/.env", "API_KEY=rotated\n", mode: 0o600)
+        let result = try fixture.tradectl(["restore", "latest", "--yes", "--only", ".env"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try String(contentsOfFile: "\(fixture.shared)/.env", encoding: .utf8) == "API_KEY=test-secret-value\n")
+        #expect(try sqlite("\(fixture.shared)/data/demo.db", "SELECT count(*) FROM fills") == "0")
+    }
+
+    @Test("without --yes and without a terminal, restore refuses")
+    func needsYes() throws {
+        let fixture = try BackupFixture()
+        #expect(try fixture.tradectl(["backup"]).status == 0)
+        let result = try fixture.tradectl(["restore", "latest"])
+        #expect(result.status == 64)
+    }
+
+    @Test("hostile and corrupt archives are refused before anything live changes", arguments: HostileArchiveTests.refused)
+    func hostile(name: String) throws {
+        let fixture = try BackupFixture(extra: "max_entry_mib = 16\nmax_entries = 10000")
+        let archive = "\(HostileArchiveTests.archives)/\(name).tar.gz"
+        let before = try shell("cd '\(fixture.root)' && find . -type f | sort | xargs sha256sum").0
+        let result = try fixture.tradectl(["restore", archive, "--yes"])
+        #expect(result.status == 65, "\(name): \(result.stdout)\(result.stderr)")
+        let after = try shell("cd '\(fixture.root)' && find . -type f | sort | xargs sha256sum").0
+        #expect(before == after, "\(name) changed files")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/tradectl-absolute-escape.txt"))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/tradectl-written-through.txt"))
+    }
+}
