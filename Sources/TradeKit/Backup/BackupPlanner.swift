@@ -84,6 +84,9 @@ public struct BackupPlanner: Sendable {
         var snapshots = existing.map { (id: $0.path, time: $0.created) }
         if let new { snapshots.append((id: new.archivePath, time: new.created)) }
         let decision = policy.apply(snapshots, protected: protected(existing), calendar: request.calendar)
+        for (path, reasons) in decision.keep.sorted(by: { $0.key > $1.key }) {
+            plan.notes.append("keep \((path as NSString).lastPathComponent): \(reasons.joined(separator: ", "))")
+        }
         for path in decision.remove {
             plan.add(.remove(path: path), .delete, note: "retention")
             plan.add(.catalog(path: path, status: nil), .delete, note: "retention")
