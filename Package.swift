@@ -53,7 +53,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TradeKitTests",
-            dependencies: ["TradeKit"]
+            dependencies: ["TradeKit", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 @testable import TradeKit
 
@@ -32,7 +33,7 @@ struct PlannerTests {
         let offline = DeployRequest(
             offline: true, tradectlPath: "/usr/local/bin/tradectl", environment: ["TRADECTL_TEMPLATES_DIR": "\(Repo.root)/templates", "HOME": "/home/op"],
             user: "test")
-        let runner = DeployRunner(deployment: deployment, request: offline, fileSystem: fs, logger: .init(label: "test"))
+        let runner = DeployRunner(deployment: deployment, request: offline, fileSystem: fs, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         _ = try await runner.run(dryRun: false)
         var online = offline
         online.offline = false
@@ -40,12 +41,12 @@ struct PlannerTests {
     }
 
     func plan(_ deployment: Deployment, _ request: DeployRequest, _ fs: FileSystem, states: [String: String]) async throws -> Plan {
-        let runner = DeployRunner(deployment: deployment, request: request, fileSystem: fs, logger: .init(label: "test"))
+        let runner = DeployRunner(deployment: deployment, request: request, fileSystem: fs, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return try await runner.makePlan(services: FakeServiceManager(states: states)).0
     }
 
     static let services = ["v6-engine.service", "v6-dashboard.service", "v6-position-sync.service"]
-    static let allActive = Dictionary(uniqueKeysWithValues: (services + ["v6-engine-restart.timer", "v6-backup.timer"]).map { ($0, "active") })
+    static let allActive = Dictionary(uniqueKeysWithValues: (services + ["v6-engine-restart.timer", "v6-backup.timer", "v6-health.timer"]).map { ($0, "active") })
 
     @Test("everything installed and running: nothing to do")
     func nothingToDo() async throws {

@@ -51,6 +51,10 @@ public enum ConfigPrinter {
         out += section("health", [
             ("schedule", q(health.schedule)), ("timeout", q(health.timeout.description)),
             ("disk_warn_percent", "\(health.diskWarnPercent)"), ("disk_crit_percent", "\(health.diskCritPercent)"),
+            ("memory_warn_percent", "\(health.memoryWarnPercent)"), ("memory_crit_percent", "\(health.memoryCritPercent)"),
+            ("errors_warn_per_hour", "\(health.errorsWarnPerHour)"), ("errors_crit_per_hour", "\(health.errorsCritPerHour)"),
+            ("error_patterns", list(health.errorPatterns)), ("backup_max_age", q(health.backupMaxAge.description)),
+            ("timer_grace", q(health.timerGrace.description)), ("history_keep", "\(health.historyKeep)"),
         ])
         let monitor = deployment.monitor
         out += section("monitor", [

@@ -137,6 +137,17 @@ public struct HealthConfig: Sendable, Equatable {
     public var timeout: ConfigDuration
     public var diskWarnPercent: Int
     public var diskCritPercent: Int
+    public var memoryWarnPercent: Int
+    public var memoryCritPercent: Int
+    /// Journal entries of priority ≤ err per hour (plus `error_patterns` matches).
+    public var errorsWarnPerHour: Int
+    public var errorsCritPerHour: Int
+    public var errorPatterns: [String]
+    public var backupMaxAge: ConfigDuration
+    /// How late a timer may be before its run counts as missed.
+    public var timerGrace: ConfigDuration
+    /// Runs kept in the state DB.
+    public var historyKeep: Int
 }
 
 public struct MonitorConfig: Sendable, Equatable {

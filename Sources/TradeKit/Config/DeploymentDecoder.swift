@@ -146,7 +146,20 @@ struct DeploymentDecoder {
             schedule: reader.string("schedule") ?? "*:0/5",
             timeout: reader.duration("timeout", default: .seconds(10)),
             diskWarnPercent: reader.int("disk_warn_percent", default: 80, range: 1...100),
-            diskCritPercent: reader.int("disk_crit_percent", default: 90, range: 1...100))
+            diskCritPercent: reader.int("disk_crit_percent", default: 90, range: 1...100),
+            memoryWarnPercent: reader.int("memory_warn_percent", default: 10, range: 0...100),
+            memoryCritPercent: reader.int("memory_crit_percent", default: 5, range: 0...100),
+            errorsWarnPerHour: reader.int("errors_warn_per_hour", default: 10),
+            errorsCritPerHour: reader.int("errors_crit_per_hour", default: 100),
+            errorPatterns: reader.stringList("error_patterns"),
+            backupMaxAge: reader.duration("backup_max_age", default: .seconds(26 * 3600)),
+            timerGrace: reader.duration("timer_grace", default: .seconds(600)),
+            historyKeep: reader.int("history_keep", default: 1000, range: 1...1_000_000))
+        for (index, pattern) in health.errorPatterns.enumerated() where (try? NSRegularExpression(pattern: pattern)) == nil {
+            issues.error(
+                "\(reader.keyPath("error_patterns"))[\(index)]", "is not a valid regular expression: \(pattern)",
+                at: reader.originOf("error_patterns"))
+        }
         if health.diskWarnPercent > health.diskCritPercent {
             issues.error(
                 reader.keyPath("disk_warn_percent"), "must not be above disk_crit_percent",

@@ -46,6 +46,7 @@ public final class StateStore: Sendable {
             }
         }
         registerBackupMigration(&migrator)
+        registerHealthMigration(&migrator)
         return migrator
     }
 

@@ -6,6 +6,8 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
     public var call: String
     public var code: Int32
     public var description: String { "\(call) failed: \(String(cString: strerror(-code)))" }
+    /// True when the journal exists but this user may not read it.
+    public var isPermissionDenied: Bool { code == -EACCES || code == -EPERM }
 }
 
 /// The only file that touches libsystemd's sd-journal: reading entries and sending them.
@@ -15,16 +17,17 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
 public final class JournalReader {
     private var handle: OpaquePointer?
 
-    /// Opens the local journal, or journal files in `directory` when given.
-    public init(directory: String? = nil) throws {
+    /// Opens the local journal, or journal files in `directory` when given; with `osRoot`
+    /// the directory is an OS tree whose /var/log/journal and /run/log/journal are read
+    /// (like `journalctl --root`), which is what `--root DIR` means to every command.
+    public init(directory: String? = nil, osRoot: Bool = false) throws {
         var pointer: OpaquePointer?
-        let result: Int32
         if let directory {
-            result = sd_journal_open_directory(&pointer, directory, 0)
+            let flags = osRoot ? Int32(SD_JOURNAL_OS_ROOT) : 0
+            try Self.check(sd_journal_open_directory(&pointer, directory, flags), "sd_journal_open_directory(\(directory))")
         } else {
-            result = sd_journal_open(&pointer, Int32(SD_JOURNAL_LOCAL_ONLY))
+            try Self.check(sd_journal_open(&pointer, Int32(SD_JOURNAL_LOCAL_ONLY)), "sd_journal_open")
         }
-        try Self.check(result, "sd_journal_open")
         handle = pointer
     }
 
@@ -49,7 +52,8 @@ public final class JournalReader {
         return lines.reversed()
     }
 
-    private func field(_ name: String) -> String? {
+    /// The value of one field of the current entry, nil when the entry has none.
+    public func field(_ name: String) -> String? {
         var data: UnsafeRawPointer?
         var length = 0
         guard sd_journal_get_data(handle, name, &data, &length) >= 0, let data else { return nil }
@@ -69,6 +73,77 @@ public final class JournalReader {
     static func check(_ result: Int32, _ call: String) throws -> Int32 {
         if result < 0 { throw JournalError(call: call, code: result) }
         return result
+    }
+}
+
+/// Reading for `tradectl logs`: matches, seeking, stepping, waiting. Each method is one
+/// sd-journal call whose negative return becomes a `JournalError`.
+extension JournalReader {
+    /// Replaces the matches with `filter`, an AND of OR-groups. sd-journal ORs matches on the
+    /// same field and ANDs different fields within one term, so groups are separated with
+    /// `sd_journal_add_conjunction` and alternatives with `sd_journal_add_disjunction`,
+    /// which is how journalctl combines `-u A -u B -p err` (see sd_journal_add_match(3)).
+    public func apply(_ filter: JournalFilter) throws {
+        sd_journal_flush_matches(handle)
+        for group in filter.groups {
+            for alternative in group {
+                for match in alternative {
+                    try Self.check(sd_journal_add_match(handle, match, 0), "sd_journal_add_match(\(match))")
+                }
+                try Self.check(sd_journal_add_disjunction(handle), "sd_journal_add_disjunction")
+            }
+            try Self.check(sd_journal_add_conjunction(handle), "sd_journal_add_conjunction")
+        }
+    }
+
+    public func seekHead() throws { try Self.check(sd_journal_seek_head(handle), "sd_journal_seek_head") }
+    public func seekTail() throws { try Self.check(sd_journal_seek_tail(handle), "sd_journal_seek_tail") }
+
+    /// Positions before the first entry at or after `microseconds` since the epoch.
+    public func seek(realtime microseconds: UInt64) throws {
+        try Self.check(sd_journal_seek_realtime_usec(handle, microseconds), "sd_journal_seek_realtime_usec")
+    }
+
+    /// Positions so that the next `next()` returns the entry `cursor` names.
+    public func seek(cursor: String) throws {
+        try Self.check(sd_journal_seek_cursor(handle, cursor), "sd_journal_seek_cursor")
+    }
+
+    /// Moves to the next matching entry; false at the end.
+    public func next() throws -> Bool { try Self.check(sd_journal_next(handle), "sd_journal_next") > 0 }
+
+    /// Moves to the previous matching entry; false at the start.
+    public func previous() throws -> Bool { try Self.check(sd_journal_previous(handle), "sd_journal_previous") > 0 }
+
+    /// The current entry's wall-clock time in microseconds since the epoch.
+    public func realtime() throws -> UInt64 {
+        var microseconds: UInt64 = 0
+        try Self.check(sd_journal_get_realtime_usec(handle, &microseconds), "sd_journal_get_realtime_usec")
+        return microseconds
+    }
+
+    /// The current entry's cursor, to come back to it after walking backwards.
+    public func cursor() throws -> String {
+        var pointer: UnsafeMutablePointer<CChar>?
+        try Self.check(sd_journal_get_cursor(handle, &pointer), "sd_journal_get_cursor")
+        defer { free(pointer) }
+        return pointer.map { String(cString: $0) } ?? ""
+    }
+
+    /// Bytes of journal files opened: 0 means nothing could be opened (none there, or none
+    /// readable), which `tradectl logs` must report instead of printing 0 entries.
+    public func usage() throws -> UInt64 {
+        var bytes: UInt64 = 0
+        try Self.check(sd_journal_get_usage(handle, &bytes), "sd_journal_get_usage")
+        return bytes
+    }
+
+    /// Blocks up to `microseconds` for journal changes; true when entries may have been added.
+    /// A signal interrupting the wait counts as "nothing yet" so the caller checks its stop flag.
+    public func wait(microseconds: UInt64) throws -> Bool {
+        let result = sd_journal_wait(handle, microseconds)
+        if result == -EINTR { return false }
+        return try Self.check(result, "sd_journal_wait") != Int32(SD_JOURNAL_NOP)
     }
 }
 

@@ -24,6 +24,25 @@ public struct Systemctl: ServiceManager {
         return Self.parseShow(result.output)
     }
 
+    /// Arbitrary properties of units in one call, timestamps as `@<unix seconds>`.
+    public func properties(_ names: [String], of units: [String]) async throws -> [String: [String: String]] {
+        guard !units.isEmpty else { return [:] }
+        var show = command(["show", "--timestamp=unix", "--property=" + (["Id"] + names).joined(separator: ",")] + units)
+        // Some properties ignore --timestamp; in UTC and the C locale they parse reliably.
+        show.environment = ["TZ": "UTC", "LC_ALL": "C"]
+        let result = try await checked(show)
+        var properties: [String: [String: String]] = [:]
+        for block in result.output.components(separatedBy: "\n\n") {
+            var fields: [String: String] = [:]
+            for line in block.split(separator: "\n") {
+                guard let equals = line.firstIndex(of: "=") else { continue }
+                fields[String(line[..<equals])] = String(line[line.index(after: equals)...])
+            }
+            if let id = fields["Id"] { properties[id] = fields }
+        }
+        return properties
+    }
+
     public func daemonReload() async throws {
         _ = try await checked(command(["daemon-reload"]))
     }

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Builds the checks of a deployment from its config, and the facts they need (catalog,
+/// current release, previous restart counters), all read before any check runs.
+public struct HealthSuite: Sendable {
+    public var deployment: Deployment
+    public var fileSystem: FileSystem
+    public var environment: [String: String]
+    public var runner: ProcessRunner
+    public var now: Date
+
+    public init(deployment: Deployment, fileSystem: FileSystem, environment: [String: String], runner: ProcessRunner = SubprocessRunner(), now: Date = Date()) {
+        self.deployment = deployment
+        self.fileSystem = fileSystem
+        self.environment = environment
+        self.runner = runner
+        self.now = now
+    }
+
+    public static let names = [
+        "unit", "timer", "http", "tcp", "heartbeat", "sqlite", "disk", "memory", "journal", "backup", "secrets",
+        "kill-switch", "release",
+    ]
+
+    var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
+
+    /// Every check, or only those named.
+    public func checks(only: Set<String> = [], history: HealthHistory) -> [Check] {
+        let project = deployment.project
+        let timeout = deployment.health.timeout.duration
+        let manager = Systemctl(scope: project.scope, runner: runner)
+        var checks: [Check] = []
+        let services = deployment.components.filter { $0.kind == .service }
+            .map { (component: $0.name, unit: UnitNames.service(project.name, $0.name)) }
+        if !services.isEmpty {
+            checks.append(UnitCheck(timeout: timeout, services: services, manager: manager, previousRestarts: history.restarts))
+        }
+        let oneshots = deployment.components.filter { $0.kind == .oneshot }.map {
+            (component: $0.name, timer: UnitNames.timer(project.name, $0.name), service: UnitNames.service(project.name, $0.name), schedule: $0.schedule ?? "")
+        }
+        if !oneshots.isEmpty {
+            checks.append(TimerCheck(timeout: timeout, oneshots: oneshots, manager: manager, grace: deployment.health.timerGrace.seconds, now: now))
+        }
+        for component in deployment.components {
+            if let url = component.probes.http { checks.append(HTTPCheck(timeout: timeout, component: component.name, url: url)) }
+            for probe in ProbeSpec.of(component, root: project.root) {
+                switch probe {
+                case .tcp(let host, let port): checks.append(TCPCheck(timeout: timeout, component: component.name, host: host, port: port))
+                case .heartbeat(let path, let maxAge):
+                    checks.append(HeartbeatCheck(timeout: timeout, component: component.name, path: path, maxAge: maxAge, fileSystem: fileSystem, now: now))
+                case .http: break
+                }
+            }
+        }
+        var databases = deployment.backup.databases
+        for component in deployment.components { if let db = component.probes.sqlite, !databases.contains(db) { databases.append(db) } }
+        for database in databases {
+            checks.append(SQLiteCheck(timeout: timeout, target: database, path: fileSystem.hostPath(layout.shared(database)), expectWAL: true))
+        }
+        checks.append(DiskCheck(
+            timeout: timeout, paths: [("data", fileSystem.hostPath(layout.shared)), ("backup", fileSystem.hostPath(deployment.backup.dir))],
+            warnPercent: deployment.health.diskWarnPercent, critPercent: deployment.health.diskCritPercent))
+        checks.append(MemoryCheck(timeout: timeout, warnPercent: deployment.health.memoryWarnPercent, critPercent: deployment.health.memoryCritPercent))
+        checks.append(JournalErrorCheck(
+            timeout: timeout, units: unitsForJournal, patterns: deployment.health.errorPatterns,
+            warnPerHour: deployment.health.errorsWarnPerHour, critPerHour: deployment.health.errorsCritPerHour, now: now))
+        checks.append(BackupFreshnessCheck(timeout: timeout, catalog: history.catalog, maxAge: deployment.health.backupMaxAge, now: now))
+        let envFiles = Set(deployment.components.compactMap(\.envFile)).sorted().map { layout.shared($0) }
+        if !envFiles.isEmpty {
+            checks.append(SecretsCheck(timeout: timeout, files: envFiles, owner: project.scope == .system ? project.user : nil, fileSystem: fileSystem))
+        }
+        checks.append(KillSwitchCheck(timeout: timeout, path: deployment.killSwitch.file, fileSystem: fileSystem))
+        checks.append(ReleaseCheck(timeout: timeout, current: history.current, recorded: history.recordedRelease))
+        return only.isEmpty ? checks : checks.filter { only.contains($0.name) }
+    }
+
+    var unitsForJournal: [String] {
+        let project = deployment.project.name
+        return deployment.components.map { UnitNames.service(project, $0.name) }
+    }
+
+    /// Facts from the state DB and the disk that checks compare against.
+    public func history() -> HealthHistory {
+        var history = HealthHistory()
+        if let link = fileSystem.info(layout.current)?.linkTarget, link.hasPrefix("releases/") {
+            history.current = String(link.dropFirst("releases/".count))
+        }
+        guard fileSystem.info(layout.stateDatabase) != nil,
+            let store = try? StateStore(path: fileSystem.hostPath(layout.stateDatabase))
+        else { return history }
+        history.catalog = (try? store.backups()) ?? []
+        history.recordedRelease = (try? store.deploys())?.last { $0.outcome == "success" }?.version
+        history.restarts = (try? store.lastHealthRestarts()) ?? [:]
+        return history
+    }
+}
+
+/// What the previous runs and the state DB know.
+public struct HealthHistory: Sendable {
+    public var catalog: [CatalogEntry] = []
+    public var current: String?
+    public var recordedRelease: String?
+    public var restarts: [String: Int] = [:]
+    public init() {}
+}

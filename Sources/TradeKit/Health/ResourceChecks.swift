@@ -1,0 +1,69 @@
+import Foundation
+
+/// Free space of the filesystems holding data and backups (statvfs).
+public struct DiskCheck: Check {
+    public let name = "disk"
+    public var timeout: Duration
+    /// Label → host path.
+    public var paths: [(label: String, path: String)]
+    public var warnPercent: Int
+    public var critPercent: Int
+
+    public func run() async -> [CheckResult] {
+        paths.map { label, path in
+            var stats = statvfs()
+            var probe = path
+            while statvfs(probe, &stats) != 0 {
+                guard probe != "/" else {
+                    return .init(check: name, target: label, status: .unknown, summary: "statvfs(\(path)) failed")
+                }
+                probe = (probe as NSString).deletingLastPathComponent
+            }
+            let total = Double(stats.f_blocks) * Double(stats.f_frsize)
+            let free = Double(stats.f_bavail) * Double(stats.f_frsize)
+            let used = total > 0 ? (1 - free / total) * 100 : 0
+            let status: HealthStatus = used >= Double(critPercent) ? .critical : used >= Double(warnPercent) ? .warning : .ok
+            return .init(
+                check: name, target: label, status: status,
+                summary: String(format: "%.0f%% used, %.1f GiB free on %@", used, free / 1_073_741_824, probe),
+                metrics: [Metric("\(label)_disk_used", (used * 10).rounded() / 10, unit: "%", warn: Double(warnPercent), crit: Double(critPercent), min: 0, max: 100)])
+        }
+    }
+}
+
+/// Memory available (MemAvailable of /proc/meminfo).
+public struct MemoryCheck: Check {
+    public let name = "memory"
+    public var timeout: Duration
+    public var warnPercent: Int
+    public var critPercent: Int
+    public var meminfo: String = "/proc/meminfo"
+
+    public func run() async -> [CheckResult] {
+        guard let text = try? String(contentsOfFile: meminfo, encoding: .utf8) else {
+            return [.init(check: name, target: "host", status: .unknown, summary: "cannot read \(meminfo)")]
+        }
+        var values: [String: Double] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            if parts.count >= 2, let value = Double(parts[1]) { values[String(parts[0].dropLast())] = value * 1024 }
+        }
+        guard let total = values["MemTotal"], let available = values["MemAvailable"], total > 0 else {
+            return [.init(check: name, target: "host", status: .unknown, summary: "no MemAvailable in \(meminfo)")]
+        }
+        let percent = available / total * 100
+        let status: HealthStatus = percent < Double(critPercent) ? .critical : percent < Double(warnPercent) ? .warning : .ok
+        return [.init(
+            check: name, target: "host", status: status,
+            summary: String(format: "%.0f%% available (%.1f of %.1f GiB)", percent, available / 1_073_741_824, total / 1_073_741_824),
+            metrics: [memoryMetric(percent)])]
+    }
+
+    private func memoryMetric(_ percent: Double) -> Metric {
+        var metric = Metric(
+            "memory_available", (percent * 10).rounded() / 10, unit: "%", warn: Double(warnPercent), crit: Double(critPercent),
+            min: 0, max: 100)
+        metric.lowerIsWorse = true
+        return metric
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// The newest complete backup is younger than `health.backup_max_age`; its verification is known.
+public struct BackupFreshnessCheck: Check {
+    public let name = "backup"
+    public var timeout: Duration
+    public var catalog: [CatalogEntry]
+    public var maxAge: ConfigDuration
+    public var now: Date
+
+    public func run() async -> [CheckResult] {
+        guard let newest = catalog.filter({ $0.status == "complete" }).max(by: { $0.created < $1.created }) else {
+            return [.init(check: name, target: "backup", status: .warning, summary: "no backup in the catalog yet")]
+        }
+        let age = now.timeIntervalSince(newest.created)
+        let metrics = [Metric("backup_age", age.rounded(), unit: "s", crit: maxAge.seconds, min: 0)]
+        let file = (newest.path as NSString).lastPathComponent
+        if age > maxAge.seconds {
+            return [.init(check: name, target: "backup", status: .critical, summary: "newest backup \(file) is \(TimerCheck.span(age)) old (max \(maxAge))", metrics: metrics)]
+        }
+        guard let verified = catalog.compactMap(\.verifiedAt).max() else {
+            return [.init(check: name, target: "backup", status: .warning, summary: "\(file) is fresh but no backup was ever verified (tradectl backup verify latest)", metrics: metrics)]
+        }
+        return [.init(check: name, target: "backup", status: .ok, summary: "\(file), \(TimerCheck.span(age)) old; last verified \(TimerCheck.format(verified))", metrics: metrics)]
+    }
+}
+
+/// Env files hold API keys: mode 0600 and owned by the service user.
+public struct SecretsCheck: Check {
+    public let name = "secrets"
+    public var timeout: Duration
+    public var files: [String]
+    public var owner: String?
+    public var fileSystem: FileSystem
+
+    public func run() async -> [CheckResult] {
+        let uid = owner.flatMap { getpwnam($0)?.pointee.pw_uid }
+        return files.map { path in
+            guard let info = fileSystem.info(path) else {
+                return .init(check: name, target: path, status: .warning, summary: "\(path) is missing")
+            }
+            if info.mode & 0o077 != 0 {
+                return .init(check: name, target: path, status: .critical, summary: "\(path) is mode \(String(info.mode, radix: 8)); run chmod 600")
+            }
+            if let uid, info.uid != uid {
+                return .init(check: name, target: path, status: .warning, summary: "\(path) is owned by uid \(info.uid), not \(owner ?? "")")
+            }
+            return .init(check: name, target: path, status: .ok, summary: "\(path) is 0600")
+        }
+    }
+}
+
+/// The kill switch: engaged is a warning (trading is halted on purpose), with its reason.
+public struct KillSwitchCheck: Check {
+    public let name = "kill-switch"
+    public var timeout: Duration
+    public var path: String
+    public var fileSystem: FileSystem
+
+    public func run() async -> [CheckResult] {
+        guard fileSystem.info(path) != nil else {
+            return [.init(check: name, target: "kill-switch", status: .ok, summary: "not engaged")]
+        }
+        let reason = fileSystem.read(path).map { String(decoding: $0, as: UTF8.self) }?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return [.init(check: name, target: "kill-switch", status: .warning, summary: "ENGAGED: trading is halted\(reason.isEmpty ? "" : " (\(reason))")")]
+    }
+}
+
+/// `current` points at the release the state DB says was deployed last.
+public struct ReleaseCheck: Check {
+    public let name = "release"
+    public var timeout: Duration
+    public var current: String?
+    public var recorded: String?
+
+    public func run() async -> [CheckResult] {
+        switch (current, recorded) {
+        case (nil, _):
+            return [.init(check: name, target: "release", status: .critical, summary: "no current release (run tradectl deploy)")]
+        case (let current?, nil):
+            return [.init(check: name, target: "release", status: .warning, summary: "current is \(current) but the state DB has no deploy record")]
+        case (let current?, let recorded?) where current != recorded:
+            return [.init(check: name, target: "release", status: .warning, summary: "current is \(current) but the last deploy recorded \(recorded)")]
+        case (let current?, _):
+            return [.init(check: name, target: "release", status: .ok, summary: "current is \(current)")]
+        }
+    }
+}

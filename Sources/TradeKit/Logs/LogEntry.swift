@@ -1,0 +1,110 @@
+import Foundation
+
+/// The fields of one journal entry that `tradectl logs` shows; absent fields are nil.
+public struct LogEntry: Sendable, Equatable {
+    /// Microseconds since the epoch (`__REALTIME_TIMESTAMP`).
+    public var realtime: UInt64
+    public var priority: String?
+    public var unit: String?
+    public var message: String?
+    public var pid: String?
+    public var identifier: String?
+    public var hostname: String?
+
+    public init(
+        realtime: UInt64, priority: String? = nil, unit: String? = nil, message: String? = nil, pid: String? = nil,
+        identifier: String? = nil, hostname: String? = nil
+    ) {
+        self.realtime = realtime
+        self.priority = priority
+        self.unit = unit
+        self.message = message
+        self.pid = pid
+        self.identifier = identifier
+        self.hostname = hostname
+    }
+}
+
+/// The two output formats: journalctl's `short-iso` lines, or one JSON object per line.
+public enum LogFormat: Sendable {
+    case shortISO
+    case json
+
+    public func render(_ entry: LogEntry) -> String {
+        switch self {
+        case .shortISO: return Self.shortISO(entry)
+        case .json: return Self.json(entry)
+        }
+    }
+
+    /// `2026-11-21T13:00:00+0000 host engine[42]: message`. The name is the unit without
+    /// `.service` rather than journalctl's SYSLOG_IDENTIFIER: every Python component logs
+    /// as `python3`, which would not say which component spoke. Continuation lines of a
+    /// multi-line message are indented under the first, as journalctl does.
+    static func shortISO(_ entry: LogEntry) -> String {
+        var prefix = timestamp(entry.realtime)
+        if let host = entry.hostname { prefix += " " + host }
+        let name = entry.unit.map { $0.hasSuffix(".service") ? String($0.dropLast(8)) : $0 } ?? entry.identifier
+        prefix += " " + (name ?? "unknown")
+        if let pid = entry.pid { prefix += "[\(pid)]" }
+        prefix += ": "
+        let message = entry.message ?? ""
+        guard message.contains("\n") else { return prefix + message }
+        let indent = "\n" + String(repeating: " ", count: prefix.count)
+        return prefix + message.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: indent)
+    }
+
+    /// journalctl's `-o json` spelling for the fields we read: every value a string, absent
+    /// fields left out.
+    static func json(_ entry: LogEntry) -> String {
+        var pairs = [("__REALTIME_TIMESTAMP", String(entry.realtime))]
+        let optional: [(String, String?)] = [
+            ("PRIORITY", entry.priority), ("_SYSTEMD_UNIT", entry.unit), ("MESSAGE", entry.message),
+            ("_PID", entry.pid), ("SYSLOG_IDENTIFIER", entry.identifier), ("_HOSTNAME", entry.hostname),
+        ]
+        for (key, value) in optional { if let value { pairs.append((key, value)) } }
+        return "{" + pairs.map { "\"\($0.0)\":\(jsonString($0.1))" }.joined(separator: ",") + "}"
+    }
+
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// Local time as `%Y-%m-%dT%H:%M:%S%z`, journalctl's short-iso clock (strftime: TZ-aware
+    /// and far cheaper per line than a DateFormatter).
+    static func timestamp(_ microseconds: UInt64) -> String {
+        var seconds = time_t(microseconds / 1_000_000)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 40)
+        let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// `--grep`: a regular expression over MESSAGE, case-insensitive when the pattern has no
+/// upper-case letter (journalctl's "smart case"), so `--grep order` also finds "Order".
+public struct MessageMatcher {
+    private let regex: NSRegularExpression
+
+    public init(pattern: String) throws {
+        let caseless = !pattern.contains { $0.isUppercase }
+        regex = try NSRegularExpression(pattern: pattern, options: caseless ? [.caseInsensitive] : [])
+    }
+
+    public func matches(_ message: String) -> Bool {
+        regex.firstMatch(in: message, range: NSRange(message.startIndex..., in: message)) != nil
+    }
+}

@@ -1,0 +1,111 @@
+import Dispatch
+import Foundation
+
+/// Runs `tradectl logs` reads on a thread of their own: sd-journal handles must stay on the
+/// thread that opened them, and `--follow` blocks in sd_journal_wait, which must not hold
+/// a thread of the async executor.
+public enum LogSession {
+    /// How often a follower wakes to check for SIGINT/SIGTERM when the journal is quiet.
+    static let waitMicroseconds: UInt64 = 250_000
+
+    /// Reads `query` from `source`; returns how many entries matched (printed or counted).
+    /// Output goes to stdout unless the query only counts; `stop` ends a follow.
+    public static func run(
+        _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag = StopFlag()
+    ) async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                do {
+                    let count = try read(query, source: source, scope: scope, format: format, stop: stop)
+                    continuation.resume(returning: count)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "tradectl-journal"
+            thread.start()
+        }
+    }
+
+    private static func read(_ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag)
+        throws -> Int
+    {
+        let reader = try JournalAccess.open(source, scope: scope)
+        let sink = query.countOnly ? nil : LogSink(fileDescriptor: STDOUT_FILENO)
+        let scan = try LogScan(reader: reader, query: query, emit: sink.map { sink in { sink.line(format.render($0)) } })
+        do {
+            try scan.position()
+            try scan.drain()
+            try sink?.flush()
+            while query.follow && !stop.isStopped {
+                guard try reader.wait(microseconds: waitMicroseconds) else { continue }
+                try scan.drain()
+                try sink?.flush()
+            }
+        } catch is LogSink.Closed {
+            // The reader of our output went away (`| head`): stop quietly, like journalctl.
+        } catch let error as JournalError {
+            throw JournalUnavailable(detail: "reading the journal: \(error)")
+        }
+        return scan.count
+    }
+}
+
+/// Buffered output: one write(2) per 64 KiB, and at the end of every follow cycle so lines
+/// appear as they are logged.
+final class LogSink {
+    struct Closed: Error {}
+
+    private let fileDescriptor: Int32
+    private var buffer: [UInt8] = []
+
+    init(fileDescriptor: Int32) {
+        self.fileDescriptor = fileDescriptor
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    func line(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= 1 << 16 { try? flush() }
+    }
+
+    /// Writes everything buffered, retrying on EINTR and short writes; a closed pipe is `Closed`.
+    func flush() throws {
+        var offset = 0
+        defer { buffer.removeAll(keepingCapacity: true) }
+        while offset < buffer.count {
+            let written = buffer[offset...].withUnsafeBytes { write(fileDescriptor, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 { throw Closed() }
+            offset += written
+        }
+    }
+}
+
+/// Set from a signal handler queue, read by the follower thread between waits.
+public final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    private var sources: [DispatchSourceSignal] = []
+
+    public init() {}
+
+    public var isStopped: Bool { lock.withLock { stopped } }
+    public func stop() { lock.withLock { stopped = true } }
+
+    /// A flag set by SIGINT or SIGTERM. The signals are ignored by default handling and
+    /// delivered through dispatch sources instead, so the follower ends cleanly (exit 0,
+    /// output flushed) rather than the process dying mid-line.
+    public static func onTermination() -> StopFlag {
+        let flag = StopFlag()
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { flag.stop() }
+            source.resume()
+            flag.sources.append(source)
+        }
+        return flag
+    }
+}
