@@ -136,3 +136,29 @@ struct HealthIntegrationTests {
         #expect(stopped.stdout.hasPrefix("TRADECTL CRITICAL - "), "\(stopped.stdout)")
     }
 }
+
+@Suite("Status under a real systemd user manager", .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"), .serialized)
+struct StatusIntegrationTests {
+    @Test("status shows the release, every component, the timers and the last backup")
+    func status() throws {
+        let scratch = ScratchDeployment(example: "databento")
+        defer { scratch.tearDown() }
+        try #require(try scratch.tradectl(["deploy"]).status == 0)
+        try #require(try scratch.tradectl(["backup"]).status == 0)
+        let result = try scratch.tradectl(["status", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["project"] as? String == "databento")
+        #expect((object["release"] as? [String: Any])?["version"] is String)
+        let components = (object["components"] as? [[String: Any]]) ?? []
+        let status = try #require(components.first { $0["name"] as? String == "status" })
+        #expect((status["state"] as? String)?.hasPrefix("active") == true)
+        #expect((status["main_pid"] as? Int ?? 0) > 0)
+        let pull = try #require(components.first { $0["name"] as? String == "pull" })
+        #expect(pull["next_run"] is String, "\(pull)")
+        #expect(object["last_backup"] is [String: Any])
+        let text = try scratch.tradectl(["status"])
+        #expect(text.stdout.contains("COMPONENT"))
+        #expect(text.stdout.contains("next in"))
+    }
+}
