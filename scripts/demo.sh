@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and shows the real lifecycle on the bundled V6 example:
-#   config check → deploy --dry-run → deploy → the running units → re-deploy (nothing to do).
+#   config check → deploy --dry-run → deploy → the running units → backup → verify → status →
+#   health → re-deploy (nothing to do) → a graceful stop.
 # On a machine booted with systemd it uses your own user manager (systemctl --user);
 # where none runs it starts a private one with scripts/systemd-harness.sh, and says so.
 # Units and files are removed at the end unless you pass --keep.
@@ -55,6 +56,10 @@ step systemctl --user --no-pager list-units 'v6-*'
 step systemctl --user --no-pager list-timers 'v6-*'
 step curl -fsS http://127.0.0.1:8765/health
 echo
+step "$bin" --config "$config" backup
+step "$bin" --config "$config" backup verify latest
+step "$bin" --config "$config" status
+step "$bin" --config "$config" health || true
 step "$bin" --config "$config" deploy
 echo
 echo "==> a graceful stop: the engine's SIGTERM handler finishes its pending orders first"
