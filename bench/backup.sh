@@ -15,11 +15,13 @@
 #
 # Knobs (environment): RUNS (3), DB_MIB (200), SMALL_DB_MIB (50), CSV_MIB (20),
 #   BACKUP_TIMEOUT (120, seconds for sqlite3 .backup under the writer),
-#   WRITER_SYNC (NORMAL: the writer's PRAGMA synchronous), KEEP=1 keeps the temp dir.
+#   WRITER_SYNC (NORMAL: the writer's PRAGMA synchronous), KEEP=1 keeps the temp dir,
+#   TRADECTL_BIN (a prebuilt binary instead of .build-release/release/tradectl).
+# Run it on an otherwise idle machine: the report records the load average before and after.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN="$REPO/.build-release/release/tradectl"
+BIN=${TRADECTL_BIN:-"$REPO/.build-release/release/tradectl"}
 RUNS=${RUNS:-3}
 DB_MIB=${DB_MIB:-200}
 SMALL_DB_MIB=${SMALL_DB_MIB:-50}
@@ -65,6 +67,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$WORK/json" "$WORK/ref" "$WORK/out"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- python helpers
 cat >"$WORK/gen_db.py" <<'PY'
@@ -203,6 +206,7 @@ add("| CPU | %s, nproc = %s |" % (env["cpu"], env["nproc"]))
 add("| memory | %s total, %s available (`free -h`) |" % (env["mem_total"], env["mem_avail"]))
 add("| disk (temp dir) | %s |" % env["disk"])
 add("| OS / kernel | %s / %s |" % (env["os"], env["kernel"]))
+add("| load average (1/5/15 min) | %s |" % env["load"])
 add("| tools | %s |" % env["tools"])
 add("")
 add("## Data set")
@@ -218,8 +222,8 @@ gz, zs, ve, re = hf("gzip"), hf("zstd"), hf("verify"), hf("restore")
 sizes = env["sizes"]
 add("## Wall time (median of %s runs, seconds; min–max in brackets)" % env["runs"])
 add("")
-add("| operation | command | median s | min–max s | archive |")
-add("|---|---|---:|---:|---:|")
+add("| operation | command | median s | min–max s | CPU s (user+sys, mean) | archive |")
+add("|---|---|---:|---:|---:|---:|")
 rows = [
     ("backup, gzip", "tradectl backup --compression gzip", gz, "tradectl gzip", sizes["tradectl_gzip"]),
     ("backup, gzip", "tar czf (gzip -6)", gz, "tar czf", sizes["tar_czf"]),
@@ -233,7 +237,8 @@ rows = [
 ]
 for op, label, group, key, size in rows:
     r = group[key]
-    add("| %s | `%s` | %s | %s | %s |" % (op, label, sec(r), spread(r), mib(size) if size else ""))
+    add("| %s | `%s` | %s | %s | %.2f | %s |" % (op, label, sec(r), spread(r), r["user"] + r["system"],
+                                              mib(size) if size else ""))
 add("")
 add("Inputs: %s of files (database after `PRAGMA wal_checkpoint(TRUNCATE)` + CSVs + .env). "
     "verify/restore read the `tradectl backup --compression gzip` archive (%s)."
@@ -472,7 +477,8 @@ WRITER_PID=""
 rm -f "$WORK/out/sqlite-backup.db"
 
 # ---------------------------------------------------------------- report
-tools="tradectl $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?'); $(tar --version | head -n1); pigz $(pigz --version 2>&1 | awk '{print $2}'); zstd $(zstd --version | grep -o 'v[0-9.]*' | head -n1); sqlite3 $(sqlite3 --version | cut -d' ' -f1); $(hyperfine --version)"
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+tools="tradectl ${TRADECTL_REV:-$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')} (release build); $(tar --version | head -n1); pigz $(pigz --version 2>&1 | awk '{print $2}'); zstd $(zstd --version | grep -o 'v[0-9.]*' | head -n1); sqlite3 $(sqlite3 --version | cut -d' ' -f1); $(hyperfine --version)"
 disk=$(df -h --output=source,fstype,size,avail "$WORK" | tail -n1 | awk '{printf "%s (%s), %s, %s free", $1, $2, $3, $4}')
 dev=$(basename "$(df --output=source "$WORK" | tail -n1)")
 rot=$(cat "/sys/block/$dev/queue/rotational" 2>/dev/null || echo "?")
@@ -488,6 +494,7 @@ facts = {
     "disk": """$disk""",
     "os": """$(. /etc/os-release && echo "$PRETTY_NAME")""",
     "kernel": "$(uname -r)",
+    "load": "$LOAD_START at start, $LOAD_END at end",
     "tools": """$tools""",
     "runs": $RUNS,
     "db_bytes": $db_bytes, "db_rows": $db_rows, "csv_bytes": $csv_bytes, "csv_files": $csv_files,

@@ -13,6 +13,7 @@ packages=(
     python3          # the example trading systems
     util-linux       # flock(1), used by the lock tests
     curl             # the demo asks the dashboard for /health
+    systemd-journal-remote  # builds journal files offline for the logs tests and bench/journal.sh
 )
 
 missing=()

@@ -13,7 +13,7 @@ public enum ExitStatus: Int32, Sendable {
     /// The documented exit code for an error thrown by a command.
     public static func of(_ error: Error) -> ExitStatus {
         switch error {
-        case is ConfigError, is DeployPlanError, is TemplateError, is ArchiveRefused: return .dataError
+        case is ConfigError, is DeployPlanError, is TemplateError, is ArchiveRefused, is UnknownRelease: return .dataError
         case is LockHeldError: return .tempFail
         case is ServiceManagerUnavailable: return .unavailable
         case let failure as SystemCallError where failure.errno == EACCES || failure.errno == EPERM: return .noPermission

@@ -14,7 +14,7 @@ public enum ConfigPrinter {
         ])
         let releases = deployment.releases
         out += section("releases", [
-            ("source", q(releases.source)), ("keep", "\(releases.keep)"), ("build", list(releases.build)),
+            ("source", q(releases.source)), ("keep", "\(releases.keep)"), ("build", list(releases.build)), ("pre_switch", list(releases.preSwitch)),
             ("shared", list(releases.shared.map { $0.isDirectory ? "\($0.path)/" : $0.path })),
             ("exclude", list(releases.exclude)),
         ])

@@ -44,6 +44,8 @@ public struct ReleasesConfig: Sendable, Equatable {
     public var source: String
     public var keep: Int
     public var build: [String]
+    /// Run inside the new release after it is built, before `current` switches (migrations).
+    public var preSwitch: [String]
     public var shared: [SharedPath]
     public var exclude: [String]
 }

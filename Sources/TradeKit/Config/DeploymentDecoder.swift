@@ -58,6 +58,7 @@ struct DeploymentDecoder {
             source: source,
             keep: reader.int("keep", default: 5, range: 1...1000),
             build: reader.stringList("build"),
+            preSwitch: reader.stringList("pre_switch"),
             shared: reader.stringList("shared").map(SharedPath.init),
             exclude: exclude)
         reader.finish()

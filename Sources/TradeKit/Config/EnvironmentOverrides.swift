@@ -6,7 +6,7 @@ struct EnvironmentOverrides {
     static let sections = ["kill_switch", "project", "releases", "deploy", "backup", "health", "monitor", "alerts"]
     /// Keys that hold lists (comma-separated in the environment) or non-strings.
     static let listKeys: Set<String> = [
-        "releases.build", "releases.shared", "releases.exclude", "backup.databases", "backup.paths",
+        "releases.build", "releases.pre_switch", "releases.shared", "releases.exclude", "backup.databases", "backup.paths",
         "monitor.journal_patterns", "kill_switch.components", "health.error_patterns",
     ]
     static let integerKeys: Set<String> = [

@@ -30,11 +30,11 @@ extension DeployPlanner {
         }
         planSeeds(&plan)
         for hook in deployment.releases.build {
-            plan.add(.hook(command: hook, directory: directory, version: version), .run)
+            plan.add(.hook(command: hook, directory: directory, environment: hookEnvironment), .run, note: "build")
         }
         let metadata = ReleaseMetadata(
             version: version, digest: probe.source.digest, source: deployment.releases.source, createdAt: request.now,
-            createdBy: request.user, tradectlVersion: TradectlVersion.current)
+            createdBy: request.user, tradectlVersion: TradectlVersion.current, commit: request.commit)
         plan.add(.finalizeRelease(release: directory, metadata: metadata), .create)
         return true
     }
@@ -55,21 +55,38 @@ extension DeployPlanner {
         }
     }
 
-    /// `current` → `releases/<version>`, switched by renaming a temp link over it.
+    /// `current` → `releases/<version>`, switched by renaming a temp link over it, after
+    /// the pre-switch hooks (e.g. migrations) ran inside the new release.
     func planCurrent(_ plan: inout Plan) -> Bool {
-        planLink(&plan, path: layout.current, target: "releases/\(version)", note: probe.current.map { "was \($0)" })
+        if probe.current != version {
+            for hook in deployment.releases.preSwitch {
+                plan.add(.hook(command: hook, directory: layout.release(version), environment: hookEnvironment), .run, note: "pre-switch")
+            }
+        }
+        return planLink(&plan, path: layout.current, target: "releases/\(version)", note: probe.current.map { "was \($0)" })
+    }
+
+    /// What hooks are told (docs/deploy-update-rollback.md).
+    var hookEnvironment: [String: String] {
+        var environment = [
+            "TRADECTL_PROJECT": deployment.project.name, "TRADECTL_VERSION": version, "TRADECTL_COMMAND": request.command,
+            "TRADECTL_ROOT": layout.root, "TRADECTL_SHARED": layout.shared, "TRADECTL_CONFIG": deployment.configPath,
+        ]
+        if let previous = probe.current { environment["TRADECTL_PREVIOUS_VERSION"] = previous }
+        return environment
     }
 
     /// Keeps `releases.keep` complete releases (current and new always kept); removes leftovers of crashes.
     func planPrune(_ plan: inout Plan) {
         var complete: [(String, Date)] = []
-        for (name, state) in probe.releases where name != version && name != probe.current {
+        for (name, state) in probe.releases where name != version && name != probe.current && name != probe.rollbackTarget {
             switch state {
             case .complete(let metadata): complete.append((name, metadata.createdAt))
             case .incomplete: plan.add(.remove(path: layout.release(name)), .delete, note: "incomplete release")
             }
         }
-        let kept = max(0, deployment.releases.keep - 1 - (probe.current != nil && probe.current != version ? 1 : 0))
+        let protected = Set([version, probe.current, probe.rollbackTarget].compactMap { $0 })
+        let kept = max(0, deployment.releases.keep - protected.count)
         let byAge = complete.sorted { $0.1 > $1.1 }
         for (name, _) in byAge.dropFirst(kept) {
             plan.add(.remove(path: layout.release(name)), .delete, note: "beyond releases.keep = \(deployment.releases.keep)")

@@ -55,8 +55,14 @@ extension DeployPlanner {
         }
         var toStart: [String] = []
         var toRestart: [String] = []
+        let held = probe.halted && !request.startWhileHalted ? Set(deployment.killSwitch.components) : []
+        if !held.isEmpty {
+            plan.notes.append(
+                "kill switch engaged: \(held.sorted().joined(separator: ", ")) not started or restarted (--start overrides)")
+        }
         for unit in probe.units {
             guard case .start = unit.activation else { continue }
+            if let component = unit.component, held.contains(component) { continue }
             let active = statuses[unit.name]?.activeState == "active"
             let changed = unitFilesChanged.contains(unit.name) || (releaseChanged && unit.isService)
             if !active {
@@ -76,8 +82,10 @@ extension DeployPlanner {
     private func gateSpec() -> HealthGateSpec {
         var targets: [HealthGateSpec.Target] = []
         var timers: [String] = []
+        let held = probe.halted && !request.startWhileHalted ? Set(deployment.killSwitch.components) : []
         for unit in probe.units {
             guard case .start = unit.activation else { continue }
+            if let component = unit.component, held.contains(component) { continue }
             if unit.isTimer {
                 timers.append(unit.name)
             } else if let name = unit.component, let component = deployment.component(named: name) {

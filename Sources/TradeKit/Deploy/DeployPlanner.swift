@@ -29,7 +29,7 @@ public struct DeployPlanner: Sendable {
     var managerReachable: Bool { probe.unitStatuses != nil }
 
     public func plan() throws -> Plan {
-        var plan = Plan(command: "deploy")
+        var plan = Plan(command: request.command)
         planAccounts(&plan)
         planDirectories(&plan)
         let releaseIsNew = try planRelease(&plan)

@@ -28,6 +28,10 @@ public struct DeployProbe: Sendable {
     public var unitStatuses: [String: UnitStatus]?
     public var accountsExist: Bool
     public var units: [UnitFile]
+    /// The release `rollback` would return to; never pruned.
+    public var rollbackTarget: String? = nil
+    /// The kill switch file exists (trading components are not started).
+    public var halted: Bool = false
 
     /// Reads the machine. Only reads: the file system, `systemctl show`, the passwd database.
     public static func gather(
@@ -89,8 +93,11 @@ public struct DeployProbe: Sendable {
         let accountsExist =
             deployment.project.scope == .user || request.offline
             || (getpwnam(deployment.project.user) != nil && getgrnam(deployment.project.group) != nil)
-        return DeployProbe(
+        var probe = DeployProbe(
             source: source, releases: releases, current: current, paths: paths, contents: contents,
             installedUnits: installed, seeds: seeds, unitStatuses: statuses, accountsExist: accountsExist, units: units)
+        probe.rollbackTarget = ReleaseHistory(layout: layout, fileSystem: fileSystem).rollbackTarget(current: current, releases: releases)
+        probe.halted = fileSystem.info(deployment.killSwitch.file) != nil
+        return probe
     }
 }

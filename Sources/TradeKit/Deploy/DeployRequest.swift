@@ -11,6 +11,12 @@ public struct DeployRequest: Sendable {
     public var environment: [String: String]
     public var now: Date
     public var user: String
+    /// `deploy` or `update`: recorded, and given to hooks as TRADECTL_COMMAND.
+    public var command: String = "deploy"
+    /// Start kill-switch components even while the kill switch is engaged (`--start`).
+    public var startWhileHalted: Bool = false
+    /// Source commit when the source is a git checkout.
+    public var commit: String?
 
     public init(
         version: String? = nil, noStart: Bool = false, offline: Bool = false, healthTimeout: ConfigDuration? = nil,

@@ -57,17 +57,20 @@ public struct DeployRunner: Sendable {
     }
 
     /// Plans and, unless `dryRun`, applies under the project lock, recording the outcome.
-    public func run(dryRun: Bool, lockWait: Duration = .zero, onPlan: (Plan) -> Void = { _ in }) async throws -> DeployOutcome {
+    public func run(
+        dryRun: Bool, lockWait: Duration = .zero, lockHeld: Bool = false, onPlan: (Plan) -> Void = { _ in }
+    ) async throws -> DeployOutcome {
         let services = try await serviceManager(dryRun: dryRun)
         if dryRun {
             let (plan, version) = try await makePlan(services: services)
             return DeployOutcome(plan: plan, version: version, applied: false)
         }
         let layout = DeployLayout(deployment, environment: request.environment)
-        let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "deploy", wait: lockWait)
+        let lock = lockHeld
+            ? nil : try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: request.command, wait: lockWait)
         defer { withExtendedLifetime(lock) {} }
         let (plan, version) = try await makePlan(services: services)
-        logger.info("deploy planned", metadata: ["plan.changes": "\(plan.changes.count)", "release.version": "\(version)"])
+        logger.info("\(request.command) planned", metadata: ["plan.changes": "\(plan.changes.count)", "release.version": "\(version)"])
         onPlan(plan)
         let gate = services.map { manager in
             HealthGate(
@@ -81,9 +84,9 @@ public struct DeployRunner: Sendable {
             try executor.record(
                 plan: plan, version: version, releases: releases, started: started, outcome: "success", message: nil,
                 layout: layout, user: request.user)
-            logger.notice("deploy succeeded", metadata: ["release.version": "\(version)"])
+            logger.notice("\(request.command) succeeded", metadata: ["release.version": "\(version)"])
         } catch {
-            logger.error("deploy failed", metadata: ["release.version": "\(version)", "error": "\(error)"])
+            logger.error("\(request.command) failed", metadata: ["release.version": "\(version)", "error": "\(error)"])
             try? executor.record(
                 plan: plan, version: version, releases: [], started: started, outcome: "failed",
                 message: "\(error)", layout: layout, user: request.user)

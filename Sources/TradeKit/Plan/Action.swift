@@ -18,8 +18,9 @@ public enum Operation: Sendable {
     case remove(path: String)
     /// Copies the release source into a fresh release directory.
     case copyRelease(source: String, release: String, skip: Set<String>, owner: OwnerSpec?)
-    /// Runs a build hook with `/bin/sh -c` inside the new release.
-    case hook(command: String, directory: String, version: String)
+    /// Runs a hook with `/bin/sh -c` inside the new release; `environment` holds the
+    /// `TRADECTL_*` variables hooks are documented to get.
+    case hook(command: String, directory: String, environment: [String: String])
     /// Marks a release complete; only complete releases can become `current`.
     case finalizeRelease(release: String, metadata: ReleaseMetadata)
     /// Creates the system user and group through systemd-sysusers.

@@ -22,6 +22,7 @@ extension Executor {
             audit: AuditEntry(
                 at: started, user: user, pid: getpid(), command: plan.command,
                 result: outcome == "success" ? "\(outcome): \(changes) changes" : "\(outcome): \(message ?? "")"))
+        if outcome == "success", let restarts = gateRestarts.get() { try store.recordRestartBaseline(restarts) }
         CrashPoint.hit("state recorded")
     }
 }

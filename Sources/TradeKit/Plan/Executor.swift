@@ -28,6 +28,8 @@ public struct Executor: Sendable {
     /// The state database, for actions that write the backup catalog.
     public var store: StateStore?
     public var progress: BackupProgress?
+    /// Restart counters of the services a health gate passed, for the restart baseline.
+    public let gateRestarts = RestartBox()
     /// Archives written by `archive` actions, in order.
     public var onArchive: @Sendable (BackupResult) -> Void = { _ in }
 
@@ -86,8 +88,8 @@ public struct Executor: Sendable {
                 CrashPoint.hit("copying \(path)")
                 return skip.contains(path)
             }
-        case .hook(let command, let directory, let version):
-            try await runHook(command, directory: directory, version: version)
+        case .hook(let command, let directory, let environment):
+            try await runHook(command, directory: directory, environment: environment)
         case .finalizeRelease(let release, let metadata):
             try fileSystem.writeAtomically(
                 "\(release)/\(ReleaseMetadata.fileName)", data: metadata.encoded(), mode: 0o644, owner: nil)
@@ -101,6 +103,9 @@ public struct Executor: Sendable {
         case .waitHealthy(let spec):
             guard let gate else { throw ServiceManagerUnavailable(detail: "no service manager for the health gate") }
             try await gate.wait(for: spec)
+            if let restarts = try? await gate.services.status(of: spec.targets.map(\.unit)).mapValues(\.restarts) {
+                gateRestarts.set(restarts)
+            }
         case .archive(let spec):
             guard let store else { throw ExecutorError(action: "archive", underlying: "no state database", isHealthFailure: false) }
             onArchive(try BackupWriter(fileSystem: fileSystem, store: store, progress: progress).write(spec))
@@ -115,11 +120,13 @@ public struct Executor: Sendable {
         return nil
     }
 
-    private func runHook(_ command: String, directory: String, version: String) async throws {
+    private func runHook(_ command: String, directory: String, environment: [String: String]) async throws {
+        var variables = environment
+        variables["TRADECTL_RELEASE_DIR"] = directory
+        // Hooks may call tradectl: they inherit the project lock this process holds.
+        variables[ProjectLock.inheritVariable] = "\(getpid())"
         let result = try await runner.run(
-            Command(
-                "/bin/sh", ["-c", command], workingDirectory: fileSystem.hostPath(directory),
-                environment: ["TRADECTL_RELEASE_DIR": directory, "TRADECTL_VERSION": version]))
+            Command("/bin/sh", ["-c", command], workingDirectory: fileSystem.hostPath(directory), environment: variables))
         guard result.succeeded else { throw CommandFailure(command: command, result: result) }
     }
 
@@ -134,6 +141,14 @@ public struct Executor: Sendable {
         guard let owner, let user = getpwnam(owner.user), let group = getgrnam(owner.group) else { return nil }
         return Ownership(uid: user.pointee.pw_uid, gid: group.pointee.gr_gid)
     }
+}
+
+/// Carries restart counters out of the health gate.
+public final class RestartBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: [String: Int]?
+    func set(_ restarts: [String: Int]) { lock.withLock { value = restarts } }
+    public func get() -> [String: Int]? { lock.withLock { value } }
 }
 
 /// A command run by the Executor (build hook, systemd-sysusers) that exited non-zero.

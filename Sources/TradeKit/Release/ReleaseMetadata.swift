@@ -10,6 +10,8 @@ public struct ReleaseMetadata: Sendable, Equatable, Codable {
     public var createdAt: Date
     public var createdBy: String
     public var tradectlVersion: String
+    /// Git commit of the source, when it was a checkout.
+    public var commit: String?
 
     public func encoded() -> Data {
         let encoder = JSONEncoder()

@@ -19,6 +19,11 @@ public struct LockHeldError: Error, Sendable, CustomStringConvertible {
 public final class ProjectLock {
     private let descriptor: Int32
     public let path: String
+    /// Held by an ancestor that handed it down (a hook calling tradectl); not ours to release.
+    public private(set) var inherited = false
+
+    /// Set for hooks: the pid of the tradectl holding the lock.
+    public static let inheritVariable = "TRADECTL_LOCK_PID"
 
     /// Takes the lock, waiting up to `wait` (zero: fail at once) before throwing `LockHeldError`.
     public init(path: String, command: String, wait: Duration = .zero) throws {
@@ -37,8 +42,12 @@ public final class ProjectLock {
                 close(descriptor)
                 throw failure
             }
+            let holder = Self.describeHolder(descriptor)
+            if Self.heldByAncestor(holder) {
+                inherited = true
+                return
+            }
             if clock.now >= deadline {
-                let holder = Self.describeHolder(descriptor)
                 close(descriptor)
                 throw LockHeldError(holder: holder)
             }
@@ -52,9 +61,33 @@ public final class ProjectLock {
     }
 
     deinit {
-        ftruncate(descriptor, 0)
-        flock(descriptor, LOCK_UN)
+        if !inherited {
+            ftruncate(descriptor, 0)
+            flock(descriptor, LOCK_UN)
+        }
         close(descriptor)
+    }
+
+    /// The holder named in the lock file is the pid in `TRADECTL_LOCK_PID` and one of our ancestors.
+    static func heldByAncestor(_ holder: String) -> Bool {
+        guard let variable = ProcessInfo.processInfo.environment[inheritVariable], let pid = Int32(variable),
+            holder.hasPrefix("pid=\(pid) ")
+        else { return false }
+        var current = getppid()
+        for _ in 0..<32 {
+            if current == pid { return true }
+            guard current > 1, let parent = parentOf(current) else { return false }
+            current = parent
+        }
+        return false
+    }
+
+    private static func parentOf(_ pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
     }
 
     private static func describeHolder(_ descriptor: Int32) -> String {

@@ -12,6 +12,24 @@ extension StateStore {
                 table.column("restarts", .text).notNull()
             }
         }
+        migrator.registerMigration("v4-restart-baselines") { db in
+            try db.create(table: "restart_baselines") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .datetime).notNull()
+                table.column("restarts", .text).notNull()
+            }
+        }
+    }
+
+    /// After tradectl itself restarted services and they passed the health gate, their
+    /// restart counters are the new baseline: restarts caused by a rolled-back release are
+    /// not a restart loop of the release that replaced it.
+    public func recordRestartBaseline(_ restarts: [String: Int], at date: Date = Date()) throws {
+        let json = String(decoding: (try? JSONEncoder().encode(restarts)) ?? Data(), as: UTF8.self)
+        try write { db in
+            try db.execute(sql: "INSERT INTO restart_baselines (at, restarts) VALUES (?, ?)", arguments: [date, json])
+            try db.execute(sql: "DELETE FROM restart_baselines WHERE id NOT IN (SELECT id FROM restart_baselines ORDER BY id DESC LIMIT 100)")
+        }
     }
 
     /// Records one run and keeps only the newest `keep` runs (history stays bounded).
@@ -27,12 +45,13 @@ extension StateStore {
         }
     }
 
-    /// NRestarts per unit at the newest recorded run.
+    /// NRestarts per unit at the newest health run or restart baseline, whichever is later.
     public func lastHealthRestarts() throws -> [String: Int] {
         try read { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT restarts FROM health_runs ORDER BY id DESC LIMIT 1") else {
-                return [:]
-            }
+            let run = try Row.fetchOne(db, sql: "SELECT at, restarts FROM health_runs ORDER BY id DESC LIMIT 1")
+            let baseline = try Row.fetchOne(db, sql: "SELECT at, restarts FROM restart_baselines ORDER BY id DESC LIMIT 1")
+            let newest = [run, baseline].compactMap { $0 }.max { ($0["at"] as Date) < ($1["at"] as Date) }
+            guard let text: String = newest?["restarts"] else { return [:] }
             return (try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8))) ?? [:]
         }
     }

@@ -106,6 +106,15 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Marks the newest record of `version` as rolled back (its update failed the health gate).
+    public func markRolledBack(version: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE deploys SET outcome = 'rolled back' WHERE id = (SELECT MAX(id) FROM deploys WHERE version = ?)",
+                arguments: [version])
+        }
+    }
+
     public func auditCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0 }
     }

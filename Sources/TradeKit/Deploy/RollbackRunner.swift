@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+
+/// `rollback --to` named a release that is not there (exit 65, listing the candidates).
+public struct UnknownRelease: Error, Sendable, CustomStringConvertible {
+    public var requested: String
+    public var candidates: [String]
+    public var description: String {
+        candidates.isEmpty
+            ? "release \(requested) is not on disk, and there is no other release to roll back to"
+            : "release \(requested) is not on disk; candidates: \(candidates.joined(separator: ", "))"
+    }
+}
+
+/// Switches `current` to a kept release, restarts the services and waits for health.
+public struct RollbackRunner: Sendable {
+    public var deployment: Deployment
+    public var request: DeployRequest
+    public var fileSystem: FileSystem
+    public var runner: ProcessRunner
+    public var logger: Logger
+
+    public init(deployment: Deployment, request: DeployRequest, fileSystem: FileSystem, runner: ProcessRunner = SubprocessRunner(), logger: Logger) {
+        self.deployment = deployment
+        self.request = request
+        self.fileSystem = fileSystem
+        self.runner = runner
+        self.logger = logger
+    }
+
+    var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }
+
+    /// The release to return to: `--to`, else the newest earlier successful one.
+    public func target(_ requested: String?) throws -> String {
+        let history = ReleaseHistory(layout: layout, fileSystem: fileSystem)
+        let releases = history.list()
+        let current = releases.first(where: \.current)?.version
+        if let requested {
+            guard releases.contains(where: { $0.version == requested }) else {
+                throw UnknownRelease(requested: requested, candidates: releases.map(\.version).filter { $0 != current })
+            }
+            return requested
+        }
+        guard let target = releases.first(where: \.rollbackTarget)?.version else {
+            throw UnknownRelease(requested: "(previous successful)", candidates: releases.map(\.version).filter { $0 != current })
+        }
+        return target
+    }
+
+    public func plan(to version: String, manager: ServiceManager?, halted: Bool) -> Plan {
+        var plan = Plan(command: "rollback")
+        let link = fileSystem.info(layout.current)?.linkTarget
+        let target = "releases/\(version)"
+        plan.add(.symlink(path: layout.current, target: target), link == target ? .unchanged : .update, note: link.map { "was \($0)" })
+        let held = halted && !request.startWhileHalted ? Set(deployment.killSwitch.components) : []
+        if !held.isEmpty {
+            plan.notes.append("kill switch engaged: \(held.sorted().joined(separator: ", ")) not restarted (--start overrides)")
+        }
+        let components = deployment.components.filter { $0.kind == .service && !held.contains($0.name) }
+        guard !components.isEmpty else { return plan }
+        guard manager != nil else {
+            plan.notes.append("no service manager reachable: services were not restarted")
+            return plan
+        }
+        let project = deployment.project.name
+        plan.add(
+            .systemctl(verb: "restart", units: components.map { UnitNames.service(project, $0.name) }), .run,
+            note: "systemd orders them by After=; each gets its stop timeout")
+        let targets = components.map {
+            HealthGateSpec.Target(component: $0.name, unit: UnitNames.service(project, $0.name), probes: ProbeSpec.of($0, root: layout.root))
+        }
+        plan.add(
+            .waitHealthy(HealthGateSpec(targets: targets, timers: [], timeout: request.healthTimeout ?? deployment.deploy.healthTimeout)),
+            .run)
+        return plan
+    }
+
+    /// Plans and (unless `dryRun`) applies the rollback, recording it.
+    public func run(to requested: String?, dryRun: Bool, lockWait: Duration = .zero, lockHeld: Bool = false) async throws -> (Plan, String) {
+        let version = try target(requested)
+        let manager = try await DeployRunner(deployment: deployment, request: request, fileSystem: fileSystem, runner: runner, logger: logger)
+            .serviceManager(dryRun: dryRun)
+        let halted = fileSystem.info(deployment.killSwitch.file) != nil
+        let plan = plan(to: version, manager: manager, halted: halted)
+        if dryRun { return (plan, version) }
+        let lock = lockHeld ? nil : try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "rollback", wait: lockWait)
+        defer { withExtendedLifetime(lock) {} }
+        let gate = manager.map { manager in
+            HealthGate(
+                services: manager, probes: LiveProbeRunner(fileSystem: fileSystem),
+                journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
+        }
+        let executor = Executor(fileSystem: fileSystem, services: manager, runner: runner, gate: gate, logger: logger)
+        let started = Date()
+        do {
+            try await executor.apply(plan)
+            try executor.record(plan: plan, version: version, releases: [], started: started, outcome: "success", message: nil, layout: layout, user: request.user)
+            logger.notice("rollback succeeded", metadata: ["release.version": "\(version)"])
+        } catch {
+            try? executor.record(plan: plan, version: version, releases: [], started: started, outcome: "failed", message: "\(error)", layout: layout, user: request.user)
+            throw error
+        }
+        return (plan, version)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+
+/// The update failed its health gate and production was rolled back (exit 1).
+public struct UpdateRolledBack: Error, Sendable, CustomStringConvertible {
+    public var failed: String
+    public var restored: String
+    public var reason: String
+    public var description: String {
+        "update to \(failed) was not healthy and was rolled back to \(restored), which is healthy:\n\(reason)"
+    }
+}
+
+/// `tradectl update`: a deploy of a new release under one lock, gated on health, rolled
+/// back to the previous release when the gate fails (unless `--no-rollback`).
+public struct UpdateRunner: Sendable {
+    public var deployment: Deployment
+    public var request: DeployRequest
+    public var fileSystem: FileSystem
+    public var runner: ProcessRunner
+    public var logger: Logger
+    public var rollbackOnFailure: Bool
+
+    public init(
+        deployment: Deployment, request: DeployRequest, fileSystem: FileSystem, runner: ProcessRunner = SubprocessRunner(),
+        logger: Logger, rollbackOnFailure: Bool
+    ) {
+        self.deployment = deployment
+        self.request = request
+        self.fileSystem = fileSystem
+        self.runner = runner
+        self.logger = logger
+        self.rollbackOnFailure = rollbackOnFailure
+    }
+
+    var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }
+
+    public func run(dryRun: Bool, lockWait: Duration = .zero, onPlan: (Plan) -> Void = { _ in }) async throws -> DeployOutcome {
+        let deploy = DeployRunner(deployment: deployment, request: request, fileSystem: fileSystem, runner: runner, logger: logger)
+        if dryRun { return try await deploy.run(dryRun: true) }
+        let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "update", wait: lockWait)
+        defer { withExtendedLifetime(lock) {} }
+        let previous = fileSystem.info(layout.current)?.linkTarget.flatMap {
+            $0.hasPrefix("releases/") ? String($0.dropFirst("releases/".count)) : nil
+        }
+        do {
+            return try await deploy.run(dryRun: false, lockHeld: true, onPlan: onPlan)
+        } catch let failure as ExecutorError where failure.isHealthFailure && rollbackOnFailure {
+            guard let previous else { throw failure }
+            let failedVersion = fileSystem.info(layout.current)?.linkTarget.map { String($0.dropFirst("releases/".count)) } ?? "?"
+            logger.error("update not healthy; rolling back", metadata: ["release.version": "\(failedVersion)", "rollback.to": "\(previous)"])
+            let rollback = RollbackRunner(deployment: deployment, request: request, fileSystem: fileSystem, runner: runner, logger: logger)
+            _ = try await rollback.run(to: previous, dryRun: false, lockHeld: true)
+            if let store = try? StateStore(path: fileSystem.hostPath(layout.stateDatabase)) {
+                try? store.markRolledBack(version: failedVersion)
+            }
+            throw UpdateRolledBack(failed: failedVersion, restored: previous, reason: failure.underlying)
+        }
+    }
+}

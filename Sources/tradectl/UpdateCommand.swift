@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import TradeKit
+
+struct UpdateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update",
+        abstract: "New release, restart, health gate; on failure roll back automatically.",
+        discussion: """
+            Builds the new release (copy of a path, or `git clone --depth 1 --branch V` of a URL) and runs
+            its build hooks before anything live changes, runs releases.pre_switch hooks, switches
+            `current`, restarts what changed, and waits for health. If the gate fails it switches back
+            to the previous release, restarts it, verifies it and exits 1 naming the failing component.
+            See docs/deploy-update-rollback.md.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Release version (default: the git commit or the source digest).") var version: String?
+    @Option(help: "Directory or git URL to release (overrides releases.source).") var source: String?
+    @Option(help: "How long to wait for health, e.g. 90s (overrides deploy.health_timeout).") var healthTimeout: String?
+    @Flag(help: "Leave the new release in place when the health gate fails.") var noRollback = false
+    @Flag(help: "Print the plan and change nothing.") var dryRun = false
+    @Flag(help: "Start trading components even while the kill switch is engaged.") var start = false
+    @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.") var lockWait: Int = 0
+
+    func validate() throws {
+        if let healthTimeout, ConfigDuration(parsing: healthTimeout) == nil {
+            throw ValidationError("--health-timeout must be a duration such as 90s or 5min")
+        }
+    }
+
+    func run() async throws {
+        let context = CommandContext(global, command: "update")
+        try await context.run {
+            var checkout: (path: String, commit: String)?
+            if let source, GitSource.isURL(source) {
+                checkout = try await GitSource.fetch(source, branch: version, runner: SubprocessRunner())
+            }
+            defer { if let checkout { try? FileManager.default.removeItem(atPath: checkout.path) } }
+            let (deployment, issues) = try context.loadConfig(overrides: .init(source: checkout?.path ?? source))
+            context.warn(issues)
+            let offline = global.root != nil && global.root != "/"
+            var request = DeployRequest(
+                version: version ?? checkout.map { String($0.commit.prefix(12)) }, noStart: offline, offline: offline,
+                healthTimeout: healthTimeout.flatMap(ConfigDuration.init(parsing:)), tradectlPath: CommandLine.executablePath,
+                environment: context.environment, user: ProcessInfo.processInfo.userName)
+            request.command = "update"
+            request.startWhileHalted = start
+            request.commit = checkout?.commit
+            let runner = UpdateRunner(
+                deployment: deployment, request: request, fileSystem: context.fileSystem,
+                logger: context.makeLogger(project: deployment.project.name), rollbackOnFailure: !noRollback)
+            let outcome = try await runner.run(dryRun: dryRun, lockWait: .seconds(lockWait)) { plan in
+                if !global.json && !global.quiet { context.print(PlanRenderer.text(plan, verbose: global.verbose, color: context.useColor)) }
+            }
+            if global.json {
+                context.print(PlanRenderer.json(outcome.plan) + "\n")
+            } else if dryRun {
+                context.print(PlanRenderer.text(outcome.plan, verbose: global.verbose, color: context.useColor))
+                context.print("dry run: nothing was changed\n")
+            } else if !global.quiet {
+                context.print("updated to \(outcome.version): healthy\n")
+            }
+        }
+    }
+}
+
+struct RollbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Switch `current` to the previous successful (or a named) release, restart, verify health.",
+        discussion: "Exit 1 if the target is not healthy either; 65 (listing the candidates) if --to names no kept release.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Release to return to (default: the previous successful one).") var to: String?
+    @Flag(help: "Print the plan and change nothing.") var dryRun = false
+    @Flag(help: "Start trading components even while the kill switch is engaged.") var start = false
+    @Option(help: "How long to wait for health, e.g. 90s.") var healthTimeout: String?
+    @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.") var lockWait: Int = 0
+
+    func run() async throws {
+        let context = CommandContext(global, command: "rollback")
+        try await context.run {
+            let (deployment, issues) = try context.loadConfig()
+            context.warn(issues)
+            let offline = global.root != nil && global.root != "/"
+            var request = DeployRequest(
+                noStart: offline, offline: offline, healthTimeout: healthTimeout.flatMap(ConfigDuration.init(parsing:)),
+                tradectlPath: CommandLine.executablePath, environment: context.environment,
+                user: ProcessInfo.processInfo.userName)
+            request.command = "rollback"
+            request.startWhileHalted = start
+            let runner = RollbackRunner(
+                deployment: deployment, request: request, fileSystem: context.fileSystem,
+                logger: context.makeLogger(project: deployment.project.name))
+            let (plan, version) = try await runner.run(to: to, dryRun: dryRun, lockWait: .seconds(lockWait))
+            if global.json {
+                context.print(PlanRenderer.json(plan) + "\n")
+            } else {
+                context.print(PlanRenderer.text(plan, verbose: global.verbose, color: context.useColor))
+                context.print(dryRun ? "dry run: nothing was changed\n" : "rolled back to \(version): healthy\n")
+            }
+        }
+    }
+}
+
+struct ReleasesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "releases",
+        abstract: "Every kept release: version, commit, deployed when and by whom, outcome, current, rollback target.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let context = CommandContext(global, command: "releases")
+        try await context.run {
+            let (deployment, _) = try context.loadConfig()
+            let releases = ReleaseHistory(
+                layout: DeployLayout(deployment, environment: context.environment), fileSystem: context.fileSystem
+            ).list()
+            if global.json {
+                context.print(BackupOutput.json(releases) + "\n")
+                return
+            }
+            let formatter = ISO8601DateFormatter()
+            var out = "   VERSION       COMMIT        CREATED               BY        OUTCOME\n"
+            for release in releases {
+                let mark = release.current ? "*  " : release.rollbackTarget ? "<  " : "   "
+                out += mark + release.version.padding(toLength: 13, withPad: " ", startingAt: 0) + " "
+                    + String((release.commit ?? "-").prefix(12)).padding(toLength: 13, withPad: " ", startingAt: 0) + " "
+                    + formatter.string(from: release.createdAt) + "  "
+                    + release.createdBy.padding(toLength: 9, withPad: " ", startingAt: 0) + " " + (release.outcome ?? "-") + "\n"
+            }
+            out += "(* current, < rollback target)\n"
+            context.print(out)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Journal-reading benchmark: `tradectl logs` against journalctl on the same journal files.
+#
+#   bash bench/journal.sh
+#
+# Writes ENTRIES (1,000,000) synthetic entries across the 6 units of a project "bench",
+# spread evenly over the last 7 days with mixed priorities, in the journal export format,
+# and turns them into a journal file with systemd-journal-remote (no journald, no rate
+# limit; see /work/shared/notes/real-systemd.md). Then measures the wall time (median of
+# RUNS runs, after one warm-up each) of
+#   tradectl logs --directory DIR --priority err --since 24h --count
+#   journalctl -D DIR -u …(6 units) -p err --since -24h -q | wc -l
+# and the same filters printing every entry (short-iso) to /dev/null, and fails unless
+# both tools count the same entries. Prints a markdown table and writes it to
+# bench/results/journal.md.
+#
+# Knobs (environment): ENTRIES (1000000), RUNS (5), KEEP=1 keeps the temp dir,
+#   TRADECTL_BIN (a prebuilt binary instead of .build-release/release/tradectl).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=${TRADECTL_BIN:-"$REPO/.build-release/release/tradectl"}
+ENTRIES=${ENTRIES:-1000000}
+RUNS=${RUNS:-5}
+REMOTE=/lib/systemd/systemd-journal-remote
+OUT="$REPO/bench/results/journal.md"
+COMPONENTS=(engine feed risk orders dashboard position-sync)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+if [ ! -x "$REMOTE" ]; then
+    log "installing systemd-journal-remote"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq systemd-journal-remote >/dev/null
+fi
+
+# Another helper may build or use the same release dir; SwiftPM serialises builds on it.
+# A binary from before `logs` existed is rebuilt.
+if [ ! -x "$BIN" ] || ! "$BIN" logs --help >/dev/null 2>&1; then
+    log "building the release binary (.build-release)"
+    (cd "$REPO" && swift build -c release --product tradectl --scratch-path .build-release)
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tradectl-bench-journal.XXXXXX")
+cleanup() { [ "${KEEP:-0}" = 1 ] && log "kept $WORK" || rm -rf "$WORK"; }
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- config and journal
+mkdir -p "$WORK/app" "$WORK/journal"
+{
+    printf '[project]\nname = "bench"\nscope = "user"\n[releases]\nsource = "app"\n'
+    for name in "${COMPONENTS[@]}"; do printf '[[components]]\nname = "%s"\nexec = "/bin/true"\n' "$name"; done
+} >"$WORK/tradectl.toml"
+
+log "writing $ENTRIES entries in export format"
+start=$(date +%s%N)
+python3 - "$ENTRIES" "${COMPONENTS[@]}" >"$WORK/entries.export" <<'EOF'
+import sys, time
+count, units = int(sys.argv[1]), [f"bench-{name}.service" for name in sys.argv[2:]]
+now = int(time.time() * 1_000_000)
+span = 7 * 86_400 * 1_000_000
+# priority by (index * 7919) % 100: 1% crit, 6% err, 10% warning, 20% notice, rest info/debug
+def priority(index):
+    bucket = (index * 7919) % 100
+    return 2 if bucket < 1 else 3 if bucket < 7 else 4 if bucket < 17 else 5 if bucket < 37 else 6 if bucket < 90 else 7
+out = sys.stdout
+for index in range(count):
+    realtime = now - span + span * index // count
+    unit = units[index % len(units)]
+    out.write(
+        f"__REALTIME_TIMESTAMP={realtime}\n__MONOTONIC_TIMESTAMP={1_000_000 + index}\n"
+        f"_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=bench\n_PID={1000 + index % len(units)}\n"
+        f"_SYSTEMD_UNIT={unit}\nPRIORITY={priority(index)}\nSYSLOG_IDENTIFIER=python3\n"
+        f"MESSAGE=order {index} state changed: filled {index % 97} of 100 at {index % 1000}.25\n\n")
+EOF
+log "systemd-journal-remote → $WORK/journal/remote.journal"
+"$REMOTE" -o "$WORK/journal/remote.journal" - <"$WORK/entries.export" 2>/dev/null
+build_seconds=$(( ($(date +%s%N) - start) / 1000000 ))
+export_mib=$(( $(stat -c %s "$WORK/entries.export") / 1048576 ))
+journal_mib=$(( $(du -sk "$WORK/journal" | cut -f1) / 1024 ))
+rm -f "$WORK/entries.export"
+
+DIR="$WORK/journal"
+UNIT_ARGS=()
+for name in "${COMPONENTS[@]}"; do UNIT_ARGS+=(-u "bench-$name.service"); done
+OURS_COUNT=("$BIN" logs --config "$WORK/tradectl.toml" --directory "$DIR" --priority err --since 24h --count)
+OURS_PRINT=("$BIN" logs --config "$WORK/tradectl.toml" --directory "$DIR" --priority err --since 24h)
+THEIRS=(journalctl -D "$DIR" "${UNIT_ARGS[@]}" -p err --since -24h -q)
+
+# ---------------------------------------------------------------- timing
+# Median wall time in ms of RUNS runs of "$@" (a shell snippet), after one warm-up run.
+median_ms() {
+    local snippet=$1 times=() i t0
+    bash -c "$snippet" >/dev/null
+    for ((i = 0; i < RUNS; i++)); do
+        t0=$(date +%s%N)
+        bash -c "$snippet" >/dev/null
+        times+=($(( ($(date +%s%N) - t0) / 1000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { m = a[int((NR + 1) / 2)]; printf "%.1f", m / 1000 }'
+}
+
+ours_count=$("${OURS_COUNT[@]}")
+theirs_count=$("${THEIRS[@]}" | wc -l)
+ours_lines=$("${OURS_PRINT[@]}" | wc -l)
+if [ "$ours_count" != "$theirs_count" ] || [ "$ours_lines" != "$theirs_count" ]; then
+    log "MISMATCH: tradectl --count $ours_count, tradectl lines $ours_lines, journalctl $theirs_count"
+    exit 1
+fi
+log "both count $ours_count entries; timing ($RUNS runs each)"
+
+q() { printf '%q ' "$@"; }
+t_ours_count=$(median_ms "$(q "${OURS_COUNT[@]}")")
+t_theirs_count=$(median_ms "$(q "${THEIRS[@]}") | wc -l")
+t_ours_print=$(median_ms "$(q "${OURS_PRINT[@]}") > /dev/null")
+t_theirs_print=$(median_ms "$(q "${THEIRS[@]}") -o short-iso > /dev/null")
+
+# ---------------------------------------------------------------- report
+report=$(cat <<EOF
+# Journal reading: tradectl logs vs journalctl
+
+$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $(uname -r), $(journalctl --version | head -1), load $(cut -d' ' -f1-3 /proc/loadavg).
+Journal: $ENTRIES entries across 6 units over 7 days, built with systemd-journal-remote in
+${build_seconds} ms (export text ${export_mib} MiB, journal files ${journal_mib} MiB). Filter: the
+project's units, priority ≤ err, last 24 h: **$ours_count entries, identical in both tools**.
+Median wall time of $RUNS runs after a warm-up (page cache hot).
+
+| what | tradectl logs | journalctl | ratio |
+|---|---:|---:|---:|
+| count (\`--count\` vs \`-q \| wc -l\`) | $t_ours_count ms | $t_theirs_count ms | $(awk -v a="$t_ours_count" -v b="$t_theirs_count" 'BEGIN { printf "%.2f×", a / b }') |
+| print every entry (short-iso) to /dev/null | $t_ours_print ms | $t_theirs_print ms | $(awk -v a="$t_ours_print" -v b="$t_theirs_print" 'BEGIN { printf "%.2f×", a / b }') |
+
+tradectl: \`$(q logs --directory DIR --priority err --since 24h --count)\` (9 unit matches: the 6
+components and tradectl's own backup/health/monitor services, which have no entries here).
+journalctl: \`$(q journalctl -D DIR "${UNIT_ARGS[@]}" -p err --since -24h -q)| wc -l\`.
+tradectl's time includes loading and validating tradectl.toml.
+EOF
+)
+mkdir -p "$(dirname "$OUT")"
+printf '%s\n' "$report" >"$OUT"
+printf '%s\n' "$report"
+log "written to ${OUT#"$REPO/"}"
