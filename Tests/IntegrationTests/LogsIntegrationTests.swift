@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// Counts and lines from `tradectl logs` against journalctl on the same journal and filter.
@@ -45,7 +46,10 @@ struct LogsIntegrationTests {
     func runUnit(_ unit: String, _ script: String) throws {
         let result = try Harness.run(
             "/usr/bin/systemd-run",
-            ["--user", "--unit", unit, "--wait", "--collect", "--quiet", "-p", "StandardError=journal", "/bin/sh", "-c", script])
+            [
+                "--user", "--unit", unit, "--wait", "--collect", "--quiet", "-p", "StandardError=journal", "/bin/sh",
+                "-c", script,
+            ])
         try #require(result.status == 0, "\(unit): \(result.stderr)")
     }
 
@@ -54,7 +58,8 @@ struct LogsIntegrationTests {
     /// carry the unit name, while `systemd-cat`/`logger` entries get _SYSTEMD_UNIT only if
     /// journald reads the sender's cgroup before it exits, which a busy journald may not.
     func writeEntries(_ project: String) throws -> [String] {
-        let engine = "\(project)-engine.service", feed = "\(project)-feed.service"
+        let engine = "\(project)-engine.service"
+        let feed = "\(project)-feed.service"
         try runUnit(
             engine,
             """
@@ -126,7 +131,9 @@ struct LogsIntegrationTests {
         defer { if process.isRunning { process.terminate() } }
         usleep(500_000)
         try runUnit("\(project)-feed.service", "echo 'late tick'")
-        let seen = Harness.eventually(20) { ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "").contains("late tick") }
+        let seen = Harness.eventually(20) {
+            ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "").contains("late tick")
+        }
         #expect(seen, "follower did not print the new entry")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
@@ -141,7 +148,9 @@ struct LogsIntegrationTests {
     "Logs from a journal directory",
     .enabled(if: FileManager.default.isExecutableFile(atPath: LogsCheck.journalRemote), "needs systemd-journal-remote"))
 struct LogsDirectoryTests {
-    static let units = ["dirit-a.service", "dirit-b.service", "dirit-c.service", "dirit-backup.service", "other.service"]
+    static let units = [
+        "dirit-a.service", "dirit-b.service", "dirit-c.service", "dirit-backup.service", "other.service",
+    ]
 
     /// 600 entries 5 minutes apart over 50 hours (the 24h boundary falls between two), mixed
     /// priorities, round-robin over three component units, tradectl's backup unit and a stranger.
@@ -150,7 +159,8 @@ struct LogsDirectoryTests {
         var text = ""
         for index in 0..<600 {
             let time = end - UInt64(599 - index) * 300_000_000
-            let message = index % 7 == 0 ? "order \(index) rejected" : index % 11 == 0 ? "Order \(index) filled" : "tick \(index)"
+            let message =
+                index % 7 == 0 ? "order \(index) rejected" : index % 11 == 0 ? "Order \(index) filled" : "tick \(index)"
             text += "__REALTIME_TIMESTAMP=\(time)\n__MONOTONIC_TIMESTAMP=\(1_000_000 + index)\n"
             text += "_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=bench\n_PID=\(100 + index % 5)\n"
             text += "_SYSTEMD_UNIT=\(units[index % 5])\nPRIORITY=\(index % 8)\nSYSLOG_IDENTIFIER=python3\n"
@@ -166,15 +176,21 @@ struct LogsDirectoryTests {
         let journal = "\(directory)/journal"
         try FileManager.default.createDirectory(atPath: journal, withIntermediateDirectories: true)
         try Self.export(now: Date()).write(toFile: "\(directory)/entries.export", atomically: true, encoding: .utf8)
-        let built = try Harness.run("/bin/sh", ["-c", "\(LogsCheck.journalRemote) -o \(journal)/remote.journal - < \(directory)/entries.export"])
+        let built = try Harness.run(
+            "/bin/sh",
+            ["-c", "\(LogsCheck.journalRemote) -o \(journal)/remote.journal - < \(directory)/entries.export"])
         try #require(built.status == 0, "\(built.stderr)")
 
         let all = Self.units.dropLast().map { "_SYSTEMD_UNIT=\($0)" }
         let cases: [([String], [String])] = [
             ([], all), (["--priority", "err"], all + ["-p", "err"]), (["b"], ["-u", "dirit-b.service"]),
-            (["a", "c", "--priority", "warning", "--since", "24h"], ["-u", "dirit-a.service", "-u", "dirit-c.service", "-p", "warning", "--since", "-24h"]),
+            (
+                ["a", "c", "--priority", "warning", "--since", "24h"],
+                ["-u", "dirit-a.service", "-u", "dirit-c.service", "-p", "warning", "--since", "-24h"]
+            ),
             (["--since", "36h", "--until", "12h"], all + ["--since", "-36h", "--until", "-12h"]),
-            (["--grep", "order"], all + ["--grep", "order"]), (["--grep", "Order", "--priority", "7"], all + ["--grep", "Order"]),
+            (["--grep", "order"], all + ["--grep", "order"]),
+            (["--grep", "Order", "--priority", "7"], all + ["--grep", "Order"]),
             (["-n", "5"], all + ["-n", "5"]), (["-n", "5000"], all),
         ]
         for (ours, theirs) in cases {
@@ -184,7 +200,9 @@ struct LogsDirectoryTests {
         }
 
         let ours = try LogsCheck.tradectl(config, ["--directory", journal, "--json", "--priority", "err", "-n", "20"])
-        let mine = ours.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+        let mine = ours.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
         let theirs = try LogsCheck.journalctl(["-D", journal, "-p", "err", "-n", "20"] + all)
         #expect(mine.count == 20)
         for key in ["__REALTIME_TIMESTAMP", "MESSAGE", "_SYSTEMD_UNIT", "PRIORITY", "_PID"] {

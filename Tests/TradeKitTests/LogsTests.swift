@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// `tradectl logs` without a journal: argument rules, priorities, times, units, output formats.
@@ -49,12 +50,29 @@ struct LogsTests {
         #expect(failure { $0.priority = "loud" }?.contains("--priority") == true)
         #expect(failure { $0.since = "soon" }?.contains("--since") == true)
         #expect(failure { $0.until = "later" }?.contains("--until") == true)
-        #expect(failure { $0.since = "1h"; $0.until = "2h" } == "--since must be before --until")
+        #expect(
+            failure {
+                $0.since = "1h"
+                $0.until = "2h"
+            } == "--since must be before --until")
         #expect(failure { $0.grep = "([" }?.contains("--grep") == true)
         #expect(failure { $0.lines = -1 }?.contains("-n") == true)
-        #expect(failure { $0.follow = true; $0.count = true }?.contains("--follow") == true)
-        #expect(failure { $0.follow = true; $0.until = "1h" }?.contains("--follow") == true)
-        #expect(failure { $0.follow = true; $0.since = "1h"; $0.lines = 5 } == nil)
+        #expect(
+            failure {
+                $0.follow = true
+                $0.count = true
+            }?.contains("--follow") == true)
+        #expect(
+            failure {
+                $0.follow = true
+                $0.until = "1h"
+            }?.contains("--follow") == true)
+        #expect(
+            failure {
+                $0.follow = true
+                $0.since = "1h"
+                $0.lines = 5
+            } == nil)
     }
 
     @Test("units: every component's service, the daily restart, tradectl's own; named ones only")
@@ -121,7 +139,8 @@ struct LogsTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
         #expect(
             object == [
-                "__REALTIME_TIMESTAMP": "17", "PRIORITY": "3", "_SYSTEMD_UNIT": "u.service", "MESSAGE": "say \"hi\"\\\n\u{1}",
+                "__REALTIME_TIMESTAMP": "17", "PRIORITY": "3", "_SYSTEMD_UNIT": "u.service",
+                "MESSAGE": "say \"hi\"\\\n\u{1}",
                 "_PID": "9",
             ])
     }

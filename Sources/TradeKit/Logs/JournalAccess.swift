@@ -30,7 +30,8 @@ enum JournalAccess {
                 reader = try JournalReader(directory: directory)
             }
             guard try reader.usage() > 0 else {
-                throw JournalUnavailable(detail: "no readable journal files in \(place) (none there, or no permission: \(hint))")
+                throw JournalUnavailable(
+                    detail: "no readable journal files in \(place) (none there, or no permission: \(hint))")
             }
         } catch let error as JournalError {
             throw JournalUnavailable(detail: error.isPermissionDenied ? "\(error); \(hint)" : "\(error)")

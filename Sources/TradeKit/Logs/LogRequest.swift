@@ -53,7 +53,8 @@ public struct LogRequest: Sendable, Equatable {
         func parse(_ name: String, _ text: String?) throws(LogUsageError) -> Date? {
             guard let text else { return nil }
             guard let date = LogTime.parse(text, now: now) else {
-                throw LogUsageError("\(name): expected a duration ago (24h, 90min) or an ISO-8601 time, got \"\(text)\"")
+                throw LogUsageError(
+                    "\(name): expected a duration ago (24h, 90min) or an ISO-8601 time, got \"\(text)\"")
             }
             return date
         }

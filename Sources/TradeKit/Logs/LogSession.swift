@@ -32,7 +32,8 @@ public enum LogSession {
     {
         let reader = try JournalAccess.open(source, scope: scope)
         let sink = query.countOnly ? nil : LogSink(fileDescriptor: STDOUT_FILENO)
-        let scan = try LogScan(reader: reader, query: query, emit: sink.map { sink in { sink.line(format.render($0)) } })
+        let scan = try LogScan(
+            reader: reader, query: query, emit: sink.map { sink in { sink.line(format.render($0)) } })
         do {
             try scan.position()
             try scan.drain()

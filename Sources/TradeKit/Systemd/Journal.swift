@@ -24,7 +24,8 @@ public final class JournalReader {
         var pointer: OpaquePointer?
         if let directory {
             let flags = osRoot ? Int32(SD_JOURNAL_OS_ROOT) : 0
-            try Self.check(sd_journal_open_directory(&pointer, directory, flags), "sd_journal_open_directory(\(directory))")
+            try Self.check(
+                sd_journal_open_directory(&pointer, directory, flags), "sd_journal_open_directory(\(directory))")
         } else {
             try Self.check(sd_journal_open(&pointer, Int32(SD_JOURNAL_LOCAL_ONLY)), "sd_journal_open")
         }
