@@ -7,4 +7,10 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 swift build --build-tests
-scripts/systemd-harness.sh run -- swift test --skip-build "$@"
+if [ $# -gt 0 ]; then
+    exec scripts/systemd-harness.sh run -- swift test --skip-build "$@"
+fi
+# Unit and CLI tests first, then the integration suites alone: they time real services,
+# and sharing two cores with the rest of the suite would only make them slower.
+swift test --skip-build --skip IntegrationTests
+scripts/systemd-harness.sh run -- swift test --skip-build --filter IntegrationTests
