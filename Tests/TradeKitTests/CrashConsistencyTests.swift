@@ -6,8 +6,8 @@ import Testing
 /// and a re-run converges to the new release with nothing left to do.
 @Suite("Crash consistency")
 struct CrashConsistencyTests {
-    @Test("SIGKILL at every point of a deploy over an existing release")
-    func killAnywhere() throws {
+    @Test("SIGKILL at every point of a deploy or update over an existing release", arguments: ["deploy", "update"])
+    func killAnywhere(command: String) throws {
         let dir = TempDir()
         _ = dir.write("src/engine.py", "print('v1')\n")
         for module in ["util", "orders", "risk", "broker", "positions"] {
@@ -21,7 +21,7 @@ struct CrashConsistencyTests {
         var killedPoints = 0
         var point = 1
         while point < 500 {
-            let root = "\(dir.path)/root-\(point)"
+            let root = "\(dir.path)/root-\(command)-\(point)"
             let base = try runTradectl(["deploy", "--config", config, "--root", root])
             try #require(base.status == 0, "\(base.stderr)")
             let old = try FileManager.default.destinationOfSymbolicLink(atPath: "\(root)/opt/demo/current")
@@ -29,7 +29,7 @@ struct CrashConsistencyTests {
             _ = dir.write("src/engine.py", "print('v2 \(point)')\n")
             defer { _ = dir.write("src/engine.py", "print('v1')\n") }
             let crashed = try runTradectl(
-                ["deploy", "--config", config, "--root", root], environment: ["TRADECTL_CRASH_AT": "\(point)"])
+                [command, "--config", config, "--root", root], environment: ["TRADECTL_CRASH_AT": "\(point)"])
             if crashed.status == 0 { break }  // past the last fail point: the deploy completed
             #expect(crashed.status == 9 || crashed.status == 137 || crashed.stderr.contains("crash point"))
             killedPoints += 1
@@ -38,7 +38,7 @@ struct CrashConsistencyTests {
             #expect(FileManager.default.fileExists(atPath: metadata), "point \(point): current → incomplete \(current)")
             #expect(FileManager.default.fileExists(atPath: "\(root)/opt/demo/\(current)/built.flag"))
             #expect(current == old || current != old)  // either is fine; a mix is what the checks above exclude
-            let rerun = try runTradectl(["deploy", "--config", config, "--root", root])
+            let rerun = try runTradectl([command, "--config", config, "--root", root])
             #expect(rerun.status == 0, "point \(point): re-run failed: \(rerun.stderr)")
             let converged = try runTradectl(["deploy", "--json", "--config", config, "--root", root])
             #expect(converged.stdout.contains("\"changes\" : 0"), "point \(point): not converged: \(converged.stdout)")
@@ -48,6 +48,6 @@ struct CrashConsistencyTests {
             point += 1
         }
         #expect(killedPoints >= 20, "only \(killedPoints) fail points exercised")
-        print("crash consistency: killed deploy at \(killedPoints) fail points")
+        print("crash consistency: killed \(command) at \(killedPoints) fail points")
     }
 }
