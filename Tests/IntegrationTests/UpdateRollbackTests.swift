@@ -41,7 +41,7 @@ struct UpdateRollbackTests {
                 .write(toFile: "\(path)/engine.py", atomically: true, encoding: .utf8)
         }
         let started = Date()
-        let v3 = try scratch.tradectl(["update", "--version", "v3", "--source", crashing, "--health-timeout", "10s"])
+        let v3 = try scratch.tradectl(["update", "--version", "v3", "--source", crashing])  // default timeouts
         let rollbackSeconds = Date().timeIntervalSince(started)
         #expect(v3.status == 1, "\(v3.stdout)\(v3.stderr)")
         #expect(v3.stderr.contains("rolled back to v2"))

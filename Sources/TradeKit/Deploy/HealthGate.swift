@@ -67,6 +67,10 @@ public struct HealthGate: Sendable {
             if let problem, statuses[problem.unit]?.activeState == "failed" {
                 throw failure(problem)
             }
+            // A service systemd had to restart while we watched has crashed: no need to wait out the timeout.
+            if let loop = restartLoop(spec, initial: initial ?? [:], now: restarts) {
+                throw failure(loop)
+            }
             if clock.now >= deadline {
                 throw failure(
                     restartLoop(spec, initial: initial ?? [:], now: restarts) ?? lastProblem
