@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `tradectl status` vs `systemctl status` of the same units (V6 example, real user manager).
+# Usage: bash bench/status.sh   (results: bench/results/status.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" != "--inside" ]; then
+    scripts/install-deps.sh
+    command -v hyperfine >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null
+    [ -x .build-release/release/tradectl ] || swift build -c release --product tradectl --scratch-path .build-release >/dev/null
+    exec scripts/systemd-harness.sh run -- "$0" --inside
+fi
+
+bin="$(pwd)/.build-release/release/tradectl"
+export TRADECTL_TEMPLATES_DIR="$(pwd)/templates"
+config="$(pwd)/examples/v6/tradectl.toml"
+work=$(mktemp -d /tmp/tradectl-bench-status.XXXXXX)
+export TRADECTL_PROJECT_SCOPE=user TRADECTL_PROJECT_ROOT="$work/opt/v6" TRADECTL_PROJECT_STATE_DIR="$work/state" \
+    TRADECTL_BACKUP_DIR="$work/backups" TRADECTL_KILL_SWITCH_FILE="$work/opt/v6/shared/KILL"
+cleanup() {
+    systemctl --user stop 'v6-*' >/dev/null 2>&1 || true
+    rm -f "$HOME"/.config/systemd/user/v6-* "$HOME"/.config/systemd/user/*.wants/v6-*
+    systemctl --user daemon-reload || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$bin" --config "$config" deploy -q
+"$bin" --config "$config" backup -q
+"$bin" --config "$config" health -q || true
+units="v6-engine.service v6-dashboard.service v6-position-sync.service v6-engine-restart.timer"
+hyperfine --warmup 3 --runs 20 --export-json "$work/status.json" \
+    -n "tradectl status" "$bin --config $config status" \
+    -n "systemctl status" "systemctl --user --no-pager status $units" >/dev/null 2>&1 || \
+hyperfine --warmup 3 --runs 20 --export-json "$work/status.json" -i \
+    -n "tradectl status" "$bin --config $config status" \
+    -n "systemctl status" "systemctl --user --no-pager status $units" >/dev/null
+python3 - "$work/status.json" <<'PY' | tee bench/results/status.md
+import json, sys, datetime, os
+runs = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+t, s = runs["tradectl status"], runs["systemctl status"]
+print(f"## status (`bash bench/status.sh`, {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}, {os.cpu_count()} cores)\n")
+print("| command | median (ms) | mean ± σ (ms) |")
+print("|---|---:|---:|")
+for name, r in (("`tradectl status` (release build)", t), ("`systemctl --user status` of the 4 units", s)):
+    print(f"| {name} | {r['median']*1000:.1f} | {r['mean']*1000:.1f} ± {r['stddev']*1000:.1f} |")
+print(f"\nratio tradectl/systemctl: {t['median']/s['median']:.2f}× (target ≤ 1.0× and ≤ 100 ms)")
+PY
