@@ -220,7 +220,7 @@ add("")
 
 gz, zs, ve, re = hf("gzip"), hf("zstd"), hf("verify"), hf("restore")
 sizes = env["sizes"]
-add("## Wall time (median of %s runs, seconds; min–max in brackets)" % env["runs"])
+add("## Wall time (median of %s runs each, hyperfine)" % env["runs"])
 add("")
 add("| operation | command | median s | min–max s | CPU s (user+sys, mean) | archive |")
 add("|---|---|---:|---:|---:|---:|")
@@ -393,7 +393,7 @@ HF=(hyperfine --runs "$RUNS" --style basic --shell bash)
 # ---------------------------------------------------------------- wall time
 log "backup, gzip: tradectl vs tar czf vs tar -I pigz"
 "${HF[@]}" --export-json "$WORK/json/gzip.json" \
-    --prepare "$clean_bk; rm -f $WORK/out/*" \
+    --prepare "$clean_bk" --prepare "rm -f $WORK/out/t.tar.gz" --prepare "rm -f $WORK/out/p.tar.gz" \
     -n "tradectl gzip" "$BIN backup --compression gzip --quiet --config $P/tradectl.toml --root $P/root" \
     -n "tar czf" "tar czf $WORK/out/t.tar.gz ${TAR_INPUTS[*]}" \
     -n "tar pigz" "tar -I pigz -cf $WORK/out/p.tar.gz ${TAR_INPUTS[*]}"
@@ -404,7 +404,7 @@ cp "$(ls "$BK"/demo-*.tar.gz | head -n1)" "$WORK/ref/demo.tar.gz"
 
 log "backup, zstd: tradectl vs tar --zstd"
 "${HF[@]}" --export-json "$WORK/json/zstd.json" \
-    --prepare "$clean_bk; rm -f $WORK/out/*" \
+    --prepare "$clean_bk" --prepare "rm -f $WORK/out/t.tar.zst" \
     -n "tradectl zstd" "$BIN backup --compression zstd --quiet --config $P/tradectl.toml --root $P/root" \
     -n "tar zstd" "tar --zstd -cf $WORK/out/t.tar.zst ${TAR_INPUTS[*]}"
 size_tzst=$(stat -c %s "$WORK/out/t.tar.zst")
@@ -438,7 +438,7 @@ rm -rf "$WORK/p50"
 # ---------------------------------------------------------------- restore
 log "restore: tradectl vs tar xzf into an empty dir"
 "${HF[@]}" --export-json "$WORK/json/restore.json" \
-    --prepare "$clean_bk; rm -rf $WORK/out/x; mkdir -p $WORK/out/x" \
+    --prepare "$clean_bk" --prepare "rm -rf $WORK/out/x; mkdir -p $WORK/out/x" \
     -n "tradectl restore" "$BIN restore $REF --yes --quiet --config $P/tradectl.toml --root $P/root" \
     -n "tar xzf" "tar xzf $REF -C $WORK/out/x"
 eval "$clean_bk"
@@ -482,7 +482,7 @@ tools="tradectl ${TRADECTL_REV:-$(cd "$REPO" && git rev-parse --short HEAD 2>/de
 disk=$(df -h --output=source,fstype,size,avail "$WORK" | tail -n1 | awk '{printf "%s (%s), %s, %s free", $1, $2, $3, $4}')
 dev=$(basename "$(df --output=source "$WORK" | tail -n1)")
 rot=$(cat "/sys/block/$dev/queue/rotational" 2>/dev/null || echo "?")
-[ "$rot" = 0 ] && disk+=", non-rotational" || { [ "$rot" = 1 ] && disk+=", rotational"; }
+disk+=", kernel rotational flag $rot"
 python3 - "$WORK/facts.json" <<PY
 import json, sys
 facts = {

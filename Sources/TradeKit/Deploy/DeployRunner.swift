@@ -35,7 +35,9 @@ public struct DeployRunner: Sendable {
         let templates = try TemplateSet.load(
             projectDirectory: deployment.project.templatesDir,
             builtinDirectory: TemplateSet.builtinDirectory(environment: request.environment, executable: request.tradectlPath))
-        let units = try UnitRenderer(deployment: deployment, templates: templates, tradectlPath: request.tradectlPath).render()
+        let units = try UnitRenderer(
+            deployment: deployment, templates: templates, tradectlPath: request.tradectlPath, environment: request.environment
+        ).render()
         let probe = try await DeployProbe.gather(
             deployment: deployment, request: request, layout: layout, fileSystem: fileSystem, services: services,
             units: units)

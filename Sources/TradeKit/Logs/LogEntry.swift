@@ -44,12 +44,12 @@ public enum LogFormat: Sendable {
     static func shortISO(_ entry: LogEntry) -> String {
         var prefix = timestamp(entry.realtime)
         if let host = entry.hostname { prefix += " " + host }
-        let name = entry.unit.map { $0.hasSuffix(".service") ? String($0.dropLast(8)) : $0 } ?? entry.identifier
+        let name = entry.unit.map(Self.withoutServiceSuffix) ?? entry.identifier
         prefix += " " + (name ?? "unknown")
-        if let pid = entry.pid { prefix += "[\(pid)]" }
+        if let pid = entry.pid { prefix += "[" + pid + "]" }
         prefix += ": "
         let message = entry.message ?? ""
-        guard message.contains("\n") else { return prefix + message }
+        guard message.utf8.contains(UInt8(ascii: "\n")) else { return prefix + message }
         let indent = "\n" + String(repeating: " ", count: prefix.count)
         return prefix + message.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: indent)
     }
@@ -63,10 +63,19 @@ public enum LogFormat: Sendable {
             ("_PID", entry.pid), ("SYSLOG_IDENTIFIER", entry.identifier), ("_HOSTNAME", entry.hostname),
         ]
         for (key, value) in optional { if let value { pairs.append((key, value)) } }
-        return "{" + pairs.map { "\"\($0.0)\":\(jsonString($0.1))" }.joined(separator: ",") + "}"
+        return "{" + pairs.map { "\"" + $0.0 + "\":" + jsonString($0.1) }.joined(separator: ",") + "}"
     }
 
+    static func withoutServiceSuffix(_ unit: String) -> String {
+        guard unit.hasSuffix(".service") else { return unit }
+        return String(decoding: unit.utf8.dropLast(8), as: UTF8.self)
+    }
+
+    /// A JSON string literal; most messages need no escaping and are copied whole.
     static func jsonString(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

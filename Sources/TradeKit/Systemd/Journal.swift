@@ -58,9 +58,10 @@ public final class JournalReader {
         var data: UnsafeRawPointer?
         var length = 0
         guard sd_journal_get_data(handle, name, &data, &length) >= 0, let data else { return nil }
-        let bytes = UnsafeRawBufferPointer(start: data, count: length)
-        let text = String(decoding: bytes, as: UTF8.self)
-        return text.hasPrefix("\(name)=") ? String(text.dropFirst(name.count + 1)) : text
+        // sd_journal_get_data returns "NAME=value"; decode only the value (no copy of the name,
+        // no Character walk: `tradectl logs` calls this six times per printed entry).
+        let skip = min(name.utf8.count + 1, length)
+        return String(decoding: UnsafeRawBufferPointer(start: data + skip, count: length - skip), as: UTF8.self)
     }
 
     private static let timeFormatter: DateFormatter = {

@@ -6,11 +6,21 @@ public struct UnitRenderer: Sendable {
     public var templates: TemplateSet
     /// The tradectl binary placed in tradectl's own units.
     public var tradectlPath: String
+    /// `TRADECTL_<SECTION>_<KEY>` overrides in force at deploy time, so tradectl's own
+    /// timers (backup, health) see the same effective config the deploy saw.
+    public var overrides: [(key: String, value: String)]
 
-    public init(deployment: Deployment, templates: TemplateSet, tradectlPath: String) {
+    public init(
+        deployment: Deployment, templates: TemplateSet, tradectlPath: String, environment: [String: String] = [:]
+    ) {
         self.deployment = deployment
         self.templates = templates
         self.tradectlPath = deployment.project.tradectlPath ?? tradectlPath
+        // Secret overrides (a webhook URL) stay out: unit files are shown as diffs.
+        overrides = environment.filter {
+            EnvironmentOverrides.split($0.key) != nil && UnitValue.problem(in: $0.value) == nil && !Secrets.isSecretKey($0.key)
+        }
+            .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     private var project: ProjectConfig { deployment.project }
@@ -127,6 +137,9 @@ public struct UnitRenderer: Sendable {
         context["configPath"] = deployment.configPath
         context["readWritePaths"] = [project.root, project.stateDir, deployment.backup.dir].joined(separator: " ")
         context["watchdogSec"] = deployment.monitor.watchdog.description
+        if !overrides.isEmpty {
+            context["environment"] = overrides.map { ["assignment": Self.quoted("\($0.key)=\($0.value)")] }
+        }
         var units: [UnitFile] = []
         let roles: [(role: String, schedule: String?)] = [
             ("backup", deployment.backup.schedule), ("health", deployment.health.schedule),
