@@ -132,10 +132,10 @@ Median wall time of $RUNS runs after a warm-up (page cache hot).
 | count (\`--count\` vs \`-q \| wc -l\`) | $t_ours_count ms | $t_theirs_count ms | $(awk -v a="$t_ours_count" -v b="$t_theirs_count" 'BEGIN { printf "%.2f×", a / b }') |
 | print every entry (short-iso) to /dev/null | $t_ours_print ms | $t_theirs_print ms | $(awk -v a="$t_ours_print" -v b="$t_theirs_print" 'BEGIN { printf "%.2f×", a / b }') |
 
-tradectl: \`$(q logs --directory DIR --priority err --since 24h --count)\` (9 unit matches: the 6
-components and tradectl's own backup/health/monitor services, which have no entries here).
+tradectl: \`tradectl logs --directory DIR --priority err --since 24h --count\` (9 unit matches:
+the 6 components and tradectl's own backup/health/monitor services, which have no entries
+here), binary \`${BIN#"$REPO/"}\`; its time includes loading and validating tradectl.toml.
 journalctl: \`$(q journalctl -D DIR "${UNIT_ARGS[@]}" -p err --since -24h -q)| wc -l\`.
-tradectl's time includes loading and validating tradectl.toml.
 EOF
 )
 mkdir -p "$(dirname "$OUT")"
