@@ -4,26 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" != "--inside" ]; then
-    scripts/install-deps.sh
-    command -v hyperfine >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null
-    [ -x .build-release/release/tradectl ] || swift build -c release --product tradectl --scratch-path .build-release >/dev/null
-    exec scripts/systemd-harness.sh run -- "$0" --inside
-fi
-
-bin="$(pwd)/.build-release/release/tradectl"
-export TRADECTL_TEMPLATES_DIR="$(pwd)/templates"
-config="$(pwd)/examples/v6/tradectl.toml"
-work=$(mktemp -d /tmp/tradectl-bench-status.XXXXXX)
-export TRADECTL_PROJECT_SCOPE=user TRADECTL_PROJECT_ROOT="$work/opt/v6" TRADECTL_PROJECT_STATE_DIR="$work/state" \
-    TRADECTL_BACKUP_DIR="$work/backups" TRADECTL_KILL_SWITCH_FILE="$work/opt/v6/shared/KILL"
-cleanup() {
-    systemctl --user stop 'v6-*' >/dev/null 2>&1 || true
-    rm -f "$HOME"/.config/systemd/user/v6-* "$HOME"/.config/systemd/user/*.wants/v6-*
-    systemctl --user daemon-reload || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
+bench_setup "$@"
 
 "$bin" --config "$config" deploy -q
 "$bin" --config "$config" backup -q

@@ -8,25 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" != "--inside" ]; then
-    scripts/install-deps.sh
-    [ -x .build-release/release/tradectl ] || swift build -c release --product tradectl --scratch-path .build-release >/dev/null
-    exec scripts/systemd-harness.sh run -- "$0" --inside
-fi
-
-bin="$(pwd)/.build-release/release/tradectl"
-export TRADECTL_TEMPLATES_DIR="$(pwd)/templates"
-config="$(pwd)/examples/v6/tradectl.toml"
-work=$(mktemp -d /tmp/tradectl-bench-update.XXXXXX)
-export TRADECTL_PROJECT_SCOPE=user TRADECTL_PROJECT_ROOT="$work/opt/v6" TRADECTL_PROJECT_STATE_DIR="$work/state" \
-    TRADECTL_BACKUP_DIR="$work/backups" TRADECTL_KILL_SWITCH_FILE="$work/opt/v6/shared/KILL"
-cleanup() {
-    systemctl --user stop 'v6-*' >/dev/null 2>&1 || true
-    rm -f "$HOME"/.config/systemd/user/v6-* "$HOME"/.config/systemd/user/*.wants/v6-*
-    systemctl --user daemon-reload || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
+bench_setup "$@"
 
 source_version() { # name [crash]
     rm -rf "$work/src-$1"; cp -r examples/v6/app "$work/src-$1"; echo "$1" > "$work/src-$1/VERSION"
@@ -34,6 +17,7 @@ source_version() { # name [crash]
     echo "$work/src-$1"
 }
 now() { date +%s.%N; }
+since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 "$bin" --config "$config" deploy -q --version base
@@ -46,18 +30,18 @@ for run in 1 2 3; do
         echo "the crashing update succeeded?" >&2; exit 1
     fi
     "$bin" --config "$config" health -q --check unit http
-    rollback_times+=("$(echo "$(now) - $start" | bc)")
+    rollback_times+=("$(since "$start")")
 
     good=$(source_version "good$run")
     start=$(now)
     "$bin" --config "$config" update -q --version "good$run" --source "$good"
-    update_times+=("$(echo "$(now) - $start" | bc)")
+    update_times+=("$(since "$start")")
 
     start=$(now)
     systemctl --user restart $services
     until [ "$(systemctl --user show -p ActiveState --value $services | sort -u)" = active ]; do sleep 0.1; done
     curl -fsS -o /dev/null http://127.0.0.1:8765/health
-    restart_times+=("$(echo "$(now) - $start" | bc)")
+    restart_times+=("$(since "$start")")
 done
 
 rollback=$(printf '%s\n' "${rollback_times[@]}" | median)
@@ -72,7 +56,7 @@ mkdir -p bench/results
     echo "| \`tradectl update\` to a crashing release → rolled back and healthy (default timeouts; goal ≤ 60 s) | $rollback |"
     echo "| \`tradectl update\` to a healthy release (copy, build hook, switch, restart, health gate) | $update |"
     echo "| raw \`systemctl --user restart\` of the 3 services + wait active + one HTTP probe | $restart |"
-    echo "| what update adds over the raw restart | $(echo "$update - $restart" | bc) |"
+    echo "| what update adds over the raw restart | $(awk -v a="$update" -v b="$restart" 'BEGIN { printf "%.2f", a - b }') |"
     echo
     echo "Runs: rollback ${rollback_times[*]}; update ${update_times[*]}; restart ${restart_times[*]}."
 } | tee bench/results/update.md

@@ -38,9 +38,7 @@ struct BackupCommand: AsyncParsableCommand {
             try await context.run {
                 let (deployment, issues) = try context.loadConfig()
                 context.warn(issues)
-                let runner = BackupRunner(
-                    deployment: deployment, fileSystem: context.fileSystem, environment: context.environment,
-                    logger: context.makeLogger(project: deployment.project.name))
+                let runner = context.backupRunner(deployment)
                 let request = BackupRequest(compression: compression)
                 if dryRun {
                     let plan = try runner.plan(request)
@@ -72,9 +70,7 @@ struct BackupCommand: AsyncParsableCommand {
             let context = CommandContext(global, command: "backup list")
             try await context.run {
                 let (deployment, _) = try context.loadConfig()
-                let runner = BackupRunner(
-                    deployment: deployment, fileSystem: context.fileSystem, environment: context.environment,
-                    logger: context.makeLogger(project: deployment.project.name))
+                let runner = context.backupRunner(deployment)
                 let entries = try runner.catalog()
                 context.print(global.json ? BackupOutput.json(entries) + "\n" : BackupOutput.table(entries))
             }
@@ -93,9 +89,7 @@ struct BackupCommand: AsyncParsableCommand {
             let context = CommandContext(global, command: "backup verify")
             try await context.run {
                 let (deployment, _) = try context.loadConfig()
-                let runner = BackupRunner(
-                    deployment: deployment, fileSystem: context.fileSystem, environment: context.environment,
-                    logger: context.makeLogger(project: deployment.project.name))
+                let runner = context.backupRunner(deployment)
                 let report = try runner.verify(archive)
                 if global.json {
                     context.print(BackupOutput.json(report) + "\n")
@@ -121,9 +115,7 @@ struct BackupCommand: AsyncParsableCommand {
             let context = CommandContext(global, command: "backup prune")
             try await context.run {
                 let (deployment, _) = try context.loadConfig()
-                let runner = BackupRunner(
-                    deployment: deployment, fileSystem: context.fileSystem, environment: context.environment,
-                    logger: context.makeLogger(project: deployment.project.name))
+                let runner = context.backupRunner(deployment)
                 let plan = try runner.prunePlan()
                 context.print(global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
                 if !dryRun && !plan.isEmpty { try await runner.prune(plan) }
@@ -133,3 +125,11 @@ struct BackupCommand: AsyncParsableCommand {
 }
 
 extension ArchiveCompression: ExpressibleByArgument {}
+
+extension CommandContext {
+    func backupRunner(_ deployment: Deployment) -> BackupRunner {
+        BackupRunner(
+            deployment: deployment, fileSystem: fileSystem, environment: environment,
+            logger: makeLogger(project: deployment.project.name))
+    }
+}

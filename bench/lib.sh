@@ -1,0 +1,26 @@
+# Shared by the bench scripts that need a real user manager: builds the release binary,
+# re-runs the script inside scripts/systemd-harness.sh, and places the V6 example in user
+# scope under a temp root (removed, with its units, on exit). Source it, then call
+# `bench_setup "$@"`; it sets $bin, $config and $work.
+bench_setup() {
+    if [ "${1:-}" != "--inside" ]; then
+        scripts/install-deps.sh
+        command -v hyperfine >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null
+        [ -x .build-release/release/tradectl ] || swift build -c release --product tradectl --scratch-path .build-release >/dev/null
+        exec scripts/systemd-harness.sh run -- "$0" --inside
+    fi
+    bin="$(pwd)/.build-release/release/tradectl"
+    export TRADECTL_TEMPLATES_DIR="$(pwd)/templates"
+    config="$(pwd)/examples/v6/tradectl.toml"
+    work=$(mktemp -d /tmp/tradectl-bench.XXXXXX)
+    export TRADECTL_PROJECT_SCOPE=user TRADECTL_PROJECT_ROOT="$work/opt/v6" TRADECTL_PROJECT_STATE_DIR="$work/state" \
+        TRADECTL_BACKUP_DIR="$work/backups" TRADECTL_KILL_SWITCH_FILE="$work/opt/v6/shared/KILL"
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+    systemctl --user stop 'v6-*' >/dev/null 2>&1 || true
+    rm -f "$HOME"/.config/systemd/user/v6-* "$HOME"/.config/systemd/user/*.wants/v6-*
+    systemctl --user daemon-reload || true
+    rm -rf "$work"
+}
