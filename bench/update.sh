@@ -37,9 +37,10 @@ for run in 1 2 3; do
     "$bin" --config "$config" update -q --version "good$run" --source "$good"
     update_times+=("$(since "$start")")
 
+    systemctl --user reset-failed $services
     start=$(now)
     systemctl --user restart $services
-    until [ "$(systemctl --user show -p ActiveState --value $services | sort -u)" = active ]; do sleep 0.1; done
+    until systemctl --user is-active --quiet $services; do sleep 0.1; done
     curl -fsS -o /dev/null http://127.0.0.1:8765/health
     restart_times+=("$(since "$start")")
 done

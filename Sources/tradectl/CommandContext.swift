@@ -34,7 +34,8 @@ struct CommandContext {
             if toJournal { return JournalLogHandler(label: label, command: command, project: project) }
             return StreamLogHandler.standardError(label: label)
         }
-        logger.logLevel = global.verbose ? .debug : (toJournal ? .info : (global.quiet ? .error : .warning))
+        // On a terminal the outcome is printed by the command itself; logs add detail only with --verbose.
+        logger.logLevel = global.verbose ? .debug : (toJournal ? .info : .critical)
         return logger
     }
 

@@ -63,6 +63,9 @@ public struct RollbackRunner: Sendable {
             return plan
         }
         let project = deployment.project.name
+        // A crash loop of the release being left may have used up the start limit
+        // (StartLimitBurst); clear it, or systemd would refuse the release we return to.
+        plan.add(.systemctl(verb: "reset-failed", units: components.map { UnitNames.service(project, $0.name) }), .run)
         plan.add(
             .systemctl(verb: "restart", units: components.map { UnitNames.service(project, $0.name) }), .run,
             note: "systemd orders them by After=; each gets its stop timeout")
