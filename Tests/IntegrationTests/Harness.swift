@@ -1,5 +1,11 @@
 import Foundation
+import Testing
 @testable import TradeKit
+
+/// Every suite that drives the real user manager is nested here: `.serialized` on the
+/// parent runs them one at a time (examples share unit names and ports).
+@Suite("Real systemd", .serialized)
+enum RealSystemd {}
 
 /// Access to the real systemd user manager and journald started by scripts/systemd-harness.sh.
 enum Harness {
@@ -77,14 +83,14 @@ final class ScratchDeployment {
     init(example: String) {
         name = example
         config = "\(Harness.repoRoot)/examples/\(example)/tradectl.toml"
-        base = NSTemporaryDirectory() + "tradectl-it-\(example)-\(getpid())"
+        base = NSTemporaryDirectory() + "tradectl-it-\(example)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try? FileManager.default.removeItem(atPath: base)
     }
 
     init(name: String, config: String) {
         self.name = name
         self.config = config
-        base = NSTemporaryDirectory() + "tradectl-it-\(name)-\(getpid())"
+        base = NSTemporaryDirectory() + "tradectl-it-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try? FileManager.default.removeItem(atPath: base)
     }
 
