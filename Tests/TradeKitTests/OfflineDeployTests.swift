@@ -98,3 +98,31 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
+
+@Suite("Hooks")
+struct HookTests {
+    @Test("hooks get TRADECTL_* variables and inherit the lock, so they may call tradectl")
+    func hooksInheritLock() throws {
+        let dir = TempDir()
+        _ = dir.write("src/engine.py", "print('v1')\n")
+        _ = dir.write("src/.env", "API_KEY=x\n", mode: 0o600)
+        let root = "\(dir.path)/root"
+        let hook = "env | grep ^TRADECTL_ | sort > hook-env.txt; '\(Repo.binary)' --config \\\"$TRADECTL_CONFIG\\\" --root '\(root)' backup --quiet"
+        let config = dir.write(
+            "tradectl.toml",
+            minimalConfig(source: "\(dir.path)/src", root: "/opt/demo").replacingOccurrences(
+                of: "shared = [", with: "pre_switch = [\"\(hook)\"]\nshared = ["
+            ).replacingOccurrences(of: "dir = \"/opt/demo/backups\"", with: "dir = \"/var/backups/demo\""))
+        let result = try runTradectl(["deploy", "--config", config, "--root", root])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let current = try FileManager.default.destinationOfSymbolicLink(atPath: "\(root)/opt/demo/current")
+        let environment = try String(contentsOfFile: "\(root)/opt/demo/\(current)/hook-env.txt", encoding: .utf8)
+        #expect(environment.contains("TRADECTL_PROJECT=demo"))
+        #expect(environment.contains("TRADECTL_VERSION=\(current.dropFirst("releases/".count))"))
+        #expect(environment.contains("TRADECTL_COMMAND=deploy"))
+        #expect(environment.contains("TRADECTL_LOCK_PID="))
+        // The hook's `tradectl backup` ran under the inherited lock instead of exiting 75.
+        let archives = try FileManager.default.contentsOfDirectory(atPath: "\(root)/var/backups/demo")
+        #expect(archives.contains { $0.hasSuffix(".tar.gz") }, "\(archives)")
+    }
+}
