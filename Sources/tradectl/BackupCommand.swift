@@ -48,7 +48,7 @@ struct BackupCommand: AsyncParsableCommand {
                 let progress = global.quiet || global.json ? nil : BackupProgress.forTerminal(label: "backup")
                 let (plan, result) = try await runner.backup(request, progress: progress, lockWait: .seconds(lockWait))
                 if global.json {
-                    context.print(BackupOutput.json(result.map { [$0.entry] } ?? []) + "\n")
+                    context.print(JSONOutput.string(result.map { [$0.entry] } ?? []) + "\n")
                 } else if !global.quiet {
                     if let result {
                         context.print(
@@ -72,7 +72,7 @@ struct BackupCommand: AsyncParsableCommand {
                 let (deployment, _) = try context.loadConfig()
                 let runner = context.backupRunner(deployment)
                 let entries = try runner.catalog()
-                context.print(global.json ? BackupOutput.json(entries) + "\n" : BackupOutput.table(entries))
+                context.print(global.json ? JSONOutput.string(entries) + "\n" : BackupOutput.table(entries))
             }
         }
     }

@@ -58,7 +58,7 @@ struct RestoreCommand: AsyncParsableCommand {
             }
             let outcome = try await runner.run(reference: archive, only: only, dryRun: dryRun, lockWait: .seconds(lockWait))
             if global.json {
-                context.print(BackupOutput.json(outcome.changes) + "\n")
+                context.print(JSONOutput.string(outcome.changes) + "\n")
                 return
             }
             let changes = outcome.changes

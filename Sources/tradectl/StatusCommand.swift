@@ -17,7 +17,7 @@ struct StatusCommand: AsyncParsableCommand {
             let (deployment, _) = try context.loadConfig()
             let report = await StatusService(deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
                 .gather()
-            context.print(global.json ? BackupOutput.json(report) + "\n" : StatusOutput.text(report))
+            context.print(global.json ? JSONOutput.string(report) + "\n" : StatusOutput.text(report))
         }
     }
 }

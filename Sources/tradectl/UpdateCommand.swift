@@ -120,7 +120,7 @@ struct ReleasesCommand: AsyncParsableCommand {
                 layout: DeployLayout(deployment, environment: context.environment), fileSystem: context.fileSystem
             ).list()
             if global.json {
-                context.print(BackupOutput.json(releases) + "\n")
+                context.print(JSONOutput.string(releases) + "\n")
                 return
             }
             let formatter = ISO8601DateFormatter()

@@ -20,13 +20,6 @@ public enum BackupOutput {
         return out
     }
 
-    public static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
-    }
-
     public static func json(_ report: VerifyReport) -> String {
         struct Document: Encodable {
             var archive: String
@@ -35,7 +28,7 @@ public enum BackupOutput {
             var created: Date
             var files: [FileCheck]
         }
-        return json(
+        return JSONOutput.string(
             Document(
                 archive: report.archive, ok: report.ok, project: report.manifest.project,
                 created: report.manifest.created, files: report.files))

@@ -35,8 +35,6 @@ public enum ConfigCheckReport {
         let errors = issues.filter { $0.severity == .error }
         let report = Report(
             file: path, valid: errors.isEmpty, errors: errors, warnings: issues.filter { $0.severity == .warning })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self)
+        return JSONOutput.string(report)
     }
 }

@@ -86,6 +86,6 @@ public enum HealthOutput {
                 case exitCode = "exit_code"
             }
         }
-        return BackupOutput.json(Document(project: report.project, at: report.at, status: report.status, exitCode: report.status.exitCode, results: report.results))
+        return JSONOutput.string(Document(project: report.project, at: report.at, status: report.status, exitCode: report.status.exitCode, results: report.results))
     }
 }

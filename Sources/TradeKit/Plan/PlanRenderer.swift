@@ -22,9 +22,7 @@ public enum PlanRenderer {
                 .init(type: $0.operation.typeName, target: $0.operation.target, change: $0.change.rawValue, note: $0.note)
             },
             notes: plan.notes)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self)
+        return JSONOutput.string(document)
     }
 
     /// One line per action, unified diffs under file actions; unchanged actions only with `verbose`.
@@ -46,7 +44,7 @@ public enum PlanRenderer {
             case .unchanged: symbol = "="
             }
             let note = action.note.map { "  (\($0))" } ?? ""
-            let line = "\(symbol) \(pad(action.change.rawValue, 9)) \(pad(action.operation.typeName, 22)) "
+            let line = "\(symbol) \(action.change.rawValue.padded(9)) \(action.operation.typeName.padded(22)) "
                 + "\(action.operation.target)\(note)\n"
             out += color ? colorize(line, action.change) : line
             if let diff = action.diff, action.change != .unchanged {
@@ -57,11 +55,6 @@ public enum PlanRenderer {
         }
         for note in plan.notes { out += "note: \(note)\n" }
         return out
-    }
-
-    /// Pads to a column without cutting longer names (`systemctl.daemon-reload`).
-    private static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
     private static func colorize(_ line: String, _ change: ChangeKind) -> String {

@@ -65,8 +65,4 @@ extension StateStore {
             return (row["at"], row["status"])
         }
     }
-
-    public func healthRunCount() throws -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM health_runs") ?? 0 }
-    }
 }

@@ -115,9 +115,6 @@ public final class StateStore: Sendable {
         }
     }
 
-    public func auditCount() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") ?? 0 }
-    }
 }
 
 /// Who did what, when: one row per mutating command.

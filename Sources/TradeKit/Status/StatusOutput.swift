@@ -21,9 +21,9 @@ public enum StatusOutput {
                 let next = component.nextRun.map { "next in \(ago(now, $0))" } ?? "no next run"
                 timer = "\(last)\(component.lastResult.map { " (\($0))" } ?? ""), \(next)"
             }
-            out += pad(component.name, 16) + " " + pad(component.state, 33) + " " + pad(since, 9) + " "
-                + pad("\(component.restarts)", 9) + " " + pad(component.mainPID > 0 ? "\(component.mainPID)" : "-", 8) + " "
-                + pad(memory, 9) + " " + timer + "\n"
+            out += component.name.padded(16) + " " + component.state.padded(33) + " " + since.padded(9) + " "
+                + "\(component.restarts)".padded(9) + " " + (component.mainPID > 0 ? "\(component.mainPID)" : "-").padded(8) + " "
+                + memory.padded(9) + " " + timer + "\n"
         }
         out += "\nkill switch \(report.killSwitch.map { "ENGAGED: \($0)" } ?? "off")\n"
         if let backup = report.lastBackup {
@@ -41,10 +41,6 @@ public enum StatusOutput {
             out += "\nrecent errors:\n" + report.recentErrors.map { "  \($0)\n" }.joined()
         }
         return out
-    }
-
-    static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
     /// `3d4h`, `12min`, `40s` between two instants.
