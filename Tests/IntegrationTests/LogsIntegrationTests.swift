@@ -44,12 +44,16 @@ extension RealSystemd {
         static func project(_ suffix: String) -> String { "logit\(getpid() % 100_000)\(suffix)" }
 
         /// Runs `script` as the transient unit `unit`, stderr to the journal, and waits for it.
+        /// journald derives `_SYSTEMD_UNIT` from the writer's cgroup, read from /proc when it
+        /// accepts the stream; a shell that has already exited by then (a busy journald on
+        /// 2 cores) leaves its lines without the field. Staying alive a second around the
+        /// writes keeps the lookup from racing the exit.
         func runUnit(_ unit: String, _ script: String) throws {
             let result = try Harness.run(
                 "/usr/bin/systemd-run",
                 [
                     "--user", "--unit", unit, "--wait", "--collect", "--quiet", "-p", "StandardError=journal", "/bin/sh",
-                    "-c", script,
+                    "-c", "sleep 1; \(script)\nsleep 1",
                 ])
             try #require(result.status == 0, "\(unit): \(result.stderr)")
         }

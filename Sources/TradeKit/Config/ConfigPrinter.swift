@@ -60,13 +60,23 @@ public enum ConfigPrinter {
         out += section("monitor", [
             ("enabled", "\(monitor.enabled)"), ("interval", q(monitor.interval.description)),
             ("watchdog", q(monitor.watchdog.description)), ("journal_patterns", list(monitor.journalPatterns)),
+            ("patterns", monitor.patterns.isEmpty ? nil : "[" + monitor.patterns.map(pattern).joined(separator: ", ") + "]"),
             ("auto_restart", "\(monitor.autoRestart)"), ("max_restarts", "\(monitor.maxRestarts)"),
-            ("restart_window", q(monitor.restartWindow.description)), ("metrics_listen", monitor.metricsListen.map(q)),
+            ("restart_window", q(monitor.restartWindow.description)), ("restart_delay", q(monitor.restartDelay.description)),
+            ("alert_after", "\(monitor.alertAfter)"),
+            ("alert_after_checks", monitor.alertAfterChecks.isEmpty ? nil
+                : "{ " + monitor.alertAfterChecks.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + " }"),
+            ("flap_window", q(monitor.flapWindow.description)), ("flap_threshold", "\(monitor.flapThreshold)"),
+            ("metrics_listen", monitor.metricsListen.map(q)), ("textfile_dir", monitor.textfileDir.map(q)),
         ])
+        let alerts = deployment.alerts
         out += section("alerts", [
-            ("webhook_url", deployment.alerts.webhookURL.map { _ in q(Secrets.redacted) }),
-            ("min_severity", q(deployment.alerts.minSeverity.rawValue)),
-            ("repeat_after", q(deployment.alerts.repeatAfter.description)),
+            ("webhook_url", alerts.webhookURL.map { _ in q(Secrets.redacted) }),
+            ("webhook_format", q(alerts.webhookFormat.rawValue)),
+            ("command", alerts.command.isEmpty ? nil : list(alerts.command)),
+            ("min_severity", q(alerts.minSeverity.rawValue)),
+            ("repeat_after", q(alerts.repeatAfter.description)),
+            ("timeout", q(alerts.timeout.description)), ("retries", "\(alerts.retries)"), ("queue_size", "\(alerts.queueSize)"),
         ])
         out += section("kill_switch", [
             ("file", q(deployment.killSwitch.file)), ("components", list(deployment.killSwitch.components)),
@@ -94,6 +104,15 @@ public enum ConfigPrinter {
             ("http", probes.http.map(q)), ("tcp", probes.tcp.map(q)), ("heartbeat", probes.heartbeat.map(q)),
             ("heartbeat_max_age", probes.heartbeat == nil ? nil : q(probes.heartbeatMaxAge.description)),
             ("sqlite", probes.sqlite.map(q)),
+        ]
+        return "{ " + parts.compactMap { key, value in value.map { "\(key) = \($0)" } }.joined(separator: ", ") + " }"
+    }
+
+    private static func pattern(_ pattern: JournalPattern) -> String {
+        let parts: [(String, String?)] = [
+            ("name", q(pattern.name)), ("regex", pattern.regex.map(q)),
+            ("priority", pattern.priority.map { q(LogPriority.names[$0]) }), ("threshold", "\(pattern.threshold)"),
+            ("window", q(pattern.window.description)), ("severity", q(pattern.severity.rawValue)),
         ]
         return "{ " + parts.compactMap { key, value in value.map { "\(key) = \($0)" } }.joined(separator: ", ") + " }"
     }

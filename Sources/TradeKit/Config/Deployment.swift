@@ -156,20 +156,72 @@ public struct MonitorConfig: Sendable, Equatable {
     public var enabled: Bool
     public var interval: ConfigDuration
     public var watchdog: ConfigDuration
+    /// Plain regular expressions: any match is one warning event (`[[monitor.patterns]]` says more).
     public var journalPatterns: [String]
+    public var patterns: [JournalPattern]
     public var autoRestart: Bool
     public var maxRestarts: Int
     public var restartWindow: ConfigDuration
+    /// First delay before a monitor restart; doubled for each further restart in the window.
+    public var restartDelay: ConfigDuration
+    /// Consecutive bad cycles before a check alerts (per check name in `alertAfterChecks`).
+    public var alertAfter: Int
+    public var alertAfterChecks: [String: Int]
+    /// More than `flapThreshold` state changes of one check within `flapWindow` is flapping.
+    public var flapWindow: ConfigDuration
+    public var flapThreshold: Int
     public var metricsListen: String?
+    /// node_exporter textfile collector directory; `<project>.prom` is written there atomically.
+    public var textfileDir: String?
+
+    /// Consecutive bad results before `check` alerts.
+    public func alertAfter(check: String) -> Int { alertAfterChecks[check] ?? alertAfter }
 }
 
-public enum Severity: String, Sendable, Codable, CaseIterable { case info, warning, critical }
+/// One journal rule: entries of the project's units matching `regex` (and at most `priority`)
+/// raise an event when more than `threshold` arrive within `window`.
+public struct JournalPattern: Sendable, Equatable {
+    public var name: String
+    public var regex: String?
+    /// syslog priority 0...7; nil: any.
+    public var priority: Int?
+    /// Alert when the count in `window` exceeds this (0: any match).
+    public var threshold: Int
+    public var window: ConfigDuration
+    public var severity: Severity
+
+    public init(name: String, regex: String?, priority: Int? = nil, threshold: Int = 0, window: ConfigDuration = .seconds(3600), severity: Severity = .warning) {
+        self.name = name
+        self.regex = regex
+        self.priority = priority
+        self.threshold = threshold
+        self.window = window
+        self.severity = severity
+    }
+}
+
+public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
+    case info, warning, critical
+    var rank: Int { Self.allCases.firstIndex(of: self)! }
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+public enum WebhookFormat: String, Sendable, Codable, CaseIterable { case slack, generic }
 
 public struct AlertsConfig: Sendable, Equatable {
     /// Secret: never printed.
     public var webhookURL: String?
+    public var webhookFormat: WebhookFormat
+    /// argv of a program that gets each alert as JSON on stdin (mail, SMS).
+    public var command: [String]
     public var minSeverity: Severity
     public var repeatAfter: ConfigDuration
+    /// Per delivery attempt.
+    public var timeout: ConfigDuration
+    /// Further attempts after the first, with doubling backoff.
+    public var retries: Int
+    /// Alerts waiting per notifier; the oldest is dropped (and counted) when full.
+    public var queueSize: Int
 }
 
 public struct KillSwitchConfig: Sendable, Equatable {

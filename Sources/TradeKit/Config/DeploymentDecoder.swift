@@ -177,17 +177,79 @@ struct DeploymentDecoder {
                 "\(reader.keyPath("journal_patterns"))[\(index)]", "is not a valid regular expression: \(pattern)",
                 at: reader.originOf("journal_patterns"))
         }
+        let alertAfterChecks = reader.table("alert_after_checks")
+        var perCheck: [String: Int] = [:]
+        for name in alertAfterChecks.keys {
+            if !HealthSuite.names.contains(name) && name != "journal-pattern" {
+                issues.error(
+                    alertAfterChecks.keyPath(name), "names unknown check; known: \(HealthSuite.names.joined(separator: ", "))",
+                    at: alertAfterChecks.originOf(name))
+            }
+            perCheck[name] = alertAfterChecks.int(name, default: 1, range: 1...1000)
+        }
+        alertAfterChecks.finish()
         let monitor = MonitorConfig(
             enabled: reader.bool("enabled", default: true),
             interval: reader.duration("interval", default: .seconds(30)),
             watchdog: reader.duration("watchdog", default: .seconds(120)),
             journalPatterns: patterns,
+            patterns: decodePatterns(reader),
             autoRestart: reader.bool("auto_restart", default: true),
             maxRestarts: reader.int("max_restarts", default: 3),
             restartWindow: reader.duration("restart_window", default: .seconds(3600)),
-            metricsListen: reader.string("metrics_listen"))
+            restartDelay: reader.duration("restart_delay", default: .seconds(10)),
+            alertAfter: reader.int("alert_after", default: 2, range: 1...1000),
+            alertAfterChecks: perCheck,
+            flapWindow: reader.duration("flap_window", default: .seconds(1800)),
+            flapThreshold: reader.int("flap_threshold", default: 4, range: 2...1000),
+            metricsListen: reader.string("metrics_listen"),
+            textfileDir: reader.string("textfile_dir"))
+        if let listen = monitor.metricsListen, MetricsAddress(parsing: listen) == nil {
+            issues.error(
+                reader.keyPath("metrics_listen"), "must be host:port on a loopback address, e.g. \"127.0.0.1:9464\"",
+                at: reader.originOf("metrics_listen"))
+        }
+        if monitor.watchdog.seconds > 0, monitor.watchdog.seconds < 2 * monitor.interval.seconds {
+            issues.warning(
+                reader.keyPath("watchdog"), "is shorter than two intervals; a slow cycle could trip it",
+                at: reader.originOf("watchdog"))
+        }
         reader.finish()
         return monitor
+    }
+
+    /// `[[monitor.patterns]]`: name, regex, priority, threshold, window, severity.
+    private func decodePatterns(_ reader: SectionReader) -> [JournalPattern] {
+        guard let node = reader.node("patterns") else { return [] }
+        guard case .array(let items) = node.value else {
+            issues.error(reader.keyPath("patterns"), "must be written as [[monitor.patterns]] tables", at: node.origin)
+            return []
+        }
+        return items.enumerated().map { index, item in
+            let table = SectionReader(path: "\(reader.keyPath("patterns"))[\(index)]", node: item, issues: issues, fallbackOrigin: node.origin)
+            let regex = table.string("regex")
+            if let regex, (try? NSRegularExpression(pattern: regex)) == nil {
+                issues.error(table.keyPath("regex"), "is not a valid regular expression: \(regex)", at: table.originOf("regex"))
+            }
+            var priority: Int?
+            if let text = table.string("priority") {
+                priority = LogPriority.parse(text)
+                if priority == nil {
+                    issues.error(
+                        table.keyPath("priority"), "must be a syslog priority (emerg…debug or 0…7), got \"\(text)\"",
+                        at: table.originOf("priority"))
+                }
+            }
+            if regex == nil && priority == nil {
+                issues.error(table.keyPath("regex"), "a pattern needs regex, priority or both", at: table.originOf("regex"))
+            }
+            let pattern = JournalPattern(
+                name: table.requiredString("name") ?? "pattern\(index)", regex: regex, priority: priority,
+                threshold: table.int("threshold", default: 0), window: table.duration("window", default: .seconds(3600)),
+                severity: table.choice("severity", default: .warning))
+            table.finish()
+            return pattern
+        }
     }
 
     private func decodeAlerts(_ reader: SectionReader) -> AlertsConfig {
@@ -196,10 +258,19 @@ struct DeploymentDecoder {
             // Never echo the value: webhook URLs carry tokens.
             issues.error(reader.keyPath("webhook_url"), "must be an http(s) URL", at: reader.originOf("webhook_url"))
         }
+        let command = reader.stringList("command")
+        if let program = command.first, !program.hasPrefix("/") {
+            issues.error(reader.keyPath("command"), "must start with an absolute path to the program", at: reader.originOf("command"))
+        }
         let alerts = AlertsConfig(
             webhookURL: webhook,
+            webhookFormat: reader.choice("webhook_format", default: .slack),
+            command: command,
             minSeverity: reader.choice("min_severity", default: .warning),
-            repeatAfter: reader.duration("repeat_after", default: .seconds(3600)))
+            repeatAfter: reader.duration("repeat_after", default: .seconds(3600)),
+            timeout: reader.duration("timeout", default: .seconds(10)),
+            retries: reader.int("retries", default: 3, range: 0...20),
+            queueSize: reader.int("queue_size", default: 100, range: 1...100_000))
         reader.finish()
         return alerts
     }

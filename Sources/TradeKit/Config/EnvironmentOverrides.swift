@@ -7,12 +7,13 @@ struct EnvironmentOverrides {
     /// Keys that hold lists (comma-separated in the environment) or non-strings.
     static let listKeys: Set<String> = [
         "releases.build", "releases.pre_switch", "releases.shared", "releases.exclude", "backup.databases", "backup.paths",
-        "monitor.journal_patterns", "kill_switch.components", "health.error_patterns",
+        "monitor.journal_patterns", "kill_switch.components", "health.error_patterns", "alerts.command",
     ]
     static let integerKeys: Set<String> = [
         "releases.keep", "backup.keep_last", "backup.keep_hourly", "backup.keep_daily", "backup.keep_weekly",
         "backup.keep_monthly", "backup.max_entry_mib", "backup.max_total_mib", "backup.max_entries", "health.disk_warn_percent", "health.disk_crit_percent", "health.memory_warn_percent",
         "health.memory_crit_percent", "health.errors_warn_per_hour", "health.errors_crit_per_hour", "health.history_keep", "monitor.max_restarts",
+        "monitor.alert_after", "monitor.flap_threshold", "alerts.retries", "alerts.queue_size",
     ]
     static let boolKeys: Set<String> = ["backup.include_logs", "monitor.enabled", "monitor.auto_restart"]
 

@@ -43,6 +43,9 @@ final class SectionReader {
         }
     }
 
+    /// The table's keys in file order.
+    var keys: [String] { order }
+
     func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     func node(_ key: String) -> ConfigNode? {
