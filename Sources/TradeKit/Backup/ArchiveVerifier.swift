@@ -185,7 +185,7 @@ public struct ArchiveVerifier {
 extension FileHandle {
     /// A new private (0600) file for writing.
     static func create(_ path: String) -> FileHandle? {
-        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         return FileHandle(forWritingAtPath: path)
     }
 }

@@ -51,7 +51,7 @@ struct RestoreStager {
         guard FileManager.default.changeCurrentDirectoryPath(staging) else {
             throw SystemCallError(call: "chdir", path: staging, errno: errno)
         }
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
         var databases: [String] = []
         var symlinks: Set<String> = []
         var total = 0

@@ -47,6 +47,7 @@ public final class StateStore: Sendable {
         }
         registerBackupMigration(&migrator)
         registerHealthMigration(&migrator)
+        registerMonitorMigration(&migrator)
         return migrator
     }
 

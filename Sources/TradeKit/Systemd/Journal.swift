@@ -111,6 +111,12 @@ extension JournalReader {
         try Self.check(sd_journal_seek_cursor(handle, cursor), "sd_journal_seek_cursor")
     }
 
+    /// True when the current entry is the one `cursor` names (after `seek(cursor:)` + `next()`):
+    /// false means that entry was vacuumed or rotated away and entries were missed.
+    public func test(cursor: String) throws -> Bool {
+        try Self.check(sd_journal_test_cursor(handle, cursor), "sd_journal_test_cursor") > 0
+    }
+
     /// Moves to the next matching entry; false at the end.
     public func next() throws -> Bool { try Self.check(sd_journal_next(handle), "sd_journal_next") > 0 }
 
@@ -184,4 +190,11 @@ public enum JournalWriter {
 public enum ServiceNotifier {
     @discardableResult
     public static func notify(_ state: String) -> Int32 { sd_notify(0, state) }
+
+    /// The service's `WatchdogSec=` when systemd expects `WATCHDOG=1` from this process, else nil.
+    public static func watchdogInterval() -> Duration? {
+        var microseconds: UInt64 = 0
+        guard sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 else { return nil }
+        return .microseconds(Int64(microseconds))
+    }
 }

@@ -1,0 +1,192 @@
+import Foundation
+import Logging
+
+/// Where alerts go: the notification queue in the daemon, a recorder in tests.
+public protocol AlertSink: Sendable {
+    /// Must return at once: a dead receiver never holds up a cycle.
+    func enqueue(_ alert: Alert) async
+    func stats() async -> [MonitorSnapshot.NotifierSample]
+}
+
+/// One monitor cycle: health checks and journal findings → alert policy → auto-recovery →
+/// persisted state and a snapshot for metrics. Keeps what must survive between cycles
+/// (restart counters, traceback blocks, totals) and loads/saves the rest in the state DB.
+public final class MonitorCycle: @unchecked Sendable {
+    public let deployment: Deployment
+    let suite: HealthSuite
+    let sink: AlertSink
+    let logger: Logger
+    let host: String
+    let recovery: MonitorRecovery
+    private let policy: AlertPolicy
+    private var state = MonitorState()
+    private var patterns: PatternCounter
+    private var grouper = TracebackGrouper()
+    private var previousRestarts: [String: Int]?
+    private var totals = Totals()
+    private var loaded = false
+
+    struct Totals {
+        var journalErrors: [String: Int] = [:]
+        var patternMatches: [String: Int] = [:]
+        var alerts: [Alert.Kind: Int] = [:]
+        var cycles = 0
+    }
+
+    public init(suite: HealthSuite, sink: AlertSink, logger: Logger, host: String = ProcessInfo.processInfo.hostName) {
+        self.deployment = suite.deployment
+        self.suite = suite
+        self.sink = sink
+        self.logger = logger
+        self.host = host
+        policy = AlertPolicy(monitor: suite.deployment.monitor, alerts: suite.deployment.alerts)
+        patterns = PatternCounter(patterns: PatternCounter.patterns(of: suite.deployment.monitor))
+        recovery = MonitorRecovery(suite: suite, logger: logger)
+    }
+
+    var layout: DeployLayout { suite.layout }
+
+    /// The state DB, when the project has been deployed (no DB: nothing to remember yet).
+    func store() -> StateStore? {
+        guard suite.fileSystem.info(layout.stateDir) != nil else { return nil }
+        return try? StateStore(path: suite.fileSystem.hostPath(layout.stateDatabase))
+    }
+
+    /// Saved journal position, for the follower to resume from.
+    public func savedCursor() -> String? {
+        loadState()
+        return state.journalCursor
+    }
+
+    private func loadState() {
+        guard !loaded else { return }
+        loaded = true
+        guard let store = store() else { return }
+        state = (try? store.monitorState()) ?? MonitorState()
+        patterns.hits = state.patternHits
+        previousRestarts = try? store.lastHealthRestarts()
+    }
+
+    /// Runs one cycle. `journal` is what the follower saw since the previous cycle; nil
+    /// while a deploy holds the lock (the follower keeps it for the next cycle).
+    public func run(journal: () -> JournalFollower.Batch) async -> MonitorSnapshot {
+        loadState()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let now = Date()
+        let holder = LockProbe.holder(of: suite.fileSystem.hostPath(layout.lockFile))
+        let halted = suite.fileSystem.info(deployment.killSwitch.file) != nil
+        let silenced = halted ? Self.stoppedByKillSwitch(deployment) : []
+
+        var suite = self.suite
+        suite.now = now
+        var history = suite.history()
+        if let previousRestarts { history.restarts = previousRestarts }
+        let results = await HealthRunner().run(suite.checks(history: history))
+        let report = HealthReport(project: deployment.project.name, at: now, results: results)
+        let restarts = Self.restartCounters(report, project: deployment.project.name)
+        previousRestarts = restarts
+        let store = store()
+        try? store?.recordHealth(report, restarts: restarts, keep: deployment.health.historyKeep)
+
+        var observations = results.filter { !Self.isSilenced($0, silenced) }.map(Observation.init)
+        if holder == nil {
+            let batch = journal()
+            if batch.gaps > 0 { logger.warning("journal: \(batch.gaps) gap(s); entries may have been missed") }
+            absorb(batch, now: now)
+            state.journalCursor = batch.cursor
+            observations += patterns.observations(now: now)
+            let alerts = policy.evaluate(observations, states: &state.alerts, now: now, project: deployment.project.name, host: host)
+            var escalations: [Alert] = []
+            if deployment.monitor.autoRestart {
+                escalations = await recovery.recover(
+                    report: report, silenced: silenced, history: &state.restarts, now: now, project: deployment.project.name, host: host)
+            }
+            for alert in alerts + escalations { await send(alert) }
+        } else {
+            logger.info("deploy in progress (\(holder ?? "")): alerts and auto-recovery paused")
+        }
+        state.patternHits = patterns.hits
+        do { try store?.saveMonitorState(state) } catch { logger.warning("monitor state not saved: \(error)") }
+
+        totals.cycles += 1
+        var snapshot = MonitorSnapshot(project: deployment.project.name, at: now, status: report.status)
+        snapshot.checks = results
+        snapshot.halted = halted
+        snapshot.deploying = holder != nil
+        snapshot.components = components(report)
+        snapshot.journalErrors = totals.journalErrors
+        snapshot.patternMatches = totals.patternMatches
+        snapshot.alerts = totals.alerts
+        snapshot.notifiers = await sink.stats()
+        snapshot.cycles = totals.cycles
+        if let newest = history.catalog.first(where: { $0.status == "complete" }) {
+            snapshot.lastBackupAt = newest.created
+            snapshot.lastBackupBytes = newest.size
+        }
+        snapshot.lastDeployAt = (try? store?.deploys())??.last { $0.outcome == "success" }?.finishedAt
+        let elapsed = clock.now - started
+        snapshot.cycleSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return snapshot
+    }
+
+    private func send(_ alert: Alert) async {
+        totals.alerts[alert.kind, default: 0] += 1
+        await sink.enqueue(alert)
+    }
+
+    /// Groups tracebacks, counts errors per component and pattern matches.
+    private func absorb(_ batch: JournalFollower.Batch, now: Date) {
+        var events: [JournalEvent] = []
+        for event in batch.events { events += grouper.feed(event) }
+        events += grouper.flush(olderThan: now.addingTimeInterval(-5))
+        let prefix = "\(deployment.project.name)-"
+        for event in events {
+            let component = String(event.unit.dropFirst(prefix.count).dropLast(".service".count))
+            if event.isError { totals.journalErrors[component, default: 0] += 1 }
+            for name in patterns.record(event) { totals.patternMatches[name, default: 0] += 1 }
+        }
+    }
+
+    private func components(_ report: HealthReport) -> [MonitorSnapshot.ComponentSample] {
+        deployment.components.map { component in
+            let unit = report.results.first { ($0.check == "unit" || $0.check == "timer") && $0.target == component.name }
+            let restarts = unit?.metrics.first { $0.label.hasSuffix("_restarts") }.map { Int($0.value) } ?? 0
+            return .init(
+                name: component.name, kind: component.kind, up: unit.map { $0.status != .critical } ?? false,
+                restarts: restarts, monitorRestarts: recovery.restartCount(component.name))
+        }
+    }
+
+    /// Components the kill switch stops, and those that require them (systemd stops those too).
+    static func stoppedByKillSwitch(_ deployment: Deployment) -> Set<String> {
+        var stopped = Set(deployment.killSwitch.components)
+        var changed = true
+        while changed {
+            changed = false
+            for component in deployment.components where !stopped.contains(component.name) {
+                if component.requires.contains(where: stopped.contains) {
+                    stopped.insert(component.name)
+                    changed = true
+                }
+            }
+        }
+        return stopped
+    }
+
+    /// A halt is deliberate: the kill switch itself and what it stopped are not incidents.
+    static func isSilenced(_ result: CheckResult, _ silenced: Set<String>) -> Bool {
+        if result.check == "kill-switch" { return true }
+        return silenced.contains(result.target)
+    }
+
+    static func restartCounters(_ report: HealthReport, project: String) -> [String: Int] {
+        var restarts: [String: Int] = [:]
+        for result in report.results where result.check == "unit" {
+            if let metric = result.metrics.first(where: { $0.label.hasSuffix("_restarts") }) {
+                restarts[UnitNames.service(project, result.target)] = Int(metric.value)
+            }
+        }
+        return restarts
+    }
+}
