@@ -32,6 +32,8 @@ public struct Observation: Sendable, Equatable {
 public struct AlertState: Sendable, Codable, Equatable {
     /// Bad results in a row.
     public var consecutiveBad = 0
+    /// Good results in a row (a recovery needs as many as an alert does).
+    public var consecutiveGood = 0
     /// A firing alert went out and no recovery yet.
     public var firing = false
     public var firingSeverity: Severity?
@@ -45,9 +47,9 @@ public struct AlertState: Sendable, Codable, Equatable {
     public init() {}
 }
 
-/// Turns observations into alerts: transitions only, after N bad results in a row, one
-/// "flapping" message instead of a storm, reminders while still bad, and a recovery
-/// message for every problem that was announced — nothing else.
+/// Turns observations into alerts: transitions only, after N bad results in a row (and a
+/// recovery after N good ones), one "flapping" message instead of a storm, reminders
+/// while still bad, and a recovery message for every problem that was announced — nothing else.
 ///
 /// A pure function of (state, observations, now): the daemon, `--once` and the tests all
 /// use it the same way.
@@ -106,9 +108,16 @@ public struct AlertPolicy: Sendable {
         state.lastBad = bad
         state.changes.removeAll { now.timeIntervalSince($0) > flapWindow }
         state.consecutiveBad = bad ? state.consecutiveBad + 1 : 0
+        state.consecutiveGood = bad ? 0 : state.consecutiveGood + 1
+        let required = alertAfter(observation.check)
         if isFlapping(state) {
             // One message per episode, whatever the current result; then quiet until it settles.
+            // Already announced as firing: that message stands, nothing more to say.
             guard !state.flapNotified else { return nil }
+            if state.firing {
+                state.flapNotified = true
+                return nil
+            }
             guard observation.severity >= minSeverity || state.firing else { return nil }
             state.firing = true
             state.firingSeverity = max(state.firingSeverity ?? .warning, observation.isBad ? observation.severity : .warning)
@@ -117,7 +126,8 @@ public struct AlertPolicy: Sendable {
         }
         state.flapNotified = state.flapNotified && !state.changes.isEmpty
         if !bad {
-            guard state.firing else { return nil }
+            // Hysteresis: as many good results in a row to recover as bad ones to fire.
+            guard state.firing, state.consecutiveGood >= required else { return nil }
             state.firing = false
             state.firingSeverity = nil
             state.flapNotified = false
@@ -125,7 +135,7 @@ public struct AlertPolicy: Sendable {
             return .recovered
         }
         if !state.firing {
-            guard state.consecutiveBad >= alertAfter(observation.check), observation.severity >= minSeverity else { return nil }
+            guard state.consecutiveBad >= required, observation.severity >= minSeverity else { return nil }
             state.firing = true
             state.firingSeverity = observation.severity
             state.lastNotified = now
