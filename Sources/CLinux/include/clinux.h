@@ -4,9 +4,15 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/mman.h>
 
 /* Atomically exchanges two paths (renameat2 with RENAME_EXCHANGE, Linux >= 3.15). */
 static inline int tradectl_exchange(const char *a, const char *b) {
     return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+}
+
+/* An anonymous in-memory file (memfd_create, Linux >= 3.17), closed on exec. */
+static inline int tradectl_memfd(const char *name) {
+    return memfd_create(name, MFD_CLOEXEC);
 }
 #endif

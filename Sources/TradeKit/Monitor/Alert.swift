@@ -5,7 +5,7 @@ import Foundation
 /// Built only from check results and journal findings, never from config values, so no
 /// secret (webhook URL, env file content) can reach a notifier through it.
 public struct Alert: Sendable, Codable, Equatable {
-    public enum Kind: String, Sendable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
         /// A check went bad (after its consecutive-results threshold).
         case firing
         /// Still bad after `alerts.repeat_after`.

@@ -14,12 +14,19 @@ public struct Command: Sendable, Equatable, CustomStringConvertible {
     public var workingDirectory: String?
     /// Variables added to (or replacing those of) the inherited environment.
     public var environment: [String: String]
+    /// The program's standard input (nil: none), so a notification command can read the alert
+    /// as JSON the way `mail` reads a message. Given as an in-memory file, not a pipe.
+    public var input: Data?
 
-    public init(_ executable: String, _ arguments: [String], workingDirectory: String? = nil, environment: [String: String] = [:]) {
+    public init(
+        _ executable: String, _ arguments: [String], workingDirectory: String? = nil,
+        environment: [String: String] = [:], input: Data? = nil
+    ) {
         self.executable = executable
         self.arguments = arguments
         self.workingDirectory = workingDirectory
         self.environment = environment
+        self.input = input
     }
 
     public var description: String { ([executable] + arguments).joined(separator: " ") }
@@ -51,6 +58,16 @@ public struct SubprocessRunner: ProcessRunner {
     public init() {}
 
     public func run(_ command: Command) async throws -> CommandResult {
+        guard let input = command.input else { return try await run(command, input: .none) }
+        // From a memory file, not a pipe: see MemoryFile for the SIGPIPE this avoids.
+        let fd = try MemoryFile.make(input)
+        defer { close(fd) }
+        let stdin = FileDescriptor(rawValue: fd)
+        return try await run(command, input: .fileDescriptor(stdin, closeAfterSpawningProcess: false))
+    }
+
+    /// One body for both kinds of input: swift-subprocess takes the input as a generic parameter.
+    private func run(_ command: Command, input: some InputProtocol) async throws -> CommandResult {
         let executable: Executable = command.executable.hasPrefix("/")
             ? .path(FilePath(command.executable)) : .name(command.executable)
         var variables = ProcessInfo.processInfo.environment
@@ -61,6 +78,7 @@ public struct SubprocessRunner: ProcessRunner {
             arguments: Arguments(command.arguments),
             environment: environment,
             workingDirectory: command.workingDirectory.map { FilePath($0) },
+            input: input,
             output: .string(limit: 64 << 20),
             error: .string(limit: 64 << 20))
         let (status, signaled): (Int32, Bool)
