@@ -82,14 +82,20 @@ final class ScratchDeployment {
 
     init(example: String) {
         name = example
+        monitor = false
         config = "\(Harness.repoRoot)/examples/\(example)/tradectl.toml"
         base = NSTemporaryDirectory() + "tradectl-it-\(example)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try? FileManager.default.removeItem(atPath: base)
     }
 
-    init(name: String, config: String) {
+    /// Deploy installs the monitor only when `monitor` is true: elsewhere its auto-recovery
+    /// would race the test's own restarts.
+    let monitor: Bool
+
+    init(name: String, config: String, monitor: Bool = false) {
         self.name = name
         self.config = config
+        self.monitor = monitor
         base = NSTemporaryDirectory() + "tradectl-it-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try? FileManager.default.removeItem(atPath: base)
     }
@@ -100,6 +106,7 @@ final class ScratchDeployment {
             "TRADECTL_PROJECT_SCOPE": "user", "TRADECTL_PROJECT_ROOT": "\(base)/opt/\(name)",
             "TRADECTL_PROJECT_STATE_DIR": "\(base)/state", "TRADECTL_BACKUP_DIR": "\(base)/backups",
             "TRADECTL_KILL_SWITCH_FILE": "\(base)/opt/\(name)/shared/KILL",
+            "TRADECTL_MONITOR_ENABLED": monitor ? "true" : "false",
         ]
     }
 

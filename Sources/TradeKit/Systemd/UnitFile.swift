@@ -66,5 +66,5 @@ public enum UnitNames {
 public enum TradectlCommands {
     /// Until a command exists its unit is installed but not enabled, so no timer fires a
     /// command that would only fail.
-    public static let available: Set<String> = ["backup", "health"]
+    public static let available: Set<String> = ["backup", "health", "monitor"]
 }

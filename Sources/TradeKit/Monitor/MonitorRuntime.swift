@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Its synchronous `enqueue` and `stats` satisfy the protocol's async requirements.
+extension NotificationQueue: AlertSink {}
+
+/// Wires a deployment's monitor together: notifiers and their queue, the cycle, the journal
+/// follower, the metrics endpoint and textfile. `tradectl monitor` is a thin call into this.
+public final class MonitorRuntime: Sendable {
+    public let deployment: Deployment
+    public let queue: NotificationQueue
+    public let cycle: MonitorCycle
+    let fileSystem: FileSystem
+    let logger: Logger
+
+    public init(suite: HealthSuite, logger: Logger) {
+        deployment = suite.deployment
+        fileSystem = suite.fileSystem
+        self.logger = logger
+        let alerts = suite.deployment.alerts
+        queue = NotificationQueue(
+            notifiers: Notifiers.make(from: alerts, logger: logger), capacity: alerts.queueSize, retries: alerts.retries,
+            logger: logger)
+        cycle = MonitorCycle(suite: suite, sink: queue, logger: logger)
+    }
+
+    var units: [String] { deployment.components.map { UnitNames.service(deployment.project.name, $0.name) } }
+
+    /// How long a short-lived run waits for notifiers: every attempt of one alert, plus backoff.
+    var deliveryBudget: Duration {
+        deployment.alerts.timeout.duration * (deployment.alerts.retries + 1) + .seconds(2 * (deployment.alerts.retries + 1))
+    }
+
+    /// `monitor --once`: one cycle over what the journal has now, alerts delivered (bounded wait).
+    public func once() async -> MonitorSnapshot {
+        let follower = JournalFollower(units: units, cursor: cycle.savedCursor(), logger: logger)
+        let snapshot = await cycle.run(journal: follower.readAvailable)
+        writeTextfile(snapshot)
+        _ = await queue.drain(timeout: deliveryBudget)
+        queue.shutdown()
+        return snapshot
+    }
+
+    /// `monitor test-alert`: one test alert through every notifier; their counters after it.
+    public func testAlert() async -> [MonitorSnapshot.NotifierSample] {
+        queue.enqueue(
+            Alert(
+                key: "test", kind: .test, severity: .info, project: deployment.project.name,
+                host: ProcessInfo.processInfo.hostName, check: "test-alert", target: "",
+                summary: "test alert from tradectl monitor test-alert; delivery works", at: Date()))
+        _ = await queue.drain(timeout: deliveryBudget)
+        let stats = queue.stats()
+        queue.shutdown()
+        return stats
+    }
+
+    /// The daemon: the cycle loop and the metrics endpoint in one ServiceGroup, graceful on
+    /// SIGTERM/SIGINT; queued alerts get a few seconds to go out before exit.
+    public func runDaemon() async throws {
+        let monitor = deployment.monitor
+        let server = monitor.metricsListen.flatMap(MetricsAddress.init(parsing:)).map { MetricsServer(address: $0, logger: logger) }
+        let daemon = MonitorDaemon(
+            cycle: cycle, follower: JournalFollower(units: units, cursor: cycle.savedCursor(), logger: logger),
+            interval: monitor.interval.duration, watchdog: ServiceNotifier.watchdogInterval(), logger: logger
+        ) { [self] snapshot in
+            server?.publish(snapshot)
+            writeTextfile(snapshot)
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: daemon)]
+        if let server {
+            try server.start()  // bind now: a taken port is an error at startup, not a silent gap
+            services.append(.init(service: MetricsEndpoint(server: server)))
+        }
+        var configuration = ServiceGroupConfiguration(services: services, logger: logger)
+        configuration.gracefulShutdownSignals = [.sigterm, .sigint]
+        try await ServiceGroup(configuration: configuration).run()
+        _ = await queue.drain(timeout: .seconds(5))
+        queue.shutdown()
+    }
+
+    private func writeTextfile(_ snapshot: MonitorSnapshot) {
+        guard let directory = deployment.monitor.textfileDir else { return }
+        do {
+            _ = try TextfileWriter(fileSystem: fileSystem).write(
+                MetricsExposition.render(snapshot), directory: directory, project: deployment.project.name)
+        } catch {
+            logger.warning("metrics textfile not written: \(error)")
+        }
+    }
+}
+
+/// The metrics server as a Service: serves until the group shuts down.
+struct MetricsEndpoint: Service {
+    let server: MetricsServer
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await server.run() }
+    }
+}

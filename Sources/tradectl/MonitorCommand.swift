@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import TradeKit
+
+struct MonitorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "Watch the project: health checks, journal patterns, alerts, auto-recovery, metrics.",
+        discussion: """
+            Runs as <project>-monitor.service (Type=notify, WatchdogSec=, Restart=always), installed by
+            deploy. Every [monitor] interval it runs the health checks and the journal follower's findings
+            through the alert policy: alerts on transitions only, after alert_after bad results in a row,
+            one message for a flapping check, reminders every [alerts] repeat_after, silence for components
+            stopped by the kill switch and while a deploy holds the project lock. Services systemd gave up
+            on are restarted (max_restarts per restart_window, doubling delay), then escalated. Alert state
+            and the journal cursor live in the state DB: a restarted monitor repeats nothing.
+
+            Examples:
+              tradectl monitor --once            one cycle; exit code as `tradectl health`
+              tradectl monitor test-alert        send a test alert through every notifier
+              curl -s 127.0.0.1:9464/metrics     with [monitor] metrics_listen = "127.0.0.1:9464"
+
+            See docs/health-and-monitoring.md.
+            """,
+        subcommands: [MonitorRun.self, MonitorTestAlert.self],
+        defaultSubcommand: MonitorRun.self
+    )
+}
+
+struct MonitorRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the monitor daemon (the default), or one cycle with --once.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Run a single cycle, deliver its alerts, exit 0/1/2/3 like `tradectl health`.")
+    var once = false
+
+    func run() async throws {
+        let context = CommandContext(global, command: "monitor")
+        try await context.run {
+            let (deployment, _) = try context.loadConfig()
+            let logger = context.makeLogger(project: deployment.project.name)
+            let suite = HealthSuite(deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
+            let runtime = MonitorRuntime(suite: suite, logger: logger)
+            guard once else {
+                try await runtime.runDaemon()
+                return
+            }
+            let snapshot = await runtime.once()
+            if global.json {
+                context.print(HealthOutput.json(HealthReport(project: snapshot.project, at: snapshot.at, results: snapshot.checks)) + "\n")
+            } else if !global.quiet {
+                context.print(MonitorDaemon.statusLine(snapshot) + "\n")
+            }
+            if snapshot.status != .ok { throw ExitCode(snapshot.status.exitCode) }
+        }
+    }
+}
+
+struct MonitorTestAlert: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test-alert",
+        abstract: "Send a test alert through every configured notifier; exit 1 if any failed.",
+        discussion: "Notifiers: the webhook ([alerts] webhook_url), the command ([alerts] command), and the journal.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let context = CommandContext(global, command: "monitor test-alert")
+        try await context.run {
+            let (deployment, _) = try context.loadConfig()
+            let suite = HealthSuite(deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
+            let runtime = MonitorRuntime(suite: suite, logger: context.makeLogger(project: deployment.project.name))
+            let stats = await runtime.testAlert()
+            var failed = false
+            for notifier in stats {
+                let ok = notifier.sent > 0
+                failed = failed || !ok
+                if !global.quiet {
+                    context.print("\(notifier.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(ok ? "sent" : "FAILED after \(notifier.failed) attempt(s)")\n")
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+}
