@@ -275,3 +275,26 @@ struct IncidentRunnerTests {
         withExtendedLifetime(dir) {}
     }
 }
+
+@Suite("Resume before deploy")
+struct ResumeNotInstalledTests {
+    @Test("units systemd does not know are not started; the note says to deploy")
+    func notInstalled() throws {
+        let deployment = try ConfigLoader(environment: [:]).load(path: Repo.example("v6")).0
+        let unknown = Dictionary(
+            uniqueKeysWithValues: KillSwitch(deployment).units.all.map {
+                (
+                    $0,
+                    UnitStatus(
+                        name: $0, loadState: "not-found", activeState: "inactive", subState: "dead", result: "success",
+                        restarts: 0, mainPID: 0, unitFileState: "")
+                )
+            })
+        let plan = IncidentPlanner(
+            deployment: deployment, probe: IncidentProbe(flag: Data("x\n".utf8), unitStatuses: unknown), offline: false
+        )
+        .resume()
+        #expect(plan.changes.map(\.operation.typeName) == ["remove"])
+        #expect(plan.notes.contains { $0.contains("not installed: run tradectl deploy") })
+    }
+}

@@ -125,9 +125,16 @@ public struct IncidentPlanner: Sendable {
                     : "no service manager reachable: \(units.startable.joined(separator: " ")) not started")
             return plan
         }
-        let stopped = units.startable.filter { statuses[$0]?.activeState != "active" }
+        let missing = units.startable.filter { statuses[$0]?.loadState == "not-found" }
+        if !missing.isEmpty {
+            plan.notes.append("\(missing.joined(separator: " ")) not installed: run tradectl deploy")
+        }
+        let stopped = units.startable.filter { statuses[$0]?.activeState != "active" && !missing.contains($0) }
         guard !stopped.isEmpty else {
-            plan.add(.systemctl(verb: "start", units: units.startable), .unchanged, note: "already running")
+            let running = units.startable.filter { !missing.contains($0) }
+            if !running.isEmpty {
+                plan.add(.systemctl(verb: "start", units: running), .unchanged, note: "already running")
+            }
             return plan
         }
         // A crash loop before the halt may have used up the start limit; clear it, as rollback does.

@@ -89,7 +89,11 @@ public struct IncidentRunner: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let (plan, probe) = try await planHalt(reason: reason, services: services)
         let command = reason.map { "halt: \($0)" } ?? "halt"
-        try await apply(plan, services: services, command: command, extra: probe.halted ? "already halted" : nil)
+        let incomplete = unreachable != nil && !deployment.killSwitch.components.isEmpty
+        try await apply(
+            plan, services: services, command: command,
+            extra: incomplete ? "systemd unreachable: nothing stopped" : probe.halted ? "already halted" : nil,
+            outcome: incomplete ? "incomplete" : "success")
         logger.notice(
             "halted",
             metadata: ["kill_switch.file": "\(deployment.killSwitch.file)", "plan.changes": "\(plan.changes.count)"])
@@ -121,7 +125,9 @@ public struct IncidentRunner: Sendable {
         return IncidentOutcome(plan: plan, applied: true, wasHalted: probe.halted)
     }
 
-    private func apply(_ plan: Plan, services: ServiceManager?, command: String, extra: String?) async throws {
+    private func apply(
+        _ plan: Plan, services: ServiceManager?, command: String, extra: String?, outcome: String = "success"
+    ) async throws {
         let gate = services.map { manager in
             HealthGate(
                 services: manager, probes: LiveProbeRunner(fileSystem: fileSystem),
@@ -141,7 +147,7 @@ public struct IncidentRunner: Sendable {
         try StateStore.recordAudit(
             AuditEntry(
                 at: started, user: user, pid: getpid(), command: command,
-                result: "success: \(changes) change\(changes == 1 ? "" : "s")" + (extra.map { " (\($0))" } ?? "")),
+                result: "\(outcome): \(changes) change\(changes == 1 ? "" : "s")" + (extra.map { " (\($0))" } ?? "")),
             layout: layout, fileSystem: fileSystem)
     }
 }
