@@ -7,9 +7,9 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit",
         abstract: "Who changed what, when: every mutating command and runbook step, oldest first.",
         discussion: """
-            Rows of the state database's audit table: time (UTC), user, pid, command, result. Written
-            by deploy, update, rollback, backup, backup prune, restore, halt, resume, secrets set,
-            db optimize, db vacuum and each runbook step. Secret values never appear: secrets set
+            Rows of the state database's audit table: time (UTC), user, pid, command, result. Written \
+            by deploy, update, rollback, backup, backup prune, restore, halt, resume, secrets set, \
+            db optimize, db vacuum and each runbook step. Secret values never appear: secrets set \
             records the key name and the file. --json gives [{"at", "user", "pid", "command", "result"}].
 
             Examples:

@@ -7,8 +7,8 @@ struct DbCommand: AsyncParsableCommand {
         commandName: "db",
         abstract: "Check, optimize or vacuum the project's SQLite databases (backup.databases).",
         discussion: """
-            NAME picks one database: its configured path (data/v6.db), file name (v6.db) or stem (v6);
-            without NAME every database in backup.databases is used. Paths are relative to shared/.
+            NAME picks one database: its configured path (data/v6.db), file name (v6.db) or stem (v6); \
+            without NAME every database in backup.databases is used. Paths are relative to shared/. \
             The engine may keep running: every connection waits up to --busy-timeout for its locks.
 
             Examples:
@@ -39,8 +39,8 @@ struct DbCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "PRAGMA integrity_check of each database, read-only; exit 65 on any problem.",
             discussion: """
-                Opens each database read-only (in WAL mode this never blocks the engine) and runs the
-                full integrity_check. Exit 0 when all are ok; 65 when one is corrupt, not a database,
+                Opens each database read-only (in WAL mode this never blocks the engine) and runs the \
+                full integrity_check. Exit 0 when all are ok; 65 when one is corrupt, not a database, \
                 or missing; 75 when one stayed locked past --busy-timeout. Nothing is recorded.
 
                 Examples:
@@ -70,7 +70,7 @@ struct DbCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "PRAGMA optimize on each database, under the project lock; audited.",
             discussion: """
-                Lets SQLite refresh the query planner's statistics where it thinks they help. Cheap;
+                Lets SQLite refresh the query planner's statistics where it thinks they help. Cheap; \
                 safe while the engine runs.
 
                 Examples:
@@ -95,11 +95,11 @@ struct DbCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Checkpoint the WAL, VACUUM, checkpoint again; under the project lock; audited.",
             discussion: """
-                Rebuilds each database without its free pages and reports the size before and after
-                (database plus -wal). A database failing quick_check is refused, not rewritten; VACUUM
-                itself is one transaction, so a crash or a lock timeout leaves the old file. It needs
-                about twice the database's size free next to it. Writers (the engine) wait while it
-                copies; readers go on. A database locked past --busy-timeout is reported (exit 75)
+                Rebuilds each database without its free pages and reports the size before and after \
+                (database plus -wal). A database failing quick_check is refused, not rewritten; VACUUM \
+                itself is one transaction, so a crash or a lock timeout leaves the old file. It needs \
+                about twice the database's size free next to it. Writers (the engine) wait while it \
+                copies; readers go on. A database locked past --busy-timeout is reported (exit 75) \
                 and left as it was.
 
                 Examples:

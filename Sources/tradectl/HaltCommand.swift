@@ -7,14 +7,14 @@ struct HaltCommand: AsyncParsableCommand {
         commandName: "halt",
         abstract: "Kill switch on: write the flag file, then stop the trading components gracefully.",
         discussion: """
-            Writes kill_switch.file (one line: reason, who, when). Every component's unit has its path
-            in TRADECTL_KILL_SWITCH, so an engine can refuse new orders as soon as the file exists.
-            Then stops the kill_switch.components with a plain `systemctl stop` (timers first, so no
-            scheduled run starts): each service gets its TimeoutStopSec to finish pending orders.
+            Writes kill_switch.file (one line: reason, who, when). Every component's unit has its path \
+            in TRADECTL_KILL_SWITCH, so an engine can refuse new orders as soon as the file exists. \
+            Then stops the kill_switch.components with a plain `systemctl stop` (timers first, so no \
+            scheduled run starts): each service gets its TimeoutStopSec to finish pending orders. \
             While halted, deploy, update and rollback leave those components stopped.
 
-            Halting again is safe: a new --reason replaces the old one (who and when are kept), and
-            a component started by hand in the meantime is stopped again. Exit 69 when the flag was
+            Halting again is safe: a new --reason replaces the old one (who and when are kept), and \
+            a component started by hand in the meantime is stopped again. Exit 69 when the flag was \
             written but systemd could not be reached to stop anything.
 
             Examples:

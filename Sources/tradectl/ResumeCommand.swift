@@ -7,11 +7,11 @@ struct ResumeCommand: AsyncParsableCommand {
         commandName: "resume",
         abstract: "Kill switch off: remove the flag file, start the trading components, wait until healthy.",
         discussion: """
-            Removes kill_switch.file, clears failed states (reset-failed) and starts the
-            kill_switch.components' services and timers that are not running, then waits for them to
-            be active and their probes to pass (deploy.health_timeout; exit 1 naming the component if
-            not). When the kill switch is not engaged it says so and only starts trading components
-            that are down (usually nothing): exit 0. Exit 69, with nothing changed, when systemd
+            Removes kill_switch.file, clears failed states (reset-failed) and starts the \
+            kill_switch.components' services and timers that are not running, then waits for them to \
+            be active and their probes to pass (deploy.health_timeout; exit 1 naming the component if \
+            not). When the kill switch is not engaged it says so and only starts trading components \
+            that are down (usually nothing): exit 0. Exit 69, with nothing changed, when systemd \
             cannot be reached.
 
             Examples:

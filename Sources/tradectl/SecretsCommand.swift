@@ -13,20 +13,20 @@ struct SecretsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set KEY in an env file from stdin, then restart the running components that read it.",
             discussion: """
-                The value comes from stdin: on a terminal it is asked twice with echo off; from a pipe
-                it is read as is (one trailing newline dropped). It never appears in output, logs,
+                The value comes from stdin: on a terminal it is asked twice with echo off; from a pipe \
+                it is read as is (one trailing newline dropped). It never appears in output, logs, \
                 plans or the audit log (--dry-run shows `KEY=<redacted>`).
 
-                The env file is rewritten atomically (temp file in the same directory, mode 0600, owner
-                kept, fsync, rename, directory fsync); other lines, comments and their order stay as
-                they were. The value is quoted so systemd reads it back unchanged. Then the running
-                services whose env_file is that file are restarted (each gets its stop timeout) and
-                must become healthy; stopped ones, and those held by the kill switch, read it when they
+                The env file is rewritten atomically (temp file in the same directory, mode 0600, owner \
+                kept, fsync, rename, directory fsync); other lines, comments and their order stay as \
+                they were. The value is quoted so systemd reads it back unchanged. Then the running \
+                services whose env_file is that file are restarted (each gets its stop timeout) and \
+                must become healthy; stopped ones, and those held by the kill switch, read it when they \
                 start. The audit log records the key and the file.
 
                 Examples:
                   tradectl secrets set V6_BROKER_API_KEY
-                  pass show broker/v6 | tradectl secrets set V6_BROKER_API_KEY --component engine
+                  pass broker/v6 | tradectl secrets set V6_BROKER_API_KEY --component engine
                   printf '%s' "$NEW_KEY" | tradectl secrets set V6_BROKER_API_KEY --dry-run
                 """)
 
@@ -82,9 +82,9 @@ struct SecretsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Key names of every env file, with mode and owner warnings; never values.",
             discussion: """
-                One block per env_file: the components that read it, its mode and owner, its keys in
-                file order, and warnings (readable by others, wrong owner in system scope, a key set
-                twice, missing file). --json gives
+                One block per env_file: the components that read it, its mode and owner, its keys in \
+                file order, and warnings (readable by others, wrong owner in system scope, a key set \
+                twice, missing file). --json gives \
                 [{"file", "path", "components", "exists", "mode", "owner", "keys", "warnings"}].
 
                 Examples:
