@@ -33,12 +33,18 @@ public struct BackupRunner: Sendable {
         var executor = try makeExecutor()
         executor.progress = progress
         executor.onArchive = { box.set($0) }
+        let started = Date()
         do {
             try await executor.apply(plan)
         } catch {
             logger.error("backup failed", metadata: ["error": "\(error)"])
+            try? executor.store?.recordAudit(AuditEntry(command: "backup", result: "failed: \(error)", at: started))
             throw error
         }
+        let written = box.get().map { "\($0.entry.path) (\(BackupOutput.size($0.entry.size)))" } ?? "no archive"
+        let pruned = plan.changes.filter { $0.operation.typeName == "remove" }.count
+        try executor.store?.recordAudit(
+            AuditEntry(command: "backup", result: "success: \(written)" + (pruned > 0 ? "; \(pruned) pruned" : ""), at: started))
         if let result = box.get() {
             logger.notice(
                 "backup written",
@@ -62,7 +68,16 @@ public struct BackupRunner: Sendable {
     public func prune(_ plan: Plan, lockWait: Duration = .zero) async throws {
         let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "backup prune", wait: lockWait)
         defer { withExtendedLifetime(lock) {} }
-        try await makeExecutor().apply(plan)
+        let executor = try makeExecutor()
+        let started = Date()
+        do {
+            try await executor.apply(plan)
+        } catch {
+            try? executor.store?.recordAudit(AuditEntry(command: "backup prune", result: "failed: \(error)", at: started))
+            throw error
+        }
+        try executor.store?.recordAudit(
+            AuditEntry(command: "backup prune", result: "success: \(plan.changes.count) change\(plan.changes.count == 1 ? "" : "s")", at: started))
     }
 
     public func catalog() throws -> [CatalogEntry] {

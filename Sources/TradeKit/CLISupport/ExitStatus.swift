@@ -14,8 +14,10 @@ public enum ExitStatus: Int32, Sendable {
     public static func of(_ error: Error) -> ExitStatus {
         switch error {
         case is ConfigError, is DeployPlanError, is TemplateError, is ArchiveRefused, is UnknownRelease: return .dataError
+        case let failure as SecretsTargetError: return failure.isUsage ? .usage : .dataError
+        case is UnknownDatabase, is EnvValueError, is SecretInput.Failure: return .usage
         case is LockHeldError: return .tempFail
-        case is ServiceManagerUnavailable: return .unavailable
+        case is ServiceManagerUnavailable, is HaltIncomplete: return .unavailable
         case let failure as SystemCallError where failure.errno == EACCES || failure.errno == EPERM: return .noPermission
         case let failure as CocoaError where failure.code == .fileWriteNoPermission || failure.code == .fileReadNoPermission:
             return .noPermission

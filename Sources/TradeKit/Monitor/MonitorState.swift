@@ -41,14 +41,6 @@ extension StateStore {
         }
     }
 
-    public func recordAudit(_ entry: AuditEntry) throws {
-        try write { db in
-            try db.execute(
-                sql: "INSERT INTO audit (at, user, pid, command, result) VALUES (?, ?, ?, ?, ?)",
-                arguments: [entry.at, entry.user, entry.pid, entry.command, entry.result])
-        }
-    }
-
     private static var monitorCoder: (encoder: JSONEncoder, decoder: JSONDecoder) {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970

@@ -36,6 +36,8 @@ public enum Operation: Sendable {
     case restoreStage(RestoreStage)
     /// Swaps two trees atomically.
     case exchange(first: String, second: String)
+    /// Database maintenance (`tradectl db optimize|vacuum`); the Executor hands the result to `onSQLite`.
+    case sqlite(SQLiteJob)
 
     /// The stable `type` of `--json` output.
     public var typeName: String {
@@ -54,6 +56,7 @@ public enum Operation: Sendable {
         case .catalog: return "catalog"
         case .restoreStage: return "restore-stage"
         case .exchange: return "exchange"
+        case .sqlite(let job): return "sqlite.\(job.task.rawValue)"
         }
     }
 
@@ -72,6 +75,7 @@ public enum Operation: Sendable {
         case .catalog(let path, _): return path
         case .restoreStage(let stage): return "\(stage.staging)/shared"
         case .exchange(let first, let second): return "\(second) ⇄ \(first)"
+        case .sqlite(let job): return job.path
         }
     }
 }

@@ -32,6 +32,8 @@ public struct Executor: Sendable {
     public let gateRestarts = RestartBox()
     /// Archives written by `archive` actions, in order.
     public var onArchive: @Sendable (BackupResult) -> Void = { _ in }
+    /// Results of `sqlite` actions, in order (a locked database is a result, not a failure).
+    public var onSQLite: @Sendable (SQLiteResult) -> Void = { _ in }
 
     public init(
         fileSystem: FileSystem, services: ServiceManager?, runner: ProcessRunner, gate: HealthGate?, logger: Logger
@@ -116,6 +118,8 @@ public struct Executor: Sendable {
             try RestoreStager(fileSystem: fileSystem, owner: resolve(stage.owner)).stage(stage)
         case .exchange(let first, let second):
             try AtomicExchange.exchange(fileSystem.hostPath(first), fileSystem.hostPath(second))
+        case .sqlite(let job):
+            onSQLite(SQLiteMaintenance.run(job, hostPath: fileSystem.hostPath(job.path)))
         }
         return nil
     }
@@ -136,10 +140,15 @@ public struct Executor: Sendable {
     }
 
     /// Owner names → ids, looked up when applied (the account may be created earlier in the plan).
-    /// Under `--root` the account may not exist on this machine; ownership is then left alone.
+    /// A name that is no account but a number is taken as an id, as chown(1) does (an existing
+    /// file's owner is kept that way). Under `--root` the account may not exist on this machine;
+    /// ownership is then left alone.
     private func resolve(_ owner: OwnerSpec?) -> Ownership? {
-        guard let owner, let user = getpwnam(owner.user), let group = getgrnam(owner.group) else { return nil }
-        return Ownership(uid: user.pointee.pw_uid, gid: group.pointee.gr_gid)
+        guard let owner else { return nil }
+        guard let uid = getpwnam(owner.user).map({ $0.pointee.pw_uid }) ?? UInt32(owner.user),
+            let gid = getgrnam(owner.group).map({ $0.pointee.gr_gid }) ?? UInt32(owner.group)
+        else { return nil }
+        return Ownership(uid: uid, gid: gid)
     }
 }
 

@@ -61,7 +61,23 @@ public struct RestoreRunner: Sendable {
         ).spec()
         let plan = withBackup.plan()
         guard !dryRun else { return RestoreOutcome(plan: plan, changes: planner.changes(), archive: archive, applied: false) }
-        try await apply(plan, services: services, staging: planner.staging)
+        let started = Date()
+        let command = "restore \(archive)" + (only.isEmpty ? "" : " --only \(only.joined(separator: " "))")
+        do {
+            try await apply(plan, services: services, staging: planner.staging)
+        } catch {
+            let outcome = error is RestoreRolledBack ? "rolled back" : "failed"
+            try? StateStore.recordAudit(
+                AuditEntry(command: command, result: "\(outcome): \(error)", at: started), layout: layout, fileSystem: fileSystem)
+            throw error
+        }
+        let changes = planner.changes()
+        try StateStore.recordAudit(
+            AuditEntry(
+                command: command,
+                result: "success: \(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed",
+                at: started),
+            layout: layout, fileSystem: fileSystem)
         return RestoreOutcome(plan: plan, changes: planner.changes(), archive: archive, applied: true)
     }
 

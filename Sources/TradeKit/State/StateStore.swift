@@ -117,20 +117,3 @@ public final class StateStore: Sendable {
     }
 
 }
-
-/// Who did what, when: one row per mutating command.
-public struct AuditEntry: Sendable, Equatable {
-    public var at: Date
-    public var user: String
-    public var pid: Int32
-    public var command: String
-    public var result: String
-
-    public init(at: Date, user: String, pid: Int32, command: String, result: String) {
-        self.at = at
-        self.user = user
-        self.pid = pid
-        self.command = command
-        self.result = result
-    }
-}

@@ -58,9 +58,10 @@ public struct UnitRenderer: Sendable {
             ? "\(project.root)/current" : "\(project.root)/current/\(component.workingDir)"
         context["syslogIdentifier"] = "\(project.name)-\(component.name)"
         if let envFile = component.envFile { context["envFile"] = "\(project.root)/shared/\(envFile)" }
-        if !component.environment.isEmpty {
-            context["environment"] = component.environment.map { ["assignment": Self.quoted("\($0.key)=\($0.value)")] }
-        }
+        // Every component learns where the kill switch is, so an engine can refuse new orders
+        // while the file exists (`tradectl halt`), even before it is stopped.
+        let environment = component.environment + [(key: "TRADECTL_KILL_SWITCH", value: deployment.killSwitch.file)]
+        context["environment"] = environment.map { ["assignment": Self.quoted("\($0.key)=\($0.value)")] }
         if component.restart != .no || component.kind == .service {
             context["restart"] = component.restart.rawValue
             context["restartSec"] = component.restartSec.description

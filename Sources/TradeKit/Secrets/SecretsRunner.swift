@@ -1,0 +1,277 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `secrets set` cannot tell which env file is meant, or the file is not usable (exit 64 or 65).
+public struct SecretsTargetError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    /// True when a different command line would work (exit 64), false for bad data on disk (65).
+    public var isUsage: Bool
+}
+
+/// An env file and the components that read it (`env_file`).
+public struct EnvFileUse: Sendable, Equatable, Codable {
+    /// As configured, relative to `shared/` (e.g. `.env`).
+    public var file: String
+    /// Path on the target machine.
+    public var path: String
+    public var components: [String]
+}
+
+/// What `secrets list` shows about one env file: key names only, never values.
+public struct EnvFileListing: Sendable, Equatable, Codable {
+    public var file: String
+    public var path: String
+    public var components: [String]
+    public var exists: Bool
+    /// Octal, e.g. `600`.
+    public var mode: String?
+    public var owner: String?
+    public var keys: [String]
+    public var warnings: [String]
+}
+
+/// What `secrets set` did (or would do).
+public struct SecretsOutcome: Sendable {
+    public var plan: Plan
+    public var file: EnvFileUse
+    public var change: EnvFile.Change
+    public var applied: Bool
+}
+
+/// `tradectl secrets set` and `secrets list`.
+///
+/// The value lives only in the plan's file content (a `secret` file action: never shown, never
+/// logged); plans, diffs, audit rows and output carry the key name and `<redacted>`.
+public struct SecretsRunner: Sendable {
+    public var deployment: Deployment
+    public var fileSystem: FileSystem
+    public var environment: [String: String]
+    public var offline: Bool
+    public var runner: ProcessRunner
+    public var logger: Logger
+    public var user: String
+    /// The service manager to use instead of looking for systemd (tests pass a fake).
+    public var services: ServiceManager?
+
+    public init(
+        deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
+        runner: ProcessRunner = SubprocessRunner(), logger: Logger, user: String = ProcessInfo.processInfo.userName
+    ) {
+        self.deployment = deployment
+        self.fileSystem = fileSystem
+        self.environment = environment
+        self.offline = offline
+        self.runner = runner
+        self.logger = logger
+        self.user = user
+    }
+
+    var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
+
+    private func managerOrLookup() async -> (ServiceManager?, String?) {
+        if let services { return (services, nil) }
+        return await ServiceManagerLookup.find(scope: deployment.project.scope, offline: offline, runner: runner)
+    }
+
+    /// Every env file named by a component, in config order.
+    public func envFiles() -> [EnvFileUse] {
+        var uses: [EnvFileUse] = []
+        for component in deployment.components {
+            guard let file = component.envFile else { continue }
+            if let index = uses.firstIndex(where: { $0.file == file }) {
+                uses[index].components.append(component.name)
+            } else {
+                uses.append(EnvFileUse(file: file, path: layout.shared(file), components: [component.name]))
+            }
+        }
+        return uses
+    }
+
+    /// The env file of `component`, or the one env file all components share.
+    public func resolve(component: String?) throws -> EnvFileUse {
+        let uses = envFiles()
+        if let component {
+            guard let named = deployment.component(named: component) else {
+                throw SecretsTargetError(
+                    description:
+                        "unknown component \(component); known: \(deployment.components.map(\.name).joined(separator: ", "))",
+                    isUsage: true)
+            }
+            guard let file = named.envFile, let use = uses.first(where: { $0.file == file }) else {
+                throw SecretsTargetError(description: "component \(component) has no env_file", isUsage: true)
+            }
+            return use
+        }
+        switch uses.count {
+        case 0: throw SecretsTargetError(description: "no component has an env_file", isUsage: true)
+        case 1: return uses[0]
+        default:
+            let list = uses.map { "\($0.file) (\($0.components.joined(separator: ", ")))" }.joined(separator: "; ")
+            throw SecretsTargetError(
+                description: "several env files: \(list); pick one with --component", isUsage: true)
+        }
+    }
+
+    /// Plans the rewrite and the restarts. Read-only.
+    public func planSet(key: String, value: String, file: EnvFileUse, services: ServiceManager?) async throws
+        -> (Plan, EnvFile.Change)
+    {
+        var plan = Plan(command: "secrets set")
+        let info = fileSystem.info(file.path)
+        if let info, info.kind != .file {
+            throw SecretsTargetError(description: "\(file.path) is not a regular file", isUsage: false)
+        }
+        var env = EnvFile(fileSystem.read(file.path).map { String(decoding: $0, as: UTF8.self) } ?? "")
+        let change = try env.set(key, to: value)
+        let owner: OwnerSpec? =
+            info.map { OwnerSpec(user: "\($0.uid)", group: "\($0.gid)") }
+            ?? (deployment.project.scope == .system
+                ? OwnerSpec(user: deployment.project.user, group: deployment.project.group) : nil)
+        let kind: ChangeKind =
+            info == nil ? .create : change == .unchanged && info?.mode == 0o600 ? .unchanged : .update
+        let redacted = Secrets.redacted
+        let diff: String?
+        let note: String
+        switch change {
+        case .added:
+            diff = "+\(key)=\(redacted)"
+            note = "\(key) added"
+        case .changed:
+            diff = "-\(key)=\(redacted)\n+\(key)=\(redacted)"
+            note = "\(key) changed"
+        case .unchanged:
+            diff = nil
+            note =
+                kind == .unchanged
+                ? "\(key) already has this value" : "\(key) unchanged; mode \(String(info?.mode ?? 0, radix: 8)) → 600"
+        }
+        plan.add(
+            .file(path: file.path, content: Data(env.text.utf8), mode: 0o600, owner: owner, secret: true), kind,
+            note: note, diff: diff)
+        guard change != .unchanged else { return (plan, change) }
+        let project = deployment.project.name
+        let units = deployment.components.filter { file.components.contains($0.name) && $0.kind == .service }
+            .map { UnitNames.service(project, $0.name) }
+        planRestarts(&plan, file: file, statuses: try await services?.status(of: units))
+        return (plan, change)
+    }
+
+    private func planRestarts(_ plan: inout Plan, file: EnvFileUse, statuses: [String: UnitStatus]?) {
+        let project = deployment.project.name
+        let users = deployment.components.filter { file.components.contains($0.name) }
+        for oneshot in users where oneshot.kind == .oneshot {
+            plan.notes.append("\(oneshot.name) runs on a schedule: its next run reads the new value")
+        }
+        let candidates = users.filter { $0.kind == .service }
+        guard !candidates.isEmpty else { return }
+        guard let statuses else {
+            plan.notes.append(
+                offline
+                    ? "offline (--root): nothing restarted; restart \(candidates.map(\.name).joined(separator: ", ")) on the target"
+                    : "no service manager reachable: nothing restarted")
+            return
+        }
+        let halted = fileSystem.info(deployment.killSwitch.file) != nil
+        var restart: [Component] = []
+        for component in candidates {
+            let unit = UnitNames.service(project, component.name)
+            if IncidentPlanner.running.contains(statuses[unit]?.activeState ?? "") {
+                restart.append(component)
+            } else if halted && deployment.killSwitch.components.contains(component.name) {
+                plan.notes.append("\(component.name) is held by the kill switch: it reads the new value on resume")
+            } else {
+                plan.notes.append("\(component.name) is not running: it reads the new value when started")
+            }
+        }
+        guard !restart.isEmpty else { return }
+        let units = restart.map { UnitNames.service(project, $0.name) }
+        plan.add(
+            .systemctl(verb: "restart", units: units), .run,
+            note: "they read \(file.file) at start; each gets its stop timeout")
+        let targets = restart.map {
+            HealthGateSpec.Target(
+                component: $0.name, unit: UnitNames.service(project, $0.name),
+                probes: ProbeSpec.of($0, root: layout.root))
+        }
+        plan.add(
+            .waitHealthy(HealthGateSpec(targets: targets, timers: [], timeout: deployment.deploy.healthTimeout)), .run)
+    }
+
+    /// Plans and, unless `dryRun`, applies under the project lock; audits the key and file, never the value.
+    public func set(key: String, value: String, component: String?, dryRun: Bool, lockWait: Duration = .zero)
+        async throws
+        -> SecretsOutcome
+    {
+        let file = try resolve(component: component)
+        let (services, unreachable) = await managerOrLookup()
+        if dryRun {
+            let (plan, change) = try await planSet(key: key, value: value, file: file, services: services)
+            return SecretsOutcome(plan: plan, file: file, change: change, applied: false)
+        }
+        if let unreachable { throw ServiceManagerUnavailable(detail: unreachable) }
+        let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "secrets set", wait: lockWait)
+        defer { withExtendedLifetime(lock) {} }
+        let (plan, change) = try await planSet(key: key, value: value, file: file, services: services)
+        let gate = services.map { manager in
+            HealthGate(
+                services: manager, probes: LiveProbeRunner(fileSystem: fileSystem),
+                journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
+        }
+        let executor = Executor(fileSystem: fileSystem, services: services, runner: runner, gate: gate, logger: logger)
+        let started = Date()
+        let command = "secrets set \(key) (\(file.path))"
+        do {
+            try await executor.apply(plan)
+        } catch {
+            try? StateStore.recordAudit(
+                AuditEntry(at: started, user: user, pid: getpid(), command: command, result: "failed: \(error)"),
+                layout: layout, fileSystem: fileSystem)
+            throw error
+        }
+        let restarted = plan.changes.first { $0.operation.typeName == "systemctl.restart" }?.operation.target
+        try StateStore.recordAudit(
+            AuditEntry(
+                at: started, user: user, pid: getpid(), command: command,
+                result: "success: \(change.rawValue)" + (restarted.map { "; restarted \($0)" } ?? "")),
+            layout: layout, fileSystem: fileSystem)
+        logger.notice(
+            "secret set",
+            metadata: ["secret.key": "\(key)", "secret.file": "\(file.path)", "secret.change": "\(change.rawValue)"])
+        return SecretsOutcome(plan: plan, file: file, change: change, applied: true)
+    }
+
+    /// Key names, mode and owner of every env file, with warnings.
+    public func list() -> [EnvFileListing] {
+        let expectedOwner = deployment.project.scope == .system ? deployment.project.user : nil
+        return envFiles().map { use in
+            guard let info = fileSystem.info(use.path) else {
+                return EnvFileListing(
+                    file: use.file, path: use.path, components: use.components, exists: false, mode: nil, owner: nil,
+                    keys: [], warnings: ["\(use.path) does not exist (deploy seeds it from the release source)"])
+            }
+            let env = EnvFile(fileSystem.read(use.path).map { String(decoding: $0, as: UTF8.self) } ?? "")
+            let owner = getpwuid(info.uid).map { String(cString: $0.pointee.pw_name) } ?? "\(info.uid)"
+            var warnings: [String] = []
+            if info.kind != .file { warnings.append("not a regular file") }
+            if info.mode & 0o077 != 0 {
+                warnings.append(
+                    "mode \(String(info.mode, radix: 8)) lets others read it: chmod 600 \(fileSystem.hostPath(use.path))"
+                )
+            }
+            if let expectedOwner, owner != expectedOwner {
+                warnings.append("owned by \(owner), not the service user \(expectedOwner)")
+            }
+            for key in env.duplicateKeys {
+                warnings.append("\(key) is assigned more than once (systemd uses the last)")
+            }
+            return EnvFileListing(
+                file: use.file, path: use.path, components: use.components, exists: true,
+                mode: String(info.mode, radix: 8),
+                owner: owner, keys: env.keys, warnings: warnings)
+        }
+    }
+}
