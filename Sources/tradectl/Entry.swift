@@ -21,6 +21,6 @@ struct Tradectl: AsyncParsableCommand {
             69 systemd unavailable, 75 another tradectl holds the project lock, 77 permission denied.
             """,
         version: TradectlVersion.current,
-        subcommands: [DeployCommand.self, UpdateCommand.self, RollbackCommand.self, ReleasesCommand.self, BackupCommand.self, RestoreCommand.self, HealthCommand.self, StatusCommand.self, LogsCommand.self, ConfigCommand.self]
+        subcommands: [DeployCommand.self, UpdateCommand.self, RollbackCommand.self, ReleasesCommand.self, BackupCommand.self, RestoreCommand.self, HealthCommand.self, StatusCommand.self, LogsCommand.self, ConfigCommand.self, RunbookCommand.self]
     )
 }
