@@ -31,7 +31,7 @@ struct RunbookCommand: AsyncParsableCommand {
         func run() async throws {
             let context = CommandContext(global, command: "runbook list")
             try await context.run {
-                let setup = context.runbookSetup()
+                let setup = context.runbookSetup(checkArguments: true)
                 if global.json {
                     context.print(RunbookText.json(setup.catalog) + "\n")
                 } else {
@@ -146,7 +146,10 @@ struct RunbookSetup {
 extension CommandContext {
     /// Runbooks are needed most when things are broken, the config included: a config that
     /// does not load is a warning here, and the runbooks beside it and the shipped ones still work.
-    func runbookSetup() -> RunbookSetup {
+    ///
+    /// Checking a step with the argument parser costs a few milliseconds (it builds the whole
+    /// command tree), so only `list` checks every runbook; `show` and `run` check the one chosen.
+    func runbookSetup(checkArguments: Bool = false) -> RunbookSetup {
         let loader = ConfigLoader(environment: environment)
         let path = loader.locate(explicit: global.config)
         var deployment: Deployment?
@@ -159,7 +162,8 @@ extension CommandContext {
         let directories = RunbookDirectory.searchPath(
             configured: deployment?.runbooks.dirs ?? [], configDirectory: (path as NSString).deletingLastPathComponent,
             executable: CommandLine.executablePath)
-        let catalog = RunbookCatalog(directories: directories, parser: RunbookParser(argumentCheck: RunbookArguments.check))
+        let parser = RunbookParser(argumentCheck: checkArguments ? RunbookArguments.check : nil)
+        let catalog = RunbookCatalog(directories: directories, parser: parser)
         return RunbookSetup(deployment: deployment, configPath: path, catalog: catalog)
     }
 
@@ -173,8 +177,7 @@ extension CommandContext {
             path = name
             (found, issues) = parser.parse(file: name)
         } else if let entry = setup.catalog.entry(name) {
-            found = entry.runbook
-            issues = setup.catalog.issues.filter { $0.file == entry.runbook.path }
+            (found, issues) = parser.parse(file: entry.runbook.path)
         } else if let invalid = setup.catalog.invalid[name] {
             path = invalid
             issues = setup.catalog.issues.filter { $0.file == invalid }
