@@ -120,7 +120,7 @@ struct RunbookCommand: AsyncParsableCommand {
                     context.warnLine("the config did not load, so steps are not recorded in the audit log")
                 }
                 let runner = RunbookRunner(
-                    executor: ChildProcessStepExecutor(executable: CommandLine.executablePath, environment: context.environment),
+                    executor: ChildProcessStepExecutor(executable: CommandLine.executablePath),
                     console: TerminalRunbookConsole(), audit: audit, user: context.operatorName)
                 let options = RunbookRunner.Options(dryRun: dryRun, assumeYes: yes, from: from, passthrough: passthrough)
                 let report = await runner.run(runbook, options: options)

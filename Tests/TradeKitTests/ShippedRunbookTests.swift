@@ -37,6 +37,16 @@ struct ShippedRunbookTests {
         }
     }
 
+    @Test("the example in docs/runbooks.md is a valid runbook")
+    func documentedExample() throws {
+        let doc = try String(contentsOfFile: "\(Repo.root)/docs/runbooks.md", encoding: .utf8)
+        let start = try #require(doc.range(of: "````markdown\n"))
+        let end = try #require(doc.range(of: "\n````\n", range: start.upperBound..<doc.endIndex))
+        let (runbook, issues) = RunbookParser().parse(text: String(doc[start.upperBound..<end.lowerBound]), path: "/doc/dashboard-down.md")
+        #expect(issues.isEmpty, "\(issues)")
+        #expect(runbook?.steps.map(\.kind) == [.check, .action, .check])
+    }
+
     @Test("the binary lists every shipped runbook; v6's own api-key-compromised overrides the shipped one")
     func listed() throws {
         let result = try runTradectl(["runbook", "list", "--json", "--config", Repo.example("v6")])

@@ -1,51 +1,56 @@
 import Foundation
+import Subprocess
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Runs a step as a child process of the tradectl binary itself.
+/// Runs a step as a child process of the tradectl binary itself, with the runbook's
+/// environment.
 ///
-/// Stdout and stderr are the runbook's own, so output appears live with the child's colours
-/// and progress bars, and prompts of `restore` or `secrets set` reach the operator (stdin is
-/// inherited, or /dev/null in a dry run). While a child runs, SIGINT and SIGQUIT are caught
-/// (not ignored: exec resets caught signals to their default) so Ctrl-C stops the step,
-/// and the runbook survives to record it and say how to resume — what system(3) does.
+/// Stdout and stderr are the runbook's own file descriptors, so output appears live with
+/// the child's colours and progress bars; stdin is the runbook's too (or /dev/null in a
+/// dry run), so `restore` and `secrets set` can ask the operator. The child stays in the
+/// runbook's process group — Foundation's `Process` would move it to a group of its own,
+/// where Ctrl-C does not reach it and reading the terminal stops it with SIGTTIN — and
+/// swift-subprocess resets its signal dispositions. While it runs, the runbook catches
+/// SIGINT and SIGQUIT (a caught signal is reset to its default by exec), so Ctrl-C stops
+/// the step and the runbook survives to record it and say how to resume, as system(3) does.
 public struct ChildProcessStepExecutor: RunbookStepExecutor {
     public var executable: String
-    public var environment: [String: String]
 
-    public init(executable: String, environment: [String: String]) {
+    public init(executable: String) {
         self.executable = executable
-        self.environment = environment
     }
 
     public func execute(_ invocation: StepInvocation) async -> StepStatus {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = invocation.arguments
-        process.environment = environment
-        if invocation.input == .null { process.standardInput = FileHandle(forReadingAtPath: "/dev/null") }
-        let previousInt = signal(SIGINT) { _ in }
+        let previousInterrupt = signal(SIGINT) { _ in }
         let previousQuit = signal(SIGQUIT) { _ in }
         defer {
-            signal(SIGINT, previousInt)
+            signal(SIGINT, previousInterrupt)
             signal(SIGQUIT, previousQuit)
         }
-        return await withCheckedContinuation { continuation in
-            process.terminationHandler = { finished in
-                switch finished.terminationReason {
-                case .exit: continuation.resume(returning: .exited(finished.terminationStatus))
-                case .uncaughtSignal: continuation.resume(returning: .signaled(finished.terminationStatus))
-                @unknown default: continuation.resume(returning: .exited(finished.terminationStatus))
-                }
+        do {
+            let input: FileDescriptorInput
+            switch invocation.input {
+            case .inherit: input = .currentStandardInput
+            case .null: input = .fileDescriptor(try FileDescriptor.open("/dev/null", .readOnly), closeAfterSpawningProcess: true)
             }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(returning: .notStarted("\(executable): \(error.localizedDescription)"))
+            let result = try await Subprocess.run(
+                .path(FilePath(executable)), arguments: Arguments(invocation.arguments), environment: .inherit,
+                input: input, output: .currentStandardOutput, error: .currentStandardError)
+            switch result.terminationStatus {
+            case .exited(let code): return .exited(code)
+            case .signaled(let signal): return .signaled(signal)
             }
+        } catch {
+            return .notStarted("\(executable): \(error)")
         }
     }
 }
