@@ -24,7 +24,9 @@ struct RunbookCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Every runbook found, most severe first; problems as file:line (exit 65 if any is an error).",
-            discussion: "--json prints {runbooks: [{id, title, severity, symptoms, when, path, source, steps, overrides}], directories, issues}.")
+            discussion:
+                "--json prints {runbooks: [{id, title, severity, symptoms, when, path, source, steps, overrides}], directories, issues}."
+        )
 
         @OptionGroup var global: GlobalOptions
 
@@ -99,11 +101,15 @@ struct RunbookCommand: AsyncParsableCommand {
         func run() async throws {
             let context = CommandContext(global, command: "runbook run")
             try await context.run {
-                if global.json { throw ValidationError("--json is for `runbook list` and `runbook show`; `run` shows each step's own output") }
+                if global.json {
+                    throw ValidationError(
+                        "--json is for `runbook list` and `runbook show`; `run` shows each step's own output")
+                }
                 let setup = context.runbookSetup()
                 let runbook = try context.resolveRunbook(name, setup: setup)
                 guard from <= runbook.steps.count else {
-                    throw ValidationError("\(runbook.id) has \(runbook.steps.count) steps; --from \(from) is past the last one")
+                    throw ValidationError(
+                        "\(runbook.id) has \(runbook.steps.count) steps; --from \(from) is past the last one")
                 }
                 if !dryRun, !yes, isatty(STDIN_FILENO) != 1 {
                     throw ValidationError(
@@ -114,7 +120,8 @@ struct RunbookCommand: AsyncParsableCommand {
                 if let root = global.root { passthrough += ["--root", root] }
                 if global.noColor { passthrough.append("--no-color") }
                 let audit = setup.deployment.map {
-                    StateStoreAuditLog(layout: DeployLayout($0, environment: context.environment), fileSystem: context.fileSystem)
+                    StateStoreAuditLog(
+                        layout: DeployLayout($0, environment: context.environment), fileSystem: context.fileSystem)
                 }
                 if audit == nil && !dryRun {
                     context.warnLine("the config did not load, so steps are not recorded in the audit log")
@@ -122,7 +129,8 @@ struct RunbookCommand: AsyncParsableCommand {
                 let runner = RunbookRunner(
                     executor: ChildProcessStepExecutor(executable: CommandLine.executablePath),
                     console: TerminalRunbookConsole(), audit: audit, user: context.operatorName)
-                let options = RunbookRunner.Options(dryRun: dryRun, assumeYes: yes, from: from, passthrough: passthrough)
+                let options = RunbookRunner.Options(
+                    dryRun: dryRun, assumeYes: yes, from: from, passthrough: passthrough)
                 let report = await runner.run(runbook, options: options)
                 let ending = RunbookText.ending(report, runbook: runbook, options: options, name: name)
                 if report.exitCode == 0 {
@@ -157,7 +165,9 @@ extension CommandContext {
             deployment = try loader.load(path: path).0
         } catch {
             let count = (error as? ConfigError)?.errors.count ?? 1
-            warnLine("config \(path) did not load (\(count) error(s); `tradectl config check` lists them); using the runbooks beside it and the shipped ones")
+            warnLine(
+                "config \(path) did not load (\(count) error(s); `tradectl config check` lists them); using the runbooks beside it and the shipped ones"
+            )
         }
         let directories = RunbookDirectory.searchPath(
             configured: deployment?.runbooks.dirs ?? [], configDirectory: (path as NSString).deletingLastPathComponent,
@@ -186,7 +196,8 @@ extension CommandContext {
         }
         report(issues)
         guard let found else {
-            FileHandle.standardError.write(Data("tradectl: runbook \(path ?? name) is invalid; fix the lines above\n".utf8))
+            FileHandle.standardError.write(
+                Data("tradectl: runbook \(path ?? name) is invalid; fix the lines above\n".utf8))
             throw ExitCode(ExitStatus.dataError.rawValue)
         }
         return found

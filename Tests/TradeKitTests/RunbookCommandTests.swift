@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// Runs the binary with stdin from /dev/null, so a test never waits at a prompt even when
@@ -9,7 +10,9 @@ func runTradectlWithoutTerminal(_ arguments: [String]) throws -> CLIResult {
     process.executableURL = URL(fileURLWithPath: Repo.binary)
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
-    for key in environment.keys where key.hasPrefix("TRADECTL_") && key != "TRADECTL_TEMPLATES_DIR" { environment[key] = nil }
+    for key in environment.keys where key.hasPrefix("TRADECTL_") && key != "TRADECTL_TEMPLATES_DIR" {
+        environment[key] = nil
+    }
     process.environment = environment
     process.standardInput = FileHandle.nullDevice
     let out = Pipe()
@@ -38,7 +41,9 @@ struct RunbookProject {
     }
 
     func runbook(_ id: String, title: String = "Test runbook", _ body: String) -> String {
-        dir.write("mine/\(id).md", "---\nid: \(id)\ntitle: \(title)\nseverity: low\nsymptoms:\n  - a test\nwhen: in tests\n---\n" + body)
+        dir.write(
+            "mine/\(id).md",
+            "---\nid: \(id)\ntitle: \(title)\nseverity: low\nsymptoms:\n  - a test\nwhen: in tests\n---\n" + body)
     }
 
     func tradectl(_ arguments: [String]) throws -> CLIResult {
@@ -85,12 +90,13 @@ struct RunbookCommandTests {
         #expect(result.stdout.contains("valid"), "the child's own output is shown")
         #expect(result.stdout.contains("runbook quick: resolved at step 2"))
         #expect(!FileManager.default.fileExists(atPath: "\(project.root)/opt/demo/backups"), "step 3 never ran")
-        #expect(try project.auditRows == """
-            runbook run quick|started at step 1 of 3
-            runbook quick step 1: tradectl config check|exit 0
-            runbook quick step 2: tradectl health --check kill-switch|exit 0 (resolved)
-            runbook run quick|resolved at step 2
-            """)
+        #expect(
+            try project.auditRows == """
+                runbook run quick|started at step 1 of 3
+                runbook quick step 1: tradectl config check|exit 0
+                runbook quick step 2: tradectl health --check kill-switch|exit 0 (resolved)
+                runbook run quick|resolved at step 2
+                """)
     }
 
     @Test("a failing step stops the run: exit 1, the runbook's advice, and the --from to resume")
@@ -113,7 +119,9 @@ struct RunbookCommandTests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("runbook verify: failed at step 1 (exit 65)"), "\(result.stderr)")
         #expect(result.stderr.contains("next: take a backup first."))
-        #expect(result.stderr.contains("tradectl runbook run verify --from 1 --config \(project.config) --root \(project.root)"))
+        #expect(
+            result.stderr.contains(
+                "tradectl runbook run verify --from 1 --config \(project.config) --root \(project.root)"))
         #expect(result.stderr.contains("tradectl runbook run verify --from 2"))
         #expect(!result.stdout.contains("$ tradectl releases"))
         #expect(try project.auditRows.hasSuffix("runbook run verify|failed at step 1 (exit 65)"))
@@ -138,7 +146,9 @@ struct RunbookCommandTests {
         let project = RunbookProject()
         let path = project.runbook("broken", "Prose.\n\n```tradectl\ntradectl status\ntradectl health\n```\n")
         let expected = "\(path):13: one command per ```tradectl block"
-        for arguments in [["runbook", "list"], ["runbook", "show", "broken"], ["runbook", "run", "broken", "--dry-run"]] {
+        for arguments in [
+            ["runbook", "list"], ["runbook", "show", "broken"], ["runbook", "run", "broken", "--dry-run"],
+        ] {
             let result = try project.tradectl(arguments)
             #expect(result.status == 65, "\(arguments)")
             #expect(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
@@ -151,7 +161,8 @@ struct RunbookCommandTests {
     @Test("steps are checked with tradectl's own argument parser before anything runs")
     func argumentsChecked() throws {
         let project = RunbookProject()
-        let path = project.runbook("typo", "```tradectl\ntradectl status\n```\n\n```tradectl\ntradectl health --chek unit\n```\n")
+        let path = project.runbook(
+            "typo", "```tradectl\ntradectl status\n```\n\n```tradectl\ntradectl health --chek unit\n```\n")
         let result = try project.tradectl(["runbook", "run", "typo", "--yes"])
         #expect(result.status == 65)
         #expect(result.stderr.contains("\(path):14: tradectl would refuse this step"), "\(result.stderr)")
@@ -182,11 +193,14 @@ struct RunbookCommandTests {
             let config = dir.write("tradectl.toml", minimalConfig(source: dir.path, extra: extra))
             let result = try runTradectl(["config", "check", "--config", config])
             #expect(result.status == 65)
-            let line = minimalConfig(source: dir.path, extra: extra).split(separator: "\n", omittingEmptySubsequences: false)
-                .firstIndex { $0.hasPrefix("dir") && $0.contains("mine") }.map { $0 + 1 }
+            let line = minimalConfig(source: dir.path, extra: extra).split(
+                separator: "\n", omittingEmptySubsequences: false
+            )
+            .firstIndex { $0.hasPrefix("dir") && $0.contains("mine") }.map { $0 + 1 }
             #expect(result.stdout.contains("\(config):\(line ?? 0): \(message)"), "\(result.stdout)")
         }
-        let config = dir.write("tradectl.toml", minimalConfig(source: dir.path, extra: "\n[runbooks]\ndirs = [\"mine\", \"/srv/rb\"]\n"))
+        let config = dir.write(
+            "tradectl.toml", minimalConfig(source: dir.path, extra: "\n[runbooks]\ndirs = [\"mine\", \"/srv/rb\"]\n"))
         let (deployment, _) = try ConfigLoader(environment: [:]).load(path: config)
         #expect(deployment.runbooks.dirs == ["\(dir.path)/mine", "/srv/rb"])
     }
@@ -202,10 +216,12 @@ struct RunbookSearchPathTests {
         let search = RunbookDirectory.searchPath(
             configured: ["\(dir.path)/mine", "\(dir.path)/etc/runbooks"], configDirectory: "\(dir.path)/etc",
             executable: "\(dir.path)/prefix/bin/tradectl")
-        #expect(search == [
-            .init(path: "\(dir.path)/mine", origin: .config), .init(path: "\(dir.path)/etc/runbooks", origin: .config),
-            .init(path: "\(dir.path)/prefix/share/tradectl/runbooks", origin: .shipped),
-        ])
+        #expect(
+            search == [
+                .init(path: "\(dir.path)/mine", origin: .config),
+                .init(path: "\(dir.path)/etc/runbooks", origin: .config),
+                .init(path: "\(dir.path)/prefix/share/tradectl/runbooks", origin: .shipped),
+            ])
     }
 
     @Test("a development build finds the runbooks of its checkout")
@@ -214,8 +230,10 @@ struct RunbookSearchPathTests {
         _ = dir.write("repo/Package.swift", "")
         _ = dir.write("repo/runbooks/a.md", "")
         _ = dir.write("repo/.build/x86_64-unknown-linux-gnu/debug/tradectl", "", mode: 0o755)
-        let shipped = RunbookDirectory.shippedDirectory(executable: "\(dir.path)/repo/.build/x86_64-unknown-linux-gnu/debug/tradectl")
-        #expect(shipped.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
-            == URL(fileURLWithPath: "\(dir.path)/repo/runbooks").resolvingSymlinksInPath().path)
+        let shipped = RunbookDirectory.shippedDirectory(
+            executable: "\(dir.path)/repo/.build/x86_64-unknown-linux-gnu/debug/tradectl")
+        #expect(
+            shipped.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+                == URL(fileURLWithPath: "\(dir.path)/repo/runbooks").resolvingSymlinksInPath().path)
     }
 }

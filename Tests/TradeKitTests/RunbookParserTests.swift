@@ -1,9 +1,12 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// Parses runbook text from a test, as if it were the file `/rb/<id>.md`.
-func parseRunbook(_ text: String, id: String = "sample", check: RunbookParser.ArgumentCheck? = nil) -> (Runbook?, [RunbookIssue]) {
+func parseRunbook(_ text: String, id: String = "sample", check: RunbookParser.ArgumentCheck? = nil) -> (
+    Runbook?, [RunbookIssue]
+) {
     RunbookParser(argumentCheck: check).parse(text: text, path: "/rb/\(id).md")
 }
 
@@ -106,10 +109,16 @@ struct RunbookParserTests {
             }
         }
         #expect(kinds == ["prose", "step1", "instruction:sh", "prose", "step2", "step3", "instruction:text", "prose"])
-        guard case .instruction(let sh) = runbook.blocks[2] else { Issue.record("no sh block"); return }
+        guard case .instruction(let sh) = runbook.blocks[2] else {
+            Issue.record("no sh block")
+            return
+        }
         #expect(sh.text == "sudo systemctl restart v6-engine.service")
         #expect(sh.line == 24)
-        guard case .prose(let closing, let line) = runbook.blocks.last else { Issue.record("no closing prose"); return }
+        guard case .prose(let closing, let line) = runbook.blocks.last else {
+            Issue.record("no closing prose")
+            return
+        }
         #expect(closing == "Closing words.")
         #expect(line == 46)
     }
@@ -118,7 +127,10 @@ struct RunbookParserTests {
     func missingFrontMatter() {
         let (runbook, issues) = parseRunbook("# Engine down\n\n```tradectl\ntradectl status\n```\n")
         #expect(runbook == nil)
-        #expect(issues.map(\.description) == ["/rb/sample.md:1: missing front matter: the file must start with a `---` line"])
+        #expect(
+            issues.map(\.description) == [
+                "/rb/sample.md:1: missing front matter: the file must start with a `---` line"
+            ])
     }
 
     @Test("front matter errors name their lines; all are reported at once")
@@ -139,7 +151,8 @@ struct RunbookParserTests {
         let (runbook, issues) = parseRunbook(text)
         #expect(runbook == nil)
         let messages = issues.map(\.description)
-        #expect(messages.contains { $0.hasPrefix("/rb/sample.md:2: front matter: id `other` must match the file name") })
+        #expect(
+            messages.contains { $0.hasPrefix("/rb/sample.md:2: front matter: id `other` must match the file name") })
         #expect(messages.contains { $0.hasPrefix("/rb/sample.md:4: front matter: severity must be one of critical") })
         #expect(messages.contains { $0.hasPrefix("/rb/sample.md:5: front matter: symptoms is a list") })
         #expect(messages.contains { $0.hasPrefix("/rb/sample.md:6: front matter: unknown key `colour`") })
@@ -162,7 +175,10 @@ struct RunbookParserTests {
     @Test(
         "step errors are reported at the line of the offending command",
         arguments: [
-            ("```tradectl\ntradectl status\ntradectl health\n```\n", 11, "one command per ```tradectl block; this block has 2 (lines 10, 11)"),
+            (
+                "```tradectl\ntradectl status\ntradectl health\n```\n", 11,
+                "one command per ```tradectl block; this block has 2 (lines 10, 11)"
+            ),
             ("```tradectl\nsystemctl restart x\n```\n", 10, "must hold a `tradectl …` command, got `systemctl`"),
             ("```tradectl\ntradectl frobnicate\n```\n", 10, "unknown command `frobnicate`"),
             ("```tradectl\ntradectl db\n```\n", 10, "`db` is not a step command; use db check|optimize|vacuum"),
@@ -176,7 +192,10 @@ struct RunbookParserTests {
             ("```tradectl now\ntradectl status\n```\n", 9, "unknown step kind `tradectl now`"),
             ("```tradectl\n\n```\n", 9, "empty ```tradectl block"),
             ("```tradectl\ntradectl status\n", 9, "code block is not closed"),
-            ("If this fails: call someone.\n\n```tradectl\ntradectl status\n```\n", 9, "`If this fails:` must directly follow"),
+            (
+                "If this fails: call someone.\n\n```tradectl\ntradectl status\n```\n", 9,
+                "`If this fails:` must directly follow"
+            ),
             ("Only prose.\n", 9, "no steps"),
         ])
     func stepErrors(body: String, line: Int, message: String) {
@@ -197,7 +216,8 @@ struct RunbookParserTests {
         #expect(issues.map(\.description).contains("/rb/sample.md:10: Unknown option '--chek'"))
         #expect(issues.contains { $0.severity == .warning && $0.line == 14 && $0.unavailableCommand == "halt" })
 
-        let (accepted, warnings) = parseRunbook(Self.withBody("```tradectl\ntradectl halt --reason x\n```\n"), check: check)
+        let (accepted, warnings) = parseRunbook(
+            Self.withBody("```tradectl\ntradectl halt --reason x\n```\n"), check: check)
         #expect(accepted?.steps.count == 1)
         #expect(warnings.map(\.severity) == [.warning])
     }
@@ -271,10 +291,12 @@ struct StepClassifierTests {
     func table() {
         let commands = StepClassifier.entries.map(\.command)
         #expect(Set(commands).count == commands.count)
-        #expect(StepClassifier.commandNames.isSuperset(of: [
-            "status", "health", "logs", "deploy", "update", "rollback", "releases", "backup", "restore", "config", "halt",
-            "resume", "db", "secrets", "audit", "monitor", "runbook",
-        ]))
+        #expect(
+            StepClassifier.commandNames.isSuperset(of: [
+                "status", "health", "logs", "deploy", "update", "rollback", "releases", "backup", "restore", "config",
+                "halt",
+                "resume", "db", "secrets", "audit", "monitor", "runbook",
+            ]))
         #expect(StepClassifier.entries.allSatisfy { !$0.reason.isEmpty })
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// Answers each step from a script keyed by the step as written (its arguments before the
@@ -102,7 +103,9 @@ struct RunbookRunnerTests {
 
     static let epoch = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func runner(_ executor: ScriptedExecutor, _ console: RecordingConsole, audit: MemoryAuditLog? = MemoryAuditLog())
+    static func runner(
+        _ executor: ScriptedExecutor, _ console: RecordingConsole, audit: MemoryAuditLog? = MemoryAuditLog()
+    )
         -> RunbookRunner
     {
         RunbookRunner(executor: executor, console: console, audit: audit, user: "alice", pid: 4242, now: { epoch })
@@ -114,11 +117,21 @@ struct RunbookRunnerTests {
     func invocations() throws {
         let steps = try Self.runbook().steps
         let dry = RunbookRunner.Options(dryRun: true, passthrough: ["--config", "/etc/t.toml", "--root", "/r"])
-        #expect(RunbookRunner.invocation(for: steps[1], options: dry) == .init(arguments: ["status", "--config", "/etc/t.toml", "--root", "/r"], input: .null))
-        #expect(RunbookRunner.invocation(for: steps[2], options: dry).arguments == ["backup", "--dry-run", "--config", "/etc/t.toml", "--root", "/r"])
-        #expect(RunbookRunner.invocation(for: steps[4], options: dry).arguments == ["rollback", "--dry-run", "--config", "/etc/t.toml", "--root", "/r"])
+        #expect(
+            RunbookRunner.invocation(for: steps[1], options: dry)
+                == .init(arguments: ["status", "--config", "/etc/t.toml", "--root", "/r"], input: .null))
+        #expect(
+            RunbookRunner.invocation(for: steps[2], options: dry).arguments == [
+                "backup", "--dry-run", "--config", "/etc/t.toml", "--root", "/r",
+            ])
+        #expect(
+            RunbookRunner.invocation(for: steps[4], options: dry).arguments == [
+                "rollback", "--dry-run", "--config", "/etc/t.toml", "--root", "/r",
+            ])
         let real = RunbookRunner.Options(passthrough: ["--config", "/etc/t.toml"])
-        #expect(RunbookRunner.invocation(for: steps[2], options: real) == .init(arguments: ["backup", "--config", "/etc/t.toml"], input: .inherit))
+        #expect(
+            RunbookRunner.invocation(for: steps[2], options: real)
+                == .init(arguments: ["backup", "--config", "/etc/t.toml"], input: .inherit))
     }
 
     @Test(
@@ -140,7 +153,9 @@ struct RunbookRunnerTests {
             (.check, .readOnly, .signaled(2), false, .failure),
             (.action, .readOnly, .notStarted("ENOENT"), true, .failure),
         ])
-    func verdict(kind: RunbookStep.Kind, effect: StepEffect, status: StepStatus, dryRun: Bool, expected: RunbookRunner.Verdict) {
+    func verdict(
+        kind: RunbookStep.Kind, effect: StepEffect, status: StepStatus, dryRun: Bool, expected: RunbookRunner.Verdict
+    ) {
         let step = RunbookStep(
             number: 1, kind: kind, arguments: ["x"], line: 1,
             classification: .init(command: "x", effect: effect, reason: "test"))
@@ -184,10 +199,12 @@ struct RunbookRunnerTests {
     @Test("a real run that ends on a failing check is not resolved (exit 1) and shows that check's advice")
     func endsUnresolved() async throws {
         let text = RunbookParserTests.withBody(
-            "```tradectl\ntradectl status\n```\n\n```tradectl check\ntradectl health\n```\n\nIf this fails: call the desk.\n\nNotes.\n")
+            "```tradectl\ntradectl status\n```\n\n```tradectl check\ntradectl health\n```\n\nIf this fails: call the desk.\n\nNotes.\n"
+        )
         let runbook = try Self.runbook(text)
         let console = RecordingConsole()
-        let report = await Self.runner(ScriptedExecutor(["health": .exited(2)]), console).run(runbook, options: .init(assumeYes: true))
+        let report = await Self.runner(ScriptedExecutor(["health": .exited(2)]), console).run(
+            runbook, options: .init(assumeYes: true))
         #expect(report.outcome == .unresolved(step: 2))
         #expect(report.exitCode == 1)
         #expect(console.text.contains("Notes."))
@@ -198,14 +215,16 @@ struct RunbookRunnerTests {
     func fromStep() async throws {
         let executor = ScriptedExecutor()
         let console = RecordingConsole()
-        let report = await Self.runner(executor, console).run(try Self.runbook(), options: .init(assumeYes: true, from: 3))
+        let report = await Self.runner(executor, console).run(
+            try Self.runbook(), options: .init(assumeYes: true, from: 3))
         #expect(await executor.commands == ["backup", "health"])
         #expect(report.outcome == .resolved(step: 4))
         #expect(!console.text.contains("Before step 1.") && !console.text.contains("Before step 2."))
         #expect(console.text.contains("starting at step 3 of 5"))
     }
 
-    @Test("dry run: read-only failures are shown and the run goes on, checks do not end it, nothing is asked or recorded")
+    @Test(
+        "dry run: read-only failures are shown and the run goes on, checks do not end it, nothing is asked or recorded")
     func dryRunGoesOn() async throws {
         let executor = ScriptedExecutor(["health": .exited(2), "status": .exited(69)])
         let console = RecordingConsole(answers: [.quit])
@@ -216,10 +235,12 @@ struct RunbookRunnerTests {
         #expect(report.exitCode == 0)
         #expect(report.records.map(\.verdict) == [.diagnosis, .tolerated, .next, .wouldResolve, .next])
         let invocations = await executor.invocations
-        #expect(invocations.map(\.arguments) == [
-            ["health", "--config", "/c.toml"], ["status", "--config", "/c.toml"], ["backup", "--dry-run", "--config", "/c.toml"],
-            ["health", "--check", "unit", "--config", "/c.toml"], ["rollback", "--dry-run", "--config", "/c.toml"],
-        ])
+        #expect(
+            invocations.map(\.arguments) == [
+                ["health", "--config", "/c.toml"], ["status", "--config", "/c.toml"],
+                ["backup", "--dry-run", "--config", "/c.toml"],
+                ["health", "--check", "unit", "--config", "/c.toml"], ["rollback", "--dry-run", "--config", "/c.toml"],
+            ])
         #expect(invocations.allSatisfy { $0.input == .null })
         #expect(console.askedSteps.isEmpty)
         #expect(audit.entries.isEmpty)
@@ -234,13 +255,16 @@ struct RunbookRunnerTests {
         let usage = await Self.runner(ScriptedExecutor(["status": .exited(64)]), RecordingConsole())
             .run(try Self.runbook(), options: .init(dryRun: true))
         #expect(usage.outcome == .failed(step: 2, status: .exited(64)))
-        #expect(RunbookText.ending(usage, runbook: try Self.runbook(), options: .init(dryRun: true)).contains("usage error"))
+        #expect(
+            RunbookText.ending(usage, runbook: try Self.runbook(), options: .init(dryRun: true)).contains("usage error")
+        )
     }
 
     @Test("a passing check in a dry run says a real run would end there, and goes on")
     func dryRunWouldResolve() async throws {
         let console = RecordingConsole()
-        let report = await Self.runner(ScriptedExecutor(), console).run(try Self.runbook(), options: .init(dryRun: true))
+        let report = await Self.runner(ScriptedExecutor(), console).run(
+            try Self.runbook(), options: .init(dryRun: true))
         #expect(report.outcome == .completed)
         #expect(report.records.count == 5)
         #expect(console.text.contains("a real run would end here as resolved"))
@@ -257,25 +281,40 @@ struct RunbookRunnerTests {
         #expect(await executor.commands == ["health"])
         #expect(report.outcome == .stopped(step: 3))
         #expect(report.exitCode == 1)
-        #expect(audit.entries.map(\.result) == [
-            "started at step 1 of 5", "exit 2 (diagnosis)", "skipped by the operator", "not run: the operator quit",
-            "stopped by the operator at step 3",
-        ])
-        #expect(RunbookText.ending(report, runbook: runbook, options: .init()).contains("tradectl runbook run sample --from 3"))
+        #expect(
+            audit.entries.map(\.result) == [
+                "started at step 1 of 5", "exit 2 (diagnosis)", "skipped by the operator", "not run: the operator quit",
+                "stopped by the operator at step 3",
+            ])
+        #expect(
+            RunbookText.ending(report, runbook: runbook, options: .init()).contains(
+                "tradectl runbook run sample --from 3"))
     }
 
     @Test("every step is recorded in the audit log: who, when, pid, command, exit status")
     func auditRows() async throws {
         let audit = MemoryAuditLog()
         let executor = ScriptedExecutor(["health": .exited(2), "backup": .exited(1)])
-        _ = await Self.runner(executor, RecordingConsole(), audit: audit).run(try Self.runbook(), options: .init(assumeYes: true))
-        #expect(audit.entries == [
-            AuditEntry(at: Self.epoch, user: "alice", pid: 4242, command: "runbook run sample", result: "started at step 1 of 5"),
-            AuditEntry(at: Self.epoch, user: "alice", pid: 4242, command: "runbook sample step 1: tradectl health", result: "exit 2 (diagnosis)"),
-            AuditEntry(at: Self.epoch, user: "alice", pid: 4242, command: "runbook sample step 2: tradectl status", result: "exit 0"),
-            AuditEntry(at: Self.epoch, user: "alice", pid: 4242, command: "runbook sample step 3: tradectl backup", result: "exit 1 (failure)"),
-            AuditEntry(at: Self.epoch, user: "alice", pid: 4242, command: "runbook run sample", result: "failed at step 3 (exit 1)"),
-        ])
+        _ = await Self.runner(executor, RecordingConsole(), audit: audit).run(
+            try Self.runbook(), options: .init(assumeYes: true))
+        #expect(
+            audit.entries == [
+                AuditEntry(
+                    at: Self.epoch, user: "alice", pid: 4242, command: "runbook run sample",
+                    result: "started at step 1 of 5"),
+                AuditEntry(
+                    at: Self.epoch, user: "alice", pid: 4242, command: "runbook sample step 1: tradectl health",
+                    result: "exit 2 (diagnosis)"),
+                AuditEntry(
+                    at: Self.epoch, user: "alice", pid: 4242, command: "runbook sample step 2: tradectl status",
+                    result: "exit 0"),
+                AuditEntry(
+                    at: Self.epoch, user: "alice", pid: 4242, command: "runbook sample step 3: tradectl backup",
+                    result: "exit 1 (failure)"),
+                AuditEntry(
+                    at: Self.epoch, user: "alice", pid: 4242, command: "runbook run sample",
+                    result: "failed at step 3 (exit 1)"),
+            ])
     }
 
     @Test("an audit log that cannot be written is reported once and the run goes on")
@@ -291,10 +330,13 @@ struct RunbookRunnerTests {
     func stateStoreAudit() async throws {
         let dir = TempDir()
         let deployment = try ConfigLoader(environment: [:]).parse(
-            text: minimalConfig(source: dir.path, root: "/opt/demo"), path: "\(dir.path)/tradectl.toml").0
+            text: minimalConfig(source: dir.path, root: "/opt/demo"), path: "\(dir.path)/tradectl.toml"
+        ).0
         let log = StateStoreAuditLog(
             layout: DeployLayout(deployment, environment: [:]), fileSystem: RootedFileSystem(root: dir.path))
-        try log.record(AuditEntry(at: Self.epoch, user: "bob", pid: 7, command: "runbook x step 1: tradectl status", result: "exit 0"))
+        try log.record(
+            AuditEntry(
+                at: Self.epoch, user: "bob", pid: 7, command: "runbook x step 1: tradectl status", result: "exit 0"))
         let rows = try sqlite("\(dir.path)/opt/demo/state/state.db", "SELECT user, pid, command, result FROM audit")
         #expect(rows == "bob|7|runbook x step 1: tradectl status|exit 0")
     }

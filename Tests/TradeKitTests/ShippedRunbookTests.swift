@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// Every shipped runbook (and every example project's own) must parse and must rehearse
@@ -42,7 +43,8 @@ struct ShippedRunbookTests {
         let doc = try String(contentsOfFile: "\(Repo.root)/docs/runbooks.md", encoding: .utf8)
         let start = try #require(doc.range(of: "````markdown\n"))
         let end = try #require(doc.range(of: "\n````\n", range: start.upperBound..<doc.endIndex))
-        let (runbook, issues) = RunbookParser().parse(text: String(doc[start.upperBound..<end.lowerBound]), path: "/doc/dashboard-down.md")
+        let (runbook, issues) = RunbookParser().parse(
+            text: String(doc[start.upperBound..<end.lowerBound]), path: "/doc/dashboard-down.md")
         #expect(issues.isEmpty, "\(issues)")
         #expect(runbook?.steps.map(\.kind) == [.check, .action, .check])
     }
@@ -54,14 +56,19 @@ struct ShippedRunbookTests {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let runbooks = try #require(document["runbooks"] as? [[String: Any]])
         let ids = Set(runbooks.compactMap { $0["id"] as? String })
-        let expected = Set(Self.markdown(in: "\(Repo.root)/runbooks").map { ($0 as NSString).lastPathComponent.replacingOccurrences(of: ".md", with: "") })
+        let expected = Set(
+            Self.markdown(in: "\(Repo.root)/runbooks").map {
+                ($0 as NSString).lastPathComponent.replacingOccurrences(of: ".md", with: "")
+            })
         #expect(ids == expected)
         let override = try #require(runbooks.first { $0["id"] as? String == "api-key-compromised" })
         #expect(override["source"] as? String == "project")
         #expect((override["path"] as? String)?.hasSuffix("examples/v6/runbooks/api-key-compromised.md") == true)
         #expect((override["overrides"] as? String)?.hasSuffix("/runbooks/api-key-compromised.md") == true)
         let issues = try #require(document["issues"] as? [[String: Any]])
-        #expect(issues.allSatisfy { $0["severity"] as? String == "warning" && $0["unavailable_command"] is String }, "\(issues)")
+        #expect(
+            issues.allSatisfy { $0["severity"] as? String == "warning" && $0["unavailable_command"] is String },
+            "\(issues)")
     }
 
     @Test("every runbook dry-runs end to end through the binary against a deployed example, and changes nothing")
@@ -75,7 +82,10 @@ struct ShippedRunbookTests {
             var from = 1
             while from <= runbook.steps.count {
                 let result = try runTradectl(
-                    ["runbook", "run", path, "--dry-run", "--from", "\(from)", "--config", fixture.config, "--root", fixture.root])
+                    [
+                        "runbook", "run", path, "--dry-run", "--from", "\(from)", "--config", fixture.config, "--root",
+                        fixture.root,
+                    ])
                 if result.status == 0 {
                     #expect(result.stdout.contains("dry run completed"), "\(path)\n\(result.stdout)")
                     break
@@ -103,7 +113,8 @@ struct ShippedRunbookTests {
 
     /// `runbook X: dry run failed at step N (exit 64)` → N, only for exit 64.
     static func failedStep(_ stderr: String) -> Int? {
-        guard let range = stderr.range(of: #"dry run failed at step \d+ \(exit 64\)"#, options: .regularExpression) else { return nil }
+        guard let range = stderr.range(of: #"dry run failed at step \d+ \(exit 64\)"#, options: .regularExpression)
+        else { return nil }
         return Int(stderr[range].split(separator: " ")[5])
     }
 }
@@ -122,13 +133,18 @@ final class RunbookFixture {
         config = Repo.example(example)
         deployment = try ConfigLoader(environment: [:]).load(path: config).0
         for version in ["r1", "r2"] {
-            let deploy = try runTradectl(["deploy", "--version", version, "--config", config, "--root", "\(dir.path)/root"])
+            let deploy = try runTradectl([
+                "deploy", "--version", version, "--config", config, "--root", "\(dir.path)/root",
+            ])
             try #require(deploy.status == 0, "\(deploy.stderr)")
         }
         for database in deployment.backup.databases {
             let path = "\(dir.path)/root\(deployment.project.root)/shared/\(database)"
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            _ = try sqlite(path, "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS fixture (x); INSERT INTO fixture VALUES (1);")
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            _ = try sqlite(
+                path, "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS fixture (x); INSERT INTO fixture VALUES (1);"
+            )
         }
         let backup = try runTradectl(["backup", "--config", config, "--root", "\(dir.path)/root"])
         try #require(backup.status == 0, "\(backup.stderr)")
@@ -137,7 +153,8 @@ final class RunbookFixture {
 
     /// Dry runs left the release, the archives and the kill switch as they were.
     func expectUnchanged() throws {
-        let current = try FileManager.default.destinationOfSymbolicLink(atPath: "\(root)\(deployment.project.root)/current")
+        let current = try FileManager.default.destinationOfSymbolicLink(
+            atPath: "\(root)\(deployment.project.root)/current")
         #expect(current == "releases/r2")
         #expect(Self.list("\(root)\(deployment.backup.dir)") == archives)
         #expect(!FileManager.default.fileExists(atPath: "\(root)\(deployment.killSwitch.file)"))

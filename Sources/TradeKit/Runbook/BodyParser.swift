@@ -27,7 +27,10 @@ struct BodyParser {
             flush(&prose, into: &blocks, issues: &issues)
             let closing = lines.indices.dropFirst(index + 1).first { Self.closes(lines[$0], fence) }
             if closing == nil {
-                issues.append(.error("code block is not closed: add a line \(String(repeating: fence.marker, count: fence.length))", file: path, line: index + 1))
+                issues.append(
+                    .error(
+                        "code block is not closed: add a line \(String(repeating: fence.marker, count: fence.length))",
+                        file: path, line: index + 1))
             }
             let end = closing ?? lines.count
             let content = lines[(index + 1)..<end].enumerated().map { offset, line in
@@ -48,7 +51,8 @@ struct BodyParser {
     ) -> RunbookBlock {
         let words = fence.info.split(whereSeparator: { $0 == " " || $0 == "\t" }).map { $0.lowercased() }
         guard words.first == "tradectl" else {
-            return .instruction(.init(info: fence.info, text: content.map(\.text).joined(separator: "\n"), line: fenceLine))
+            return .instruction(
+                .init(info: fence.info, text: content.map(\.text).joined(separator: "\n"), line: fenceLine))
         }
         var kind = RunbookStep.Kind.action
         if words.count > 1 {
@@ -64,9 +68,11 @@ struct BodyParser {
         stepCount += 1
         let commands = Self.commands(content)
         let fallback = StepClassification(command: "", effect: .mutating, reason: "")
-        let emptyStep = RunbookStep(number: stepCount, kind: kind, arguments: [], line: fenceLine, classification: fallback)
+        let emptyStep = RunbookStep(
+            number: stepCount, kind: kind, arguments: [], line: fenceLine, classification: fallback)
         guard let command = commands.first else {
-            issues.append(.error("empty ```tradectl block: write one `tradectl …` command in it", file: path, line: fenceLine))
+            issues.append(
+                .error("empty ```tradectl block: write one `tradectl …` command in it", file: path, line: fenceLine))
             return .step(emptyStep)
         }
         if commands.count > 1 {
@@ -106,11 +112,14 @@ struct BodyParser {
             switch argumentCheck?(arguments) ?? .valid {
             case .valid: break
             case .unavailable(let message):
-                issues.append(.init(.warning, file: path, line: command.line, message: message, unavailableCommand: arguments[0]))
+                issues.append(
+                    .init(.warning, file: path, line: command.line, message: message, unavailableCommand: arguments[0]))
             case .invalid(let message): issues.append(.error(message, file: path, line: command.line))
             }
             return .step(
-                RunbookStep(number: stepCount, kind: kind, arguments: arguments, line: command.line, classification: classification))
+                RunbookStep(
+                    number: stepCount, kind: kind, arguments: arguments, line: command.line,
+                    classification: classification))
         }
     }
 
@@ -153,11 +162,12 @@ struct BodyParser {
 
     private static func dedent(_ line: Substring, by count: Int) -> String {
         var dropped = 0
-        return String(line.drop { character in
-            guard dropped < count, character == " " || character == "\t" else { return false }
-            dropped += 1
-            return true
-        })
+        return String(
+            line.drop { character in
+                guard dropped < count, character == " " || character == "\t" else { return false }
+                dropped += 1
+                return true
+            })
     }
 
     // MARK: - Prose
@@ -167,7 +177,9 @@ struct BodyParser {
         pattern: #"^\s*(?:>\s*)?(?:\*\*|__|\*|_)?if this fails\s*:?\s*(?:\*\*|__|\*|_)?\s*:?\s*"#,
         options: [.caseInsensitive])
 
-    private func flush(_ prose: inout [(line: Int, text: Substring)], into blocks: inout [RunbookBlock], issues: inout [RunbookIssue]) {
+    private func flush(
+        _ prose: inout [(line: Int, text: Substring)], into blocks: inout [RunbookBlock], issues: inout [RunbookIssue]
+    ) {
         defer { prose = [] }
         var kept: [(line: Int, text: Substring)] = []
         var paragraph: [(line: Int, text: Substring)] = []
@@ -187,8 +199,11 @@ struct BodyParser {
             let advice = ([lead] + rest).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 .joined(separator: " ")
             // Only right after a step (no other block in between) does the advice belong to it.
-            guard case .step(var step)? = blocks.last, kept.allSatisfy({ $0.text.trimmingCharacters(in: .whitespaces).isEmpty }) else {
-                issues.append(.error("`If this fails:` must directly follow a ```tradectl block", file: path, line: first.line))
+            guard case .step(var step)? = blocks.last,
+                kept.allSatisfy({ $0.text.trimmingCharacters(in: .whitespaces).isEmpty })
+            else {
+                issues.append(
+                    .error("`If this fails:` must directly follow a ```tradectl block", file: path, line: first.line))
                 return
             }
             step.ifFails = [step.ifFails, advice].compactMap { $0 }.joined(separator: " ")

@@ -40,7 +40,9 @@ public struct ChildProcessStepExecutor: RunbookStepExecutor {
             let input: FileDescriptorInput
             switch invocation.input {
             case .inherit: input = .currentStandardInput
-            case .null: input = .fileDescriptor(try FileDescriptor.open("/dev/null", .readOnly), closeAfterSpawningProcess: true)
+            case .null:
+                input = .fileDescriptor(
+                    try FileDescriptor.open("/dev/null", .readOnly), closeAfterSpawningProcess: true)
             }
             let result = try await Subprocess.run(
                 .path(FilePath(executable)), arguments: Arguments(invocation.arguments), environment: .inherit,

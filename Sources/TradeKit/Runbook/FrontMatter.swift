@@ -51,7 +51,8 @@ struct FrontMatter {
                 } else if Self.listKeys.contains(key), !items.isEmpty {
                     items[items.count - 1] += " " + trimmed
                 } else if Self.listKeys.contains(key) {
-                    issues.append(.error("front matter: \(key) is a list; write one `- item` per line", file: file, line: line))
+                    issues.append(
+                        .error("front matter: \(key) is a list; write one `- item` per line", file: file, line: line))
                 } else {
                     textLines.append(style == "|" ? String(raw.drop { $0 == " " || $0 == "\t" }) : trimmed)
                 }
@@ -72,7 +73,10 @@ struct FrontMatter {
                 continue
             }
             if lines[key] != nil {
-                issues.append(.error("front matter: `\(key)` is given twice (first on line \(lines[key] ?? 0))", file: file, line: line))
+                issues.append(
+                    .error(
+                        "front matter: `\(key)` is given twice (first on line \(lines[key] ?? 0))", file: file,
+                        line: line))
                 continue
             }
             lines[key] = line
@@ -80,10 +84,12 @@ struct FrontMatter {
             if [">", "|", ">-", "|-"].contains(value) {
                 style = value.first
             } else if value.hasPrefix("[") {
-                issues.append(.error("front matter: write \(key) as one `- item` per line, not [a, b]", file: file, line: line))
+                issues.append(
+                    .error("front matter: write \(key) as one `- item` per line, not [a, b]", file: file, line: line))
             } else if !value.isEmpty {
                 if Self.listKeys.contains(key) {
-                    issues.append(.error("front matter: \(key) is a list; write one `- item` per line", file: file, line: line))
+                    issues.append(
+                        .error("front matter: \(key) is a list; write one `- item` per line", file: file, line: line))
                 } else {
                     textLines.append(Self.unquote(value))
                 }
@@ -103,7 +109,9 @@ struct FrontMatter {
     }
 
     static func unquote(_ value: String) -> String {
-        guard value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first else { return value }
+        guard value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first else {
+            return value
+        }
         return String(value.dropFirst().dropLast())
     }
 }

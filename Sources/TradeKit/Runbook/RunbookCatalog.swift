@@ -22,12 +22,18 @@ public struct RunbookDirectory: Sendable, Equatable, Codable {
     /// The search order: `[runbooks] dirs`, then `<config dir>/runbooks`, then the shipped
     /// runbooks. Earlier directories win, so a project runbook overrides a shipped one with
     /// the same id. Directories that do not exist are skipped (configured ones are reported).
-    public static func searchPath(configured: [String], configDirectory: String?, executable: String) -> [RunbookDirectory] {
+    public static func searchPath(configured: [String], configDirectory: String?, executable: String)
+        -> [RunbookDirectory]
+    {
         var result: [RunbookDirectory] = configured.map { .init(path: $0, origin: .config) }
         if let configDirectory { result.append(.init(path: "\(configDirectory)/runbooks", origin: .project)) }
-        if let shipped = shippedDirectory(executable: executable) { result.append(.init(path: shipped, origin: .shipped)) }
+        if let shipped = shippedDirectory(executable: executable) {
+            result.append(.init(path: shipped, origin: .shipped))
+        }
         var seen: Set<String> = []
-        return result.filter { seen.insert(URL(fileURLWithPath: $0.path).standardized.resolvingSymlinksInPath().path).inserted }
+        return result.filter {
+            seen.insert(URL(fileURLWithPath: $0.path).standardized.resolvingSymlinksInPath().path).inserted
+        }
     }
 
     /// `<prefix>/share/tradectl/runbooks` for a binary in `<prefix>/bin`, else the `runbooks/`
@@ -39,7 +45,8 @@ public struct RunbookDirectory: Sendable, Equatable, Codable {
             let share = directory.appendingPathComponent("share/tradectl/runbooks").path
             if isDirectory(share) { return share }
             let checkout = directory.appendingPathComponent("runbooks").path
-            if isDirectory(checkout), manager.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+            if isDirectory(checkout), manager.fileExists(atPath: directory.appendingPathComponent("Package.swift").path)
+            {
                 return checkout
             }
             if directory.path == "/" { break }
@@ -80,18 +87,24 @@ public struct RunbookCatalog: Sendable {
         for directory in directories {
             guard RunbookDirectory.isDirectory(directory.path) else {
                 if directory.origin == .config {
-                    issues.append(.init(.warning, file: directory.path, line: nil, message: "runbook directory (runbooks.dirs) does not exist"))
+                    issues.append(
+                        .init(
+                            .warning, file: directory.path, line: nil,
+                            message: "runbook directory (runbooks.dirs) does not exist"))
                 }
                 continue
             }
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-            for name in names.sorted() where name.hasSuffix(".md") && !name.hasPrefix(".") && name.lowercased() != "readme.md" {
+            for name in names.sorted()
+            where name.hasSuffix(".md") && !name.hasPrefix(".") && name.lowercased() != "readme.md" {
                 let path = "\(directory.path)/\(name)"
                 let id = String(name.dropLast(3))
                 let (runbook, found) = parser.parse(file: path)
                 issues += found
                 if let index = byID[id] {
-                    if entries.indices.contains(index), entries[index].overrides == nil { entries[index].overrides = path }
+                    if entries.indices.contains(index), entries[index].overrides == nil {
+                        entries[index].overrides = path
+                    }
                     continue
                 }
                 guard let runbook else {

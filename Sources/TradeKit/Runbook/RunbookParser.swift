@@ -44,7 +44,10 @@ public struct RunbookParser: Sendable {
         guard lines.first.map({ $0.trimmingCharacters(in: .whitespaces) }) == "---" else {
             return (nil, [.error("missing front matter: the file must start with a `---` line", file: path, line: 1)])
         }
-        guard let close = lines.indices.dropFirst().first(where: { lines[$0].trimmingCharacters(in: .whitespaces) == "---" })
+        guard
+            let close = lines.indices.dropFirst().first(where: {
+                lines[$0].trimmingCharacters(in: .whitespaces) == "---"
+            })
         else {
             return (nil, [.error("front matter is not closed: add a `---` line after it", file: path, line: 1)])
         }
@@ -67,7 +70,9 @@ public struct RunbookParser: Sendable {
         let symptomsLine = header.lines["symptoms"]
         if header.list("symptoms").isEmpty, !issues.contains(where: { $0.line == symptomsLine && $0.file == path }) {
             issues.append(
-                .error("front matter: symptoms is required: one `- symptom` per line", file: path, line: symptomsLine ?? 1))
+                .error(
+                    "front matter: symptoms is required: one `- symptom` per line", file: path, line: symptomsLine ?? 1)
+            )
         }
         let blocks = BodyParser(path: path, argumentCheck: argumentCheck).parse(lines, from: close + 1, issues: &issues)
         if !blocks.contains(where: { if case .step = $0 { return true } else { return false } }) {
@@ -93,11 +98,15 @@ public struct RunbookParser: Sendable {
         let line = header.lines["id"]
         let allowed = id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
         if !allowed || id.hasPrefix("-") {
-            issues.append(.error("front matter: id must be lower-case letters, digits and dashes, got `\(id)`", file: path, line: line))
+            issues.append(
+                .error(
+                    "front matter: id must be lower-case letters, digits and dashes, got `\(id)`", file: path,
+                    line: line))
         }
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         if path.hasSuffix(".md"), stem != id {
-            issues.append(.error("front matter: id `\(id)` must match the file name (\(stem).md)", file: path, line: line))
+            issues.append(
+                .error("front matter: id `\(id)` must match the file name (\(stem).md)", file: path, line: line))
         }
         return id
     }

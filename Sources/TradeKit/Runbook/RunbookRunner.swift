@@ -129,7 +129,8 @@ public struct RunbookRunner: Sendable {
                 case .run:
                     break
                 case .skip:
-                    records.append(.init(number: step.number, arguments: invocation.arguments, status: nil, verdict: nil))
+                    records.append(
+                        .init(number: step.number, arguments: invocation.arguments, status: nil, verdict: nil))
                     record(auditCommand(runbook, step), "skipped by the operator")
                     console.show("skipped step \(step.number)\n")
                     continue
@@ -141,7 +142,8 @@ public struct RunbookRunner: Sendable {
             if outcome != nil { break }
             let status = await executor.execute(invocation)
             let verdict = Self.verdict(for: step, status: status, dryRun: options.dryRun)
-            records.append(.init(number: step.number, arguments: invocation.arguments, status: status, verdict: verdict))
+            records.append(
+                .init(number: step.number, arguments: invocation.arguments, status: status, verdict: verdict))
             record(auditCommand(runbook, step), "\(status)\(verdict == .next ? "" : " (\(verdict.rawValue))")")
             console.show(RunbookText.stepResult(step, status: status, verdict: verdict))
             lastFailedCheck = verdict == .diagnosis ? step : nil
@@ -217,7 +219,7 @@ public struct RunbookRunReport: Sendable, Equatable {
     public var summary: String {
         let prefix = dryRun ? "dry run " : ""
         switch outcome {
-        case .completed: return "\(prefix)completed: \(records.count) step(s) run"
+        case .completed: return "\(prefix)completed: \(records.filter { $0.status != nil }.count) step(s) run"
         case .resolved(let step): return "resolved at step \(step)"
         case .unresolved(let step): return "not resolved: the check at step \(step) did not pass"
         case .failed(let step, let status): return "\(prefix)failed at step \(step) (\(status))"

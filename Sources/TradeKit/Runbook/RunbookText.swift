@@ -12,9 +12,11 @@ public enum RunbookText {
         var out = "ID".padded(width) + "  SEVERITY  STEPS  TITLE\n"
         for entry in catalog.entries {
             let runbook = entry.runbook
-            out += runbook.id.padded(width) + "  " + runbook.severity.rawValue.padded(8) + "  "
+            out +=
+                runbook.id.padded(width) + "  " + runbook.severity.rawValue.padded(8) + "  "
                 + "\(runbook.steps.count)".padded(5) + "  " + runbook.title
-                + (entry.directory.origin == .shipped ? "" : "  [\(entry.overrides == nil ? "project" : "project, overrides shipped")]")
+                + (entry.directory.origin == .shipped
+                    ? "" : "  [\(entry.overrides == nil ? "project" : "project, overrides shipped")]")
                 + "\n"
         }
         out += "(`tradectl runbook show ID` to read one, `tradectl runbook run ID --dry-run` to rehearse it)\n"
@@ -50,7 +52,8 @@ public enum RunbookText {
         var out = issues.filter { !summarize || $0.unavailableCommand == nil }.map { "\($0)\n" }.joined()
         if summarize, !unavailable.isEmpty {
             let commands = Set(unavailable.compactMap(\.unavailableCommand)).sorted().joined(separator: ", ")
-            out += "warning: \(unavailable.count) step(s) use commands this tradectl build lacks (\(commands)); "
+            out +=
+                "warning: \(unavailable.count) step(s) use commands this tradectl build lacks (\(commands)); "
                 + "they fail when run (`runbook show ID` names them)\n"
         }
         return out
@@ -105,10 +108,12 @@ public enum RunbookText {
             switch block {
             case .prose(let text, let line): return Block(type: "prose", line: line, text: text)
             case .instruction(let instruction):
-                return Block(type: "instruction", line: instruction.line, text: instruction.text, info: instruction.info)
+                return Block(
+                    type: "instruction", line: instruction.line, text: instruction.text, info: instruction.info)
             case .step(let step):
                 return Block(
-                    type: "step", line: step.line, number: step.number, kind: step.kind.rawValue, command: step.commandLine,
+                    type: "step", line: step.line, number: step.number, kind: step.kind.rawValue,
+                    command: step.commandLine,
                     arguments: step.arguments, effect: step.classification.effect.rawValue,
                     reason: step.classification.reason, ifFails: step.ifFails)
             }
@@ -124,7 +129,8 @@ public enum RunbookText {
     static func runHeader(_ runbook: Runbook, options: RunbookRunner.Options) -> String {
         var out = "runbook \(runbook.id): \(runbook.title)  [\(runbook.severity.rawValue)]\n"
         if options.dryRun {
-            out += "DRY RUN: read-only steps run for real, changing steps run with --dry-run; nothing is changed or recorded\n"
+            out +=
+                "DRY RUN: read-only steps run for real, changing steps run with --dry-run; nothing is changed or recorded\n"
         }
         if options.from > 1 { out += "starting at step \(options.from) of \(runbook.steps.count)\n" }
         return out
@@ -139,7 +145,8 @@ public enum RunbookText {
                 out += "\n" + text + "\n"
             case .instruction(let instruction):
                 out += "\n  (by hand, not run by tradectl\(instruction.info.isEmpty ? "" : "; \(instruction.info)"))\n"
-                out += instruction.text.split(separator: "\n", omittingEmptySubsequences: false).map { "    \($0)\n" }.joined()
+                out += instruction.text.split(separator: "\n", omittingEmptySubsequences: false).map { "    \($0)\n" }
+                    .joined()
             case .step:
                 break
             }
@@ -153,9 +160,12 @@ public enum RunbookText {
         return "step \(step.number)/\(total) (\(kind)\(effect))"
     }
 
-    static func stepHeader(_ step: RunbookStep, total: Int, invocation: StepInvocation, options: RunbookRunner.Options) -> String {
+    static func stepHeader(_ step: RunbookStep, total: Int, invocation: StepInvocation, options: RunbookRunner.Options)
+        -> String
+    {
         let shown = Array(invocation.arguments.dropLast(options.passthrough.count))
-        return "\n== " + stepTitle(step, total: total) + "\n$ " + (["tradectl"] + shown).map(ShellWords.quote).joined(separator: " ") + "\n"
+        return "\n== " + stepTitle(step, total: total) + "\n$ "
+            + (["tradectl"] + shown).map(ShellWords.quote).joined(separator: " ") + "\n"
     }
 
     static func stepResult(_ step: RunbookStep, status: StepStatus, verdict: RunbookRunner.Verdict) -> String {
@@ -190,10 +200,13 @@ public enum RunbookText {
         case .resolved:
             out += "the check passed: nothing more to do\n"
         case .unresolved(let number):
-            out += "next: " + (step(number)?.ifFails ?? "the problem is still there; escalate to the system's owner") + "\n"
+            out +=
+                "next: " + (step(number)?.ifFails ?? "the problem is still there; escalate to the system's owner")
+                + "\n"
         case .failed(let number, let status):
             if case .exited(ExitStatus.usage.rawValue) = status {
-                out += "exit 64 is a usage error: this tradectl does not accept the step as written (its message is above); "
+                out +=
+                    "exit 64 is a usage error: this tradectl does not accept the step as written (its message is above); "
                     + "fix the runbook at \(runbook.path):\(step(number)?.line ?? 0)\n"
             }
             out += "next: " + (step(number)?.ifFails ?? "read the step's output above and fix the cause") + "\n"

@@ -37,11 +37,13 @@ public enum StepClassifier {
 
     public static let entries: [Entry] = [
         .init(command: "status", effect: .readOnly, reason: "reads systemd, the journal and the state DB"),
-        .init(command: "health", effect: .readOnly, reason: "runs probes; only records the run, as the health timer does"),
+        .init(
+            command: "health", effect: .readOnly, reason: "runs probes; only records the run, as the health timer does"),
         .init(command: "logs", effect: .readOnly, reason: "reads the journal"),
         .init(command: "releases", effect: .readOnly, reason: "lists kept releases"),
         .init(command: "backup list", effect: .readOnly, reason: "reads the backup catalog"),
-        .init(command: "backup verify", effect: .readOnly, reason: "reads an archive; only records when it was verified"),
+        .init(
+            command: "backup verify", effect: .readOnly, reason: "reads an archive; only records when it was verified"),
         .init(command: "config check", effect: .readOnly, reason: "reads the config"),
         .init(command: "config show", effect: .readOnly, reason: "reads the config, secrets redacted"),
         .init(command: "db check", effect: .readOnly, reason: "SQLite integrity_check reads the database"),
@@ -81,7 +83,8 @@ public enum StepClassifier {
         for argument in arguments {
             let name = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
             if ArgumentNormalizer.valueOptions.contains(name) {
-                return .failure(.init("\(name) is not allowed in a step: steps use the --config and --root of `runbook run`"))
+                return .failure(
+                    .init("\(name) is not allowed in a step: steps use the --config and --root of `runbook run`"))
             }
             if argument == "--" { return .failure(.init("`--` is not allowed in a step")) }
         }
@@ -95,7 +98,8 @@ public enum StepClassifier {
                     let words = entry.command.split(separator: " ")
                     return words.count == 2 && words[0] == first ? String(words[1]) : nil
                 }
-                return .failure(.init("`\(name)` is not a step command; use \(first) \(subcommands.joined(separator: "|"))"))
+                return .failure(
+                    .init("`\(name)` is not a step command; use \(first) \(subcommands.joined(separator: "|"))"))
             }
             let known = Set(entries.map(\.command)).sorted().joined(separator: ", ")
             return .failure(.init("unknown command `\(name)`; steps may use: \(known)"))
@@ -109,7 +113,10 @@ public enum StepClassifier {
             break
         }
         if entry.effect == .mutating, arguments.contains("--dry-run") {
-            return .success(.init(command: name, effect: .readOnly, reason: "written with --dry-run: shows the plan, changes nothing"))
+            return .success(
+                .init(
+                    command: name, effect: .readOnly, reason: "written with --dry-run: shows the plan, changes nothing")
+            )
         }
         return .success(.init(command: name, effect: entry.effect, reason: entry.reason))
     }

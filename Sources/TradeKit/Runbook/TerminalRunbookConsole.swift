@@ -12,7 +12,8 @@ public struct TerminalRunbookConsole: RunbookConsole {
     /// Read-only steps run on Enter; a step that changes the system needs an explicit `y`.
     public func confirm(_ step: RunbookStep, total: Int) async -> StepDecision {
         let mutating = step.classification.effect == .mutating
-        let question = mutating
+        let question =
+            mutating
             ? "run step \(step.number)? it changes the system: y = run, s = skip, q = quit: "
             : "run step \(step.number)? [Enter/y] run, s = skip, q = quit: "
         while true {
@@ -40,7 +41,9 @@ public struct StateStoreAuditLog: RunbookAuditLog {
     }
 
     public func record(_ entry: AuditEntry) throws {
-        if fileSystem.info(layout.stateDir) == nil { try fileSystem.makeDirectory(layout.stateDir, mode: 0o700, owner: nil) }
+        if fileSystem.info(layout.stateDir) == nil {
+            try fileSystem.makeDirectory(layout.stateDir, mode: 0o700, owner: nil)
+        }
         try StateStore(path: fileSystem.hostPath(layout.stateDatabase)).recordAudit(entry)
     }
 }
