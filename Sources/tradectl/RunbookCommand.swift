@@ -7,9 +7,9 @@ struct RunbookCommand: AsyncParsableCommand {
         commandName: "runbook",
         abstract: "Executable incident runbooks: list them, read one, rehearse it, run it.",
         discussion: """
-            A runbook is a markdown file (runbooks/*.md) with front matter and ```tradectl steps. They
-            are searched in [runbooks] dirs, then <config dir>/runbooks, then the shipped runbooks; a
-            project runbook with the same id overrides a shipped one. See docs/runbooks.md.
+            A runbook is a markdown file (runbooks/*.md) with front matter and ```tradectl steps. \
+            They are searched in [runbooks] dirs, then <config dir>/runbooks, then the shipped runbooks; \
+            a project runbook with the same id overrides a shipped one. See docs/runbooks.md.
 
             Examples:
               tradectl runbook list
@@ -68,16 +68,16 @@ struct RunbookCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a runbook's steps in order, asking before each; stop at the first failure.",
             discussion: """
-                Each step runs as `tradectl <step> --config <this config> [--root <this root>]`, with this
-                terminal as stdin (so `restore` and `secrets set` can ask) and its output shown live. A
-                failing step stops the run (exit 1) with the runbook's advice and the --from to resume
-                with. A ```tradectl check step that passes ends the run: resolved, exit 0; one that
-                fails is a diagnosis and the run goes on. Every step is recorded in the audit log.
+                Each step runs as `tradectl <step> --config <this config> [--root <this root>]`, with this \
+                terminal as stdin (so `restore` and `secrets set` can ask) and its output shown live. A failing \
+                step stops the run (exit 1) with the runbook's advice and the --from to resume with. A \
+                ```tradectl check step that passes ends the run: resolved, exit 0; one that fails is a \
+                diagnosis and the run goes on. Every step is recorded in the audit log.
 
-                --dry-run rehearses: read-only steps run for real, steps that change the system get
-                --dry-run, stdin is /dev/null, nothing is asked or recorded. A read-only step exiting
-                non-zero is shown and the rehearsal goes on; a --dry-run that fails, or any exit 64
-                (the runbook passes arguments tradectl refuses), aborts it.
+                --dry-run rehearses: read-only steps run for real, steps that change the system get --dry-run, \
+                stdin is /dev/null, nothing is asked or recorded. A read-only step exiting non-zero is shown and \
+                the rehearsal goes on; a --dry-run that fails, or any exit 64 (the runbook passes arguments \
+                tradectl refuses), aborts it.
                 """)
 
         @OptionGroup var global: GlobalOptions
