@@ -25,6 +25,7 @@ struct Tradectl: AsyncParsableCommand {
             DeployCommand.self, UpdateCommand.self, RollbackCommand.self, ReleasesCommand.self, BackupCommand.self,
             RestoreCommand.self, HealthCommand.self, MonitorCommand.self, StatusCommand.self, LogsCommand.self,
             ConfigCommand.self, HaltCommand.self, ResumeCommand.self, DbCommand.self, SecretsCommand.self, AuditCommand.self,
+            RunbookCommand.self,
         ]
     )
 }

@@ -158,24 +158,27 @@ extension RealSystemd {
             // 6. Beyond systemd's start limit: while a deploy holds the lock the monitor waits;
             //    then it resets and starts the dashboard, and audits it.
             let lockHolder = Process()
-            lockHolder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-            lockHolder.arguments = ["\(scratch.base)/state/tradectl.lock", "sleep", "600"]
+            lockHolder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            lockHolder.arguments = [
+                "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(600)",
+                "\(scratch.base)/state/tradectl.lock",
+            ]
             try lockHolder.run()
-            defer { if lockHolder.isRunning { lockHolder.terminate() } }
+            defer { if lockHolder.isRunning { kill(lockHolder.processIdentifier, SIGKILL) } }
             #expect(Harness.eventually(10) { ((try? Harness.property("v6-monitor.service", "StatusText")) ?? "").contains("deploy in progress") })
             let portHolder = Process()
             portHolder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
             portHolder.arguments = ["-c", "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 8765)); s.listen(); time.sleep(600)"]
             _ = try Harness.systemctl("kill", "--signal=SIGKILL", "v6-dashboard.service")
             try portHolder.run()
-            defer { if portHolder.isRunning { portHolder.terminate() } }
+            defer { if portHolder.isRunning { kill(portHolder.processIdentifier, SIGKILL) } }
             let gaveUp = Harness.eventually(40) { ((try? Harness.property("v6-dashboard.service", "Result")) ?? "") == "start-limit-hit" }
             #expect(gaveUp, "\(Self.status("v6-dashboard.service"))")
-            portHolder.terminate()
+            kill(portHolder.processIdentifier, SIGKILL)
             portHolder.waitUntilExit()
             Thread.sleep(forTimeInterval: 3)
             #expect(try Harness.property("v6-dashboard.service", "ActiveState") == "failed", "monitor acted during a deploy")
-            lockHolder.terminate()
+            kill(lockHolder.processIdentifier, SIGKILL)
             lockHolder.waitUntilExit()
             #expect(Harness.eventually(20) { ((try? Harness.property("v6-dashboard.service", "ActiveState")) ?? "") == "active" })
             #expect(try auditLines().contains { $0.hasPrefix("monitor restart dashboard (attempt 1) => started") }, "\((try? auditLines()) ?? [])")

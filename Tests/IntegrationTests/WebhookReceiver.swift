@@ -39,7 +39,8 @@ final class WebhookReceiver {
 
     func stop() {
         guard let process, process.isRunning else { return }
-        process.terminate()
+        // SIGKILL: children of the test process inherit a signal mask with SIGTERM blocked.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil
     }

@@ -81,6 +81,7 @@ public enum ConfigPrinter {
         out += section("kill_switch", [
             ("file", q(deployment.killSwitch.file)), ("components", list(deployment.killSwitch.components)),
         ])
+        out += section("runbooks", [("dirs", list(deployment.runbooks.dirs))])
         return out
     }
 

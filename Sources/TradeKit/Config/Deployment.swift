@@ -12,6 +12,7 @@ public struct Deployment: Sendable, Equatable {
     public var monitor: MonitorConfig
     public var alerts: AlertsConfig
     public var killSwitch: KillSwitchConfig
+    public var runbooks: RunbooksConfig = .init()
     /// Where each key was set, so later checks can name file and line.
     public var origins: OriginIndex = .empty
 

@@ -7,7 +7,7 @@ struct DeploymentDecoder {
     let workingDirectory: String
 
     static let topLevelKeys = [
-        "project", "releases", "components", "deploy", "backup", "health", "monitor", "alerts", "kill_switch",
+        "project", "releases", "components", "deploy", "backup", "health", "monitor", "alerts", "kill_switch", "runbooks",
     ]
 
     func decode(_ root: ConfigNode) -> Deployment? {
@@ -22,10 +22,12 @@ struct DeploymentDecoder {
         let monitor = decodeMonitor(top.table("monitor"))
         let alerts = decodeAlerts(top.table("alerts"))
         let killSwitch = decodeKillSwitch(top.table("kill_switch"), project: project, components: components)
+        let runbooks = decodeRunbooks(top.table("runbooks"))
         top.finish()
         return Deployment(
             configPath: configPath, project: project, releases: releases, components: components, deploy: deploy,
-            backup: backup, health: health, monitor: monitor, alerts: alerts, killSwitch: killSwitch)
+            backup: backup, health: health, monitor: monitor, alerts: alerts, killSwitch: killSwitch,
+            runbooks: runbooks)
     }
 
     private var configDirectory: String { URL(fileURLWithPath: configPath).deletingLastPathComponent().path }
