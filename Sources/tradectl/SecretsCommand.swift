@@ -58,7 +58,16 @@ struct SecretsCommand: AsyncParsableCommand {
                 context.warn(issues)
                 let runner = context.secretsRunner(deployment)
                 _ = try runner.resolve(component: component)  // a wrong --component fails before the prompt
-                let value = try SecretInput.read(key: key)
+                // A dry run needs no value (the plan shows it redacted either way): it never
+                // prompts, and with nothing piped in it plans with a placeholder, so a runbook
+                // rehearsal (stdin /dev/null) works. A piped value is still validated.
+                let value: String
+                if dryRun {
+                    let piped = isatty(STDIN_FILENO) == 1 ? "" : ((try? SecretInput.read(key: key)) ?? "")
+                    value = piped.isEmpty ? "dry-run-placeholder" : piped
+                } else {
+                    value = try SecretInput.read(key: key)
+                }
                 try EnvFile.validate(value: value)
                 let outcome = try await runner.set(
                     key: key, value: value, component: component, dryRun: dryRun, lockWait: .seconds(lockWait))

@@ -7,13 +7,6 @@ import Testing
 /// end to end through the real binary, so runbooks cannot rot as commands change.
 @Suite("Shipped runbooks")
 struct ShippedRunbookTests {
-    /// LIMITATION until the branch adding them is merged: these commands of the CLI contract
-    /// are not in this build yet. A dry run that stops with exit 64 at a step using one of
-    /// them *that the binary lacks* is resumed with `--from` the next step, so every other
-    /// step is still rehearsed. Once the binary has a command the allowance no longer applies
-    /// to it, and every runbook must dry-run in one go; then this set can go.
-    static let pendingCommands: Set<String> = ["halt", "resume", "db", "secrets", "audit", "monitor"]
-
     /// Each runbook file with the example whose config it is rehearsed against: shipped
     /// runbooks against v6 (the richest example), an example's own against that example.
     static var files: [(path: String, example: String)] {
@@ -74,31 +67,15 @@ struct ShippedRunbookTests {
     @Test("every runbook dry-runs end to end through the binary against a deployed example, and changes nothing")
     func everyRunbookDryRuns() throws {
         var fixtures: [String: RunbookFixture] = [:]
-        let missing = try Self.pendingCommands.intersection(Self.unavailableCommands())
+        #expect(try Self.unavailableCommands().isEmpty, "every command a runbook uses exists in this build")
         for (path, example) in Self.files {
             let fixture = try fixtures[example] ?? RunbookFixture(example: example)
             fixtures[example] = fixture
             let runbook = try #require(RunbookParser().parse(file: path).runbook)
-            var from = 1
-            while from <= runbook.steps.count {
-                let result = try runTradectl(
-                    [
-                        "runbook", "run", path, "--dry-run", "--from", "\(from)", "--config", fixture.config, "--root",
-                        fixture.root,
-                    ])
-                if result.status == 0 {
-                    #expect(result.stdout.contains("dry run completed"), "\(path)\n\(result.stdout)")
-                    break
-                }
-                // The one allowance: a command of the contract this binary does not have yet.
-                guard let step = Self.failedStep(result.stderr), step <= runbook.steps.count,
-                    let command = runbook.steps[step - 1].arguments.first, missing.contains(command)
-                else {
-                    Issue.record("\(path): dry run failed\n\(result.stdout)\(result.stderr)")
-                    break
-                }
-                from = step + 1
-            }
+            let result = try runTradectl(
+                ["runbook", "run", path, "--dry-run", "--config", fixture.config, "--root", fixture.root])
+            #expect(result.status == 0, "\(path): dry run failed\n\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("dry run completed"), "\(path)\n\(result.stdout)")
         }
         for fixture in fixtures.values { try fixture.expectUnchanged() }
     }
@@ -109,13 +86,6 @@ struct ShippedRunbookTests {
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let issues = document?["issues"] as? [[String: Any]] ?? []
         return Set(issues.compactMap { $0["unavailable_command"] as? String })
-    }
-
-    /// `runbook X: dry run failed at step N (exit 64)` → N, only for exit 64.
-    static func failedStep(_ stderr: String) -> Int? {
-        guard let range = stderr.range(of: #"dry run failed at step \d+ \(exit 64\)"#, options: .regularExpression)
-        else { return nil }
-        return Int(stderr[range].split(separator: " ")[5])
     }
 }
 
