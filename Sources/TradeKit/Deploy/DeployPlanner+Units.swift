@@ -64,7 +64,9 @@ extension DeployPlanner {
             guard case .start = unit.activation else { continue }
             if let component = unit.component, held.contains(component) { continue }
             let active = statuses[unit.name]?.activeState == "active"
-            let changed = unitFilesChanged.contains(unit.name) || (releaseChanged && unit.isService)
+            // A new release restarts the components' services; tradectl's own (the monitor) run
+            // the tradectl binary, not the release, and restart only when their unit changed.
+            let changed = unitFilesChanged.contains(unit.name) || (releaseChanged && unit.isService && unit.component != nil)
             if !active {
                 toStart.append(unit.name)
             } else if changed {
