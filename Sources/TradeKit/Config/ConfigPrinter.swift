@@ -66,7 +66,8 @@ public enum ConfigPrinter {
             ("alert_after", "\(monitor.alertAfter)"),
             ("alert_after_checks", monitor.alertAfterChecks.isEmpty ? nil
                 : "{ " + monitor.alertAfterChecks.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + " }"),
-            ("flap_window", q(monitor.flapWindow.description)), ("flap_threshold", "\(monitor.flapThreshold)"),
+            ("flap_samples", "\(monitor.flapSamples)"),
+            ("flap_high_percent", "\(monitor.flapHighPercent)"), ("flap_low_percent", "\(monitor.flapLowPercent)"),
             ("metrics_listen", monitor.metricsListen.map(q)), ("textfile_dir", monitor.textfileDir.map(q)),
         ])
         let alerts = deployment.alerts

@@ -168,9 +168,11 @@ public struct MonitorConfig: Sendable, Equatable {
     /// Consecutive bad cycles before a check alerts (per check name in `alertAfterChecks`).
     public var alertAfter: Int
     public var alertAfterChecks: [String: Int]
-    /// More than `flapThreshold` state changes of one check within `flapWindow` is flapping.
-    public var flapWindow: ConfigDuration
-    public var flapThreshold: Int
+    /// Flapping, as Nagios defines it: over the last `flapSamples` results, the share of
+    /// changes (good↔bad) reaches `flapHighPercent`; it stops below `flapLowPercent`.
+    public var flapSamples: Int
+    public var flapHighPercent: Int
+    public var flapLowPercent: Int
     public var metricsListen: String?
     /// node_exporter textfile collector directory; `<project>.prom` is written there atomically.
     public var textfileDir: String?

@@ -202,14 +202,19 @@ struct DeploymentDecoder {
             restartDelay: reader.duration("restart_delay", default: .seconds(10)),
             alertAfter: reader.int("alert_after", default: 2, range: 1...1000),
             alertAfterChecks: perCheck,
-            flapWindow: reader.duration("flap_window", default: .seconds(1800)),
-            flapThreshold: reader.int("flap_threshold", default: 4, range: 2...1000),
+            flapSamples: reader.int("flap_samples", default: 21, range: 5...200),
+            flapHighPercent: reader.int("flap_high_percent", default: 50, range: 1...100),
+            flapLowPercent: reader.int("flap_low_percent", default: 25, range: 0...100),
             metricsListen: reader.string("metrics_listen"),
             textfileDir: reader.string("textfile_dir"))
         if let listen = monitor.metricsListen, MetricsAddress(parsing: listen) == nil {
             issues.error(
                 reader.keyPath("metrics_listen"), "must be host:port on a loopback address, e.g. \"127.0.0.1:9464\"",
                 at: reader.originOf("metrics_listen"))
+        }
+        if monitor.flapLowPercent > monitor.flapHighPercent {
+            issues.error(
+                reader.keyPath("flap_low_percent"), "must not be above flap_high_percent", at: reader.originOf("flap_low_percent"))
         }
         if monitor.watchdog.seconds > 0, monitor.watchdog.seconds < 2 * monitor.interval.seconds {
             issues.warning(

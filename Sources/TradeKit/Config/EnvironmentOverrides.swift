@@ -13,7 +13,7 @@ struct EnvironmentOverrides {
         "releases.keep", "backup.keep_last", "backup.keep_hourly", "backup.keep_daily", "backup.keep_weekly",
         "backup.keep_monthly", "backup.max_entry_mib", "backup.max_total_mib", "backup.max_entries", "health.disk_warn_percent", "health.disk_crit_percent", "health.memory_warn_percent",
         "health.memory_crit_percent", "health.errors_warn_per_hour", "health.errors_crit_per_hour", "health.history_keep", "monitor.max_restarts",
-        "monitor.alert_after", "monitor.flap_threshold", "alerts.retries", "alerts.queue_size",
+        "monitor.alert_after", "monitor.flap_samples", "monitor.flap_high_percent", "monitor.flap_low_percent", "alerts.retries", "alerts.queue_size",
     ]
     static let boolKeys: Set<String> = ["backup.include_logs", "monitor.enabled", "monitor.auto_restart"]
 

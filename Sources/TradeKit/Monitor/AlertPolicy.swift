@@ -38,11 +38,10 @@ public struct AlertState: Sendable, Codable, Equatable {
     public var firing = false
     public var firingSeverity: Severity?
     public var lastNotified: Date?
-    /// When the raw state (good/bad) changed, within the flap window.
-    public var changes: [Date] = []
-    public var lastBad: Bool?
-    /// A single "flapping" alert went out for the current flapping episode.
-    public var flapNotified = false
+    /// The last raw results (true: bad), oldest first, at most `flapSamples`.
+    public var recent: [Bool] = []
+    /// In a flapping episode: one message at its start, then quiet until it settles.
+    public var flapping = false
 
     public init() {}
 }
@@ -56,24 +55,30 @@ public struct AlertState: Sendable, Codable, Equatable {
 public struct AlertPolicy: Sendable {
     public var alertAfter: @Sendable (String) -> Int
     public var repeatAfter: TimeInterval
-    public var flapWindow: TimeInterval
-    public var flapThreshold: Int
+    public var flapSamples: Int
+    public var flapHigh: Double
+    public var flapLow: Double
     public var minSeverity: Severity
 
     public init(monitor: MonitorConfig, alerts: AlertsConfig) {
         let config = monitor
         alertAfter = { check in config.alertAfter(check: check) }
         repeatAfter = alerts.repeatAfter.seconds
-        flapWindow = monitor.flapWindow.seconds
-        flapThreshold = monitor.flapThreshold
+        flapSamples = monitor.flapSamples
+        flapHigh = Double(monitor.flapHighPercent)
+        flapLow = Double(monitor.flapLowPercent)
         minSeverity = alerts.minSeverity
     }
 
-    public init(alertAfter: Int, repeatAfter: TimeInterval, flapWindow: TimeInterval, flapThreshold: Int, minSeverity: Severity = .info) {
+    public init(
+        alertAfter: Int, repeatAfter: TimeInterval, flapSamples: Int = 21, flapHigh: Double = 50, flapLow: Double = 25,
+        minSeverity: Severity = .info
+    ) {
         self.alertAfter = { _ in alertAfter }
         self.repeatAfter = repeatAfter
-        self.flapWindow = flapWindow
-        self.flapThreshold = flapThreshold
+        self.flapSamples = flapSamples
+        self.flapHigh = flapHigh
+        self.flapLow = flapLow
         self.minSeverity = minSeverity
     }
 
@@ -88,10 +93,10 @@ public struct AlertPolicy: Sendable {
             let kind = step(observation, &state, now: now)
             states[observation.key] = state
             guard let kind else { continue }
-            let summary = kind == .firing && isFlapping(state) && !state.flapNotified
-                ? "flapping: \(state.changes.count) state changes in \(Int(flapWindow / 60))min; now: \(observation.summary)"
+            let summary = kind == .firing && state.flapping
+                ? "flapping: \(Int(changePercent(state.recent)))% of the last \(state.recent.count) results changed; "
+                    + "now: \(observation.summary)"
                 : observation.summary
-            if kind == .firing && isFlapping(state) { states[observation.key]?.flapNotified = true }
             alerts.append(
                 Alert(
                     key: observation.key, kind: kind, severity: kind == .recovered ? .info : observation.severity,
@@ -104,33 +109,29 @@ public struct AlertPolicy: Sendable {
     /// Advances one key's state; returns the kind of alert to send, if any.
     func step(_ observation: Observation, _ state: inout AlertState, now: Date) -> Alert.Kind? {
         let bad = observation.isBad
-        if let last = state.lastBad, last != bad { state.changes.append(now) }
-        state.lastBad = bad
-        state.changes.removeAll { now.timeIntervalSince($0) > flapWindow }
+        state.recent.append(bad)
+        if state.recent.count > flapSamples { state.recent.removeFirst(state.recent.count - flapSamples) }
         state.consecutiveBad = bad ? state.consecutiveBad + 1 : 0
         state.consecutiveGood = bad ? 0 : state.consecutiveGood + 1
         let required = alertAfter(observation.check)
-        if isFlapping(state) {
-            // One message per episode, whatever the current result; then quiet until it settles.
-            // Already announced as firing: that message stands, nothing more to say.
-            guard !state.flapNotified else { return nil }
-            if state.firing {
-                state.flapNotified = true
-                return nil
-            }
-            guard observation.severity >= minSeverity || state.firing else { return nil }
+        let percent = changePercent(state.recent)
+        if state.flapping {
+            guard percent < flapLow else { return nil }
+            state.flapping = false  // settled: the normal rules decide from here
+        } else if percent >= flapHigh {
+            state.flapping = true
+            // One message per episode; none if the problem was already announced.
+            guard !state.firing, observation.severity >= minSeverity || !bad else { return nil }
             state.firing = true
-            state.firingSeverity = max(state.firingSeverity ?? .warning, observation.isBad ? observation.severity : .warning)
+            state.firingSeverity = bad ? observation.severity : .warning
             state.lastNotified = now
             return .firing
         }
-        state.flapNotified = state.flapNotified && !state.changes.isEmpty
         if !bad {
             // Hysteresis: as many good results in a row to recover as bad ones to fire.
             guard state.firing, state.consecutiveGood >= required else { return nil }
             state.firing = false
             state.firingSeverity = nil
-            state.flapNotified = false
             state.lastNotified = now
             return .recovered
         }
@@ -154,5 +155,12 @@ public struct AlertPolicy: Sendable {
         return nil
     }
 
-    func isFlapping(_ state: AlertState) -> Bool { state.changes.count >= flapThreshold }
+    /// Share of changes between consecutive results in the history (up to `flapSamples`). A
+    /// history shorter than 8 counts its missing samples as "no change": two outages right
+    /// after start are two incidents, while a steady 2-bad-2-good rhythm is caught within
+    /// about ten cycles rather than after a full window of fire/recover pairs.
+    func changePercent(_ recent: [Bool]) -> Double {
+        let changes = zip(recent, recent.dropFirst()).filter { $0 != $1 }.count
+        return 100 * Double(changes) / Double(max(recent.count - 1, 7))
+    }
 }
