@@ -145,6 +145,7 @@ extension RealSystemd {
             #expect(Harness.eventually(20) { (try? Harness.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(metricsPort)/health"]))?.status == 0 })
 
             // 5. Halted by the kill switch: the engine stays stopped, no alert, no restart.
+            Thread.sleep(forTimeInterval: 4)  // the thawed engine's recovery (2 good cycles) lands first
             let quiet = receiver.alerts.count
             try "halted by test\n".write(toFile: "\(scratch.base)/opt/v6/shared/KILL", atomically: true, encoding: .utf8)
             _ = try Harness.systemctl("stop", "v6-engine.service")

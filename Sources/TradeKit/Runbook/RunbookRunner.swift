@@ -47,10 +47,20 @@ public struct RunbookRunner: Sendable {
 
     /// The argument vector of a step: its own arguments, `--dry-run` for a mutating step in a
     /// dry run, then the runbook's global options. Stdin is inherited except in a dry run.
+    /// Commands with their own `--yes` confirmation.
+    static let confirmingCommands: Set<String> = ["restore"]
+
     public static func invocation(for step: RunbookStep, options: Options) -> StepInvocation {
         var arguments = step.arguments
         if options.dryRun, step.classification.effect == .mutating, !arguments.contains("--dry-run") {
             arguments.append("--dry-run")
+        }
+        // `runbook run --yes` is the operator's confirmation of every step, including those
+        // that ask again themselves (restore asks for the project name on a terminal).
+        if options.assumeYes, !options.dryRun, let command = arguments.first, confirmingCommands.contains(command),
+            !arguments.contains("--yes")
+        {
+            arguments.append("--yes")
         }
         return StepInvocation(arguments: arguments + options.passthrough, input: options.dryRun ? .null : .inherit)
     }
