@@ -47,7 +47,7 @@ extension RealSystemd {
             let engineAlerts = receiver.alerts.filter { $0["target"] as? String == "engine" }.count
             #expect(engineAlerts == engineAlertsBefore, "\(receiver.alerts)")
             let steps = try audit(scratch).filter { $0.hasPrefix("runbook emergency-shutdown step") }
-            #expect(steps.count >= 5, "\(try audit(scratch))")
+            #expect(steps.count >= 5, "\((try? audit(scratch)) ?? [])")
             #expect(try audit(scratch).contains { $0.hasPrefix("halt") })
 
             let resume = try scratch.tradectl(["resume"])
@@ -82,12 +82,12 @@ extension RealSystemd {
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
             #expect(try scratch.tradectl(["db", "check"]).status == 0)
             let notes = try sqlite(database, "SELECT note FROM drill ORDER BY rowid").stdout
-            #expect(notes.contains("before backup"), notes)
+            #expect(notes.contains("before backup"), "\(notes)")
             #expect(!notes.contains("after backup"), "data as of the last backup: \(notes)")
             #expect(try Harness.property("v6-engine.service", "ActiveState") == "active")
             let steps = try audit(scratch).filter { $0.hasPrefix("runbook database-corruption step") }
-            #expect(steps.count >= 7, "\(try audit(scratch))")
-            #expect(try audit(scratch).contains { $0.hasPrefix("restore") }, "\(try audit(scratch))")
+            #expect(steps.count >= 7, "\((try? audit(scratch)) ?? [])")
+            #expect(try audit(scratch).contains { $0.hasPrefix("restore") }, "\((try? audit(scratch)) ?? [])")
         }
     }
 }
