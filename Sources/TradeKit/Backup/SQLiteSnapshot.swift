@@ -40,6 +40,20 @@ public enum SQLiteSnapshot {
         try fsyncFile(destination)
     }
 
+    /// True when the live database opens and passes `PRAGMA quick_check` (read-only).
+    public static func isIntact(_ path: String) -> Bool {
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(10)
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") } == "ok"
+        } catch {
+            return false
+        }
+    }
+
     /// `PRAGMA integrity_check` of a database file (used by verify and restore).
     public static func integrityCheck(_ path: String) -> String {
         do {

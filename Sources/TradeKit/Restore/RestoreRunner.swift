@@ -59,6 +59,7 @@ public struct RestoreRunner: Sendable {
         withBackup.preRestoreBackup = BackupPlanner(
             deployment: deployment, request: BackupRequest(), probe: backupProbe, layout: layout
         ).spec()
+        withBackup.preRestoreBackup = withBackup.preRestoreBackup.map { Self.forensic($0, fileSystem: fileSystem) }
         let plan = withBackup.plan()
         guard !dryRun else { return RestoreOutcome(plan: plan, changes: planner.changes(), archive: archive, applied: false) }
         let started = Date()
@@ -120,5 +121,29 @@ public struct RestoreRunner: Sendable {
         } catch is ServiceManagerUnavailable {
             return nil
         }
+    }
+}
+
+extension RestoreRunner {
+    /// The pre-restore backup keeps the live state for a post-mortem, and a restore is most
+    /// often run because that state is damaged: a database that is missing is left out, and
+    /// one that fails `quick_check` is archived as its raw files (with `-wal`) instead of a
+    /// snapshot — which would refuse it and block the very restore that repairs it.
+    static func forensic(_ spec: BackupSpec, fileSystem: FileSystem) -> BackupSpec {
+        var spec = spec
+        var intact: [BackupSpec.Item] = []
+        for database in spec.databases {
+            let host = fileSystem.hostPath(database.source)
+            guard FileManager.default.fileExists(atPath: host) else { continue }
+            if SQLiteSnapshot.isIntact(host) {
+                intact.append(database)
+                continue
+            }
+            for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: host + suffix) {
+                spec.paths.append(.init(source: database.source + suffix, archivePath: database.archivePath + suffix))
+            }
+        }
+        spec.databases = intact
+        return spec
     }
 }
