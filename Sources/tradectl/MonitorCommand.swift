@@ -7,13 +7,14 @@ struct MonitorCommand: AsyncParsableCommand {
         commandName: "monitor",
         abstract: "Watch the project: health checks, journal patterns, alerts, auto-recovery, metrics.",
         discussion: """
-            Runs as <project>-monitor.service (Type=notify, WatchdogSec=, Restart=always), installed by
-            deploy. Every [monitor] interval it runs the health checks and the journal follower's findings
-            through the alert policy: alerts on transitions only, after alert_after bad results in a row,
-            one message for a flapping check, reminders every [alerts] repeat_after, silence for components
-            stopped by the kill switch and while a deploy holds the project lock. Services systemd gave up
-            on are restarted (max_restarts per restart_window, doubling delay), then escalated. Alert state
-            and the journal cursor live in the state DB: a restarted monitor repeats nothing.
+            Runs as <project>-monitor.service (Type=notify, WatchdogSec=, Restart=always), installed by \
+            deploy. Every [monitor] interval it runs the health checks and the journal follower's \
+            findings through the alert policy: alerts on transitions only, after alert_after bad results \
+            in a row, one message for a flapping check, reminders every [alerts] repeat_after, silence \
+            for components stopped by the kill switch and while a deploy holds the project lock. \
+            Services systemd gave up on are restarted (max_restarts per restart_window, doubling delay), \
+            then escalated. Alert state and the journal cursor live in the state DB: a restarted \
+            monitor repeats nothing.
 
             Examples:
               tradectl monitor --once            one cycle; exit code as `tradectl health`
