@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and shows the real lifecycle on the bundled V6 example:
 #   config check → deploy --dry-run → deploy → the running units → backup → verify → status →
-#   health → re-deploy (nothing to do) → a graceful stop.
+#   health → re-deploy (nothing to do) → the monitor's status and metrics → a runbook
+#   rehearsal → halt (the engine finishes its pending orders) → status → resume → audit.
 # On a machine booted with systemd it uses your own user manager (systemctl --user);
 # where none runs it starts a private one with scripts/systemd-harness.sh, and says so.
 # Units and files are removed at the end unless you pass --keep.
@@ -62,6 +63,14 @@ step "$bin" --config "$config" status
 step "$bin" --config "$config" health || true
 step "$bin" --config "$config" deploy
 echo
-echo "==> a graceful stop: the engine's SIGTERM handler finishes its pending orders first"
-step systemctl --user stop v6-engine.service
+echo "==> the monitor deploy started: its STATUS= line, and its Prometheus endpoint"
+step systemctl --user show -p StatusText v6-monitor.service
+step sh -c "curl -fsS http://127.0.0.1:9765/metrics | grep -E '^tradectl_(component_up|health_status|monitor_cycles_total)'"
+step "$bin" --config "$config" runbook run morning-checklist --dry-run
+echo
+echo "==> an emergency stop: the kill switch is set and the engine finishes its pending orders first"
+step "$bin" --config "$config" halt --reason "demo: emergency stop"
 step journalctl --no-pager -n 4 -o short _SYSTEMD_UNIT=v6-engine.service
+step "$bin" --config "$config" status
+step "$bin" --config "$config" resume
+step "$bin" --config "$config" audit
