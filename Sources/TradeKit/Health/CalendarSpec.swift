@@ -3,7 +3,18 @@ import Foundation
 /// The longest gap between runs of a systemd calendar spec, from `systemd-analyze calendar`
 /// (systemd's own parser, so every spec systemd accepts is understood the same way).
 enum CalendarSpec {
-    static func longestGap(_ spec: String, runner: ProcessRunner) async -> TimeInterval? {
+    /// Answers per spec for an hour: the monitor asks every cycle, and a schedule's longest
+    /// gap over its next ten runs barely moves (a `systemd-analyze` run costs ~6 ms of CPU).
+    private static let cache = GapCache()
+
+    static func longestGap(_ spec: String, runner: ProcessRunner, now: Date = Date()) async -> TimeInterval? {
+        if let cached = cache.get(spec, now: now) { return cached }
+        let gap = await computeLongestGap(spec, runner: runner)
+        if let gap { cache.set(spec, gap, now: now) }
+        return gap
+    }
+
+    private static func computeLongestGap(_ spec: String, runner: ProcessRunner) async -> TimeInterval? {
         let command = Command(
             "systemd-analyze", ["calendar", "--iterations=10", spec], environment: ["TZ": "UTC", "LC_ALL": "C"])
         guard let result = try? await runner.run(command), result.succeeded else { return nil }
@@ -26,5 +37,23 @@ enum CalendarSpec {
             let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             return formatter.date(from: value.replacingOccurrences(of: " UTC", with: ""))
         }
+    }
+}
+
+/// A small thread-safe memo of longest gaps with a time-to-live.
+private final class GapCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (gap: TimeInterval, at: Date)] = [:]
+    private let lifetime: TimeInterval = 3600
+
+    func get(_ spec: String, now: Date) -> TimeInterval? {
+        lock.withLock {
+            guard let entry = entries[spec], now.timeIntervalSince(entry.at) < lifetime else { return nil }
+            return entry.gap
+        }
+    }
+
+    func set(_ spec: String, _ gap: TimeInterval, now: Date) {
+        lock.withLock { entries[spec] = (gap, now) }
     }
 }
