@@ -41,6 +41,10 @@ struct MalformedConfigTests {
         .init(name: "bad http probe", edit: ("trades = true", "trades = true\nprobes.http = \"localhost:8080\""), lineMarker: "probes.http", key: "components[0].probes.http"),
         .init(name: "bad tcp probe port", edit: ("trades = true", "trades = true\nprobes.tcp = \"127.0.0.1:99999\""), lineMarker: "probes.tcp", key: "components[0].probes.tcp"),
         .init(name: "unknown section", edit: ("[backup]", "[bakup]\nx = 1\n[backup]"), lineMarker: "[bakup]", key: "bakup"),
+        .init(name: "metrics on a public address", edit: ("[backup]", "[monitor]\nmetrics_listen = \"0.0.0.0:9464\"\n[backup]"), lineMarker: "metrics_listen", key: "monitor.metrics_listen"),
+        .init(name: "relative textfile dir", edit: ("[backup]", "[monitor]\ntextfile_dir = \"prom\"\n[backup]"), lineMarker: "textfile_dir", key: "monitor.textfile_dir"),
+        .init(name: "journal pattern with a bad regex", edit: ("[backup]", "[[monitor.patterns]]\nname = \"x\"\nregex = \"(unclosed\"\n[backup]"), lineMarker: "regex = \"(unclosed", key: "monitor.patterns[0].regex"),
+        .init(name: "alert command not absolute", edit: ("[backup]", "[alerts]\ncommand = [\"mail\", \"-s\", \"alert\"]\n[backup]"), lineMarker: "command = [", key: "alerts.command"),
         .init(name: "duplicate component names", edit: ("[backup]", "[[components]]\nname = \"engine\"\nexec = \"/bin/true\"\n[backup]"), lineMarker: "name = \"engine\"\nexec = \"/bin/true\"", key: "components[1].name"),
     ]
 

@@ -212,6 +212,9 @@ struct DeploymentDecoder {
                 reader.keyPath("metrics_listen"), "must be host:port on a loopback address, e.g. \"127.0.0.1:9464\"",
                 at: reader.originOf("metrics_listen"))
         }
+        if let directory = monitor.textfileDir, !directory.hasPrefix("/") {
+            issues.error(reader.keyPath("textfile_dir"), "must be an absolute path", at: reader.originOf("textfile_dir"))
+        }
         if monitor.flapLowPercent > monitor.flapHighPercent {
             issues.error(
                 reader.keyPath("flap_low_percent"), "must not be above flap_high_percent", at: reader.originOf("flap_low_percent"))

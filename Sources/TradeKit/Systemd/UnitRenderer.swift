@@ -136,7 +136,9 @@ public struct UnitRenderer: Sendable {
         var context = base("", unitName: "")
         context["tradectlPath"] = tradectlPath
         context["configPath"] = deployment.configPath
-        context["readWritePaths"] = [project.root, project.stateDir, deployment.backup.dir].joined(separator: " ")
+        // The monitor also writes its metrics textfile, wherever node_exporter reads it.
+        let writable = [project.root, project.stateDir, deployment.backup.dir] + [deployment.monitor.textfileDir].compactMap { $0 }
+        context["readWritePaths"] = writable.joined(separator: " ")
         context["watchdogSec"] = deployment.monitor.watchdog.description
         if !overrides.isEmpty {
             context["environment"] = overrides.map { ["assignment": Self.quoted("\($0.key)=\($0.value)")] }
