@@ -43,6 +43,22 @@ struct CommandContext {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
+    /// Shows a mutating command's plan the common way: JSON with --json; the text plan unless
+    /// --quiet (always in a dry run), then "dry run: nothing was changed". True when the caller
+    /// should go on to print its own one-line outcome.
+    func showPlan(_ plan: Plan, dryRun: Bool) -> Bool {
+        if global.json {
+            print(PlanRenderer.json(plan) + "\n")
+            return false
+        }
+        if !global.quiet || dryRun { print(PlanRenderer.text(plan, verbose: global.verbose, color: useColor)) }
+        if dryRun {
+            print("dry run: nothing was changed\n")
+            return false
+        }
+        return !global.quiet
+    }
+
     func warn(_ issues: [ConfigIssue]) {
         guard !global.quiet, !global.json else { return }
         for issue in issues where issue.severity == .warning {

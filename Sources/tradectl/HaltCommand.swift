@@ -49,16 +49,7 @@ struct HaltCommand: AsyncParsableCommand {
             context.warn(issues)
             let runner = context.incidentRunner(deployment)
             let outcome = try await runner.halt(reason: reason, dryRun: dryRun, lockWait: .seconds(lockWait))
-            if global.json {
-                context.print(PlanRenderer.json(outcome.plan) + "\n")
-                return
-            }
-            if !global.quiet || dryRun {
-                context.print(PlanRenderer.text(outcome.plan, verbose: global.verbose, color: context.useColor))
-            }
-            if dryRun {
-                context.print("dry run: nothing was changed\n")
-            } else if !global.quiet {
+            if context.showPlan(outcome.plan, dryRun: dryRun) {
                 let stopped = outcome.plan.changes.filter { $0.operation.typeName == "systemctl.stop" }.map(
                     \.operation.target)
                 context.print(

@@ -47,16 +47,7 @@ struct ResumeCommand: AsyncParsableCommand {
             let outcome = try await runner.resume(
                 dryRun: dryRun, lockWait: .seconds(lockWait),
                 healthTimeout: healthTimeout.flatMap(ConfigDuration.init(parsing:)))
-            if global.json {
-                context.print(PlanRenderer.json(outcome.plan) + "\n")
-                return
-            }
-            if !global.quiet || dryRun {
-                context.print(PlanRenderer.text(outcome.plan, verbose: global.verbose, color: context.useColor))
-            }
-            if dryRun {
-                context.print("dry run: nothing was changed\n")
-            } else if !global.quiet {
+            if context.showPlan(outcome.plan, dryRun: dryRun) {
                 let started = outcome.plan.changes.filter { $0.operation.typeName == "systemctl.start" }.map(
                     \.operation.target)
                 let tail = started.isEmpty ? "\n" : "; started \(started.joined(separator: " ")): healthy\n"

@@ -71,16 +71,7 @@ struct SecretsCommand: AsyncParsableCommand {
                 try EnvFile.validate(value: value)
                 let outcome = try await runner.set(
                     key: key, value: value, component: component, dryRun: dryRun, lockWait: .seconds(lockWait))
-                if global.json {
-                    context.print(PlanRenderer.json(outcome.plan) + "\n")
-                    return
-                }
-                if !global.quiet || dryRun {
-                    context.print(PlanRenderer.text(outcome.plan, verbose: global.verbose, color: context.useColor))
-                }
-                if dryRun {
-                    context.print("dry run: nothing was changed\n")
-                } else if !global.quiet {
+                if context.showPlan(outcome.plan, dryRun: dryRun) {
                     context.print("\(key) \(outcome.change.rawValue) in \(outcome.file.path)\n")
                 }
             }
