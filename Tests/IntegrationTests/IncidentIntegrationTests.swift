@@ -11,27 +11,8 @@ extension RealSystemd {
         static func tradectl(_ scratch: ScratchDeployment, _ arguments: [String], input: String) throws
             -> Harness.Result
         {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Harness.binary)
-            process.arguments = ["--config", scratch.config] + arguments
-            var env = ProcessInfo.processInfo.environment
-            for (key, value) in scratch.environment { env[key] = value }
-            process.environment = env
-            let stdin = Pipe()
-            let out = Pipe()
-            let err = Pipe()
-            process.standardInput = stdin
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
-            let outData = out.fileHandleForReading.readDataToEndOfFile()
-            let errData = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return Harness.Result(
-                status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                stderr: String(decoding: errData, as: UTF8.self))
+            try Harness.run(
+                Harness.binary, ["--config", scratch.config] + arguments, environment: scratch.environment, input: input)
         }
 
         /// The environment of a unit's running main process, as systemd built it.

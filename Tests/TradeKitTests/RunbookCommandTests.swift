@@ -3,31 +3,6 @@ import Testing
 
 @testable import TradeKit
 
-/// Runs the binary with stdin from /dev/null, so a test never waits at a prompt even when
-/// `swift test` itself runs on a terminal.
-func runTradectlWithoutTerminal(_ arguments: [String]) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Repo.binary)
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    for key in environment.keys where key.hasPrefix("TRADECTL_") && key != "TRADECTL_TEMPLATES_DIR" {
-        environment[key] = nil
-    }
-    process.environment = environment
-    process.standardInput = FileHandle.nullDevice
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLIResult(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
-}
-
 /// A project in a temp dir: a minimal config with `[runbooks] dirs = ["mine"]`, an offline root.
 struct RunbookProject {
     let dir = TempDir("tradectl-runbook-cli")
@@ -47,7 +22,7 @@ struct RunbookProject {
     }
 
     func tradectl(_ arguments: [String]) throws -> CLIResult {
-        try runTradectlWithoutTerminal(arguments + ["--config", config, "--root", root])
+        try runTradectl(arguments + ["--config", config, "--root", root])
     }
 
     var auditRows: String {

@@ -3,32 +3,6 @@ import Testing
 
 @testable import TradeKit
 
-/// Runs the real binary with `input` on stdin (a pipe, as a script would).
-func runTradectl(_ arguments: [String], input: String, environment: [String: String] = [:]) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Repo.binary)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for key in env.keys where key.hasPrefix("TRADECTL_") && key != "TRADECTL_TEMPLATES_DIR" { env[key] = nil }
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
-    let stdin = Pipe()
-    let out = Pipe()
-    let err = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLIResult(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
-}
-
 @Suite("Env files")
 struct EnvFileTests {
     static let original = """

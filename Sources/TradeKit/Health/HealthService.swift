@@ -28,15 +28,25 @@ public struct HealthService: Sendable {
         guard suite.fileSystem.info(layout.stateDir) != nil,
             let store = try? StateStore(path: suite.fileSystem.hostPath(layout.stateDatabase))
         else { return }
-        var restarts: [String: Int] = [:]
-        for result in report.results where result.check == "unit" {
-            let unit = UnitNames.service(suite.deployment.project.name, result.target)
-            if let metric = result.metrics.first(where: { $0.label.hasSuffix("_restarts") }) { restarts[unit] = Int(metric.value) }
-        }
+        let restarts = report.restartCounters(project: suite.deployment.project.name)
         do {
             try store.recordHealth(report, restarts: restarts, keep: suite.deployment.health.historyKeep)
         } catch {
             logger.warning("health run not recorded", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+extension HealthReport {
+    /// NRestarts per service unit, from the unit check's metrics: kept with each recorded run
+    /// so the next run (health or the monitor) can spot a restart loop.
+    public func restartCounters(project: String) -> [String: Int] {
+        var restarts: [String: Int] = [:]
+        for result in results where result.check == "unit" {
+            if let metric = result.metrics.first(where: { $0.label.hasSuffix("_restarts") }) {
+                restarts[UnitNames.service(project, result.target)] = Int(metric.value)
+            }
+        }
+        return restarts
     }
 }

@@ -81,15 +81,20 @@ public struct HealthSuite: Sendable {
 
     /// Facts from the state DB and the disk that checks compare against.
     public func history() -> HealthHistory {
+        let store = fileSystem.info(layout.stateDatabase) == nil
+            ? nil : try? StateStore(path: fileSystem.hostPath(layout.stateDatabase))
+        return history(store: store)
+    }
+
+    /// The same facts from an already open state DB (the monitor keeps one open).
+    public func history(store: StateStore?) -> HealthHistory {
         var history = HealthHistory()
         if let link = fileSystem.info(layout.current)?.linkTarget, link.hasPrefix("releases/") {
             history.current = String(link.dropFirst("releases/".count))
         }
-        guard fileSystem.info(layout.stateDatabase) != nil,
-            let store = try? StateStore(path: fileSystem.hostPath(layout.stateDatabase))
-        else { return history }
+        guard let store else { return history }
         history.catalog = (try? store.backups()) ?? []
-        history.recordedRelease = (try? store.deploys())?.last { $0.outcome == "success" }?.version
+        history.recordedRelease = (try? store.lastSuccessfulDeploy())??.version
         history.restarts = (try? store.lastHealthRestarts()) ?? [:]
         return history
     }

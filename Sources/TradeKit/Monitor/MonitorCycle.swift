@@ -25,6 +25,7 @@ public final class MonitorCycle: @unchecked Sendable {
     private var previousRestarts: [String: Int]?
     private var totals = Totals()
     private var loaded = false
+    private var openedStore: StateStore?
 
     struct Totals {
         var journalErrors: [String: Int] = [:]
@@ -46,10 +47,13 @@ public final class MonitorCycle: @unchecked Sendable {
 
     var layout: DeployLayout { suite.layout }
 
-    /// The state DB, when the project has been deployed (no DB: nothing to remember yet).
+    /// The state DB, opened once per monitor process (when the project has been deployed; no
+    /// DB yet: nothing to remember, and it is looked for again next cycle).
     func store() -> StateStore? {
+        if let openedStore { return openedStore }
         guard suite.fileSystem.info(layout.stateDir) != nil else { return nil }
-        return try? StateStore(path: suite.fileSystem.hostPath(layout.stateDatabase))
+        openedStore = try? StateStore(path: suite.fileSystem.hostPath(layout.stateDatabase))
+        return openedStore
     }
 
     /// Saved journal position, for the follower to resume from.
@@ -80,11 +84,11 @@ public final class MonitorCycle: @unchecked Sendable {
 
         var suite = self.suite
         suite.now = now
-        var history = suite.history()
+        var history = suite.history(store: store())
         if let previousRestarts { history.restarts = previousRestarts }
         let results = await HealthRunner().run(suite.checks(history: history))
         let report = HealthReport(project: deployment.project.name, at: now, results: results)
-        let restarts = Self.restartCounters(report, project: deployment.project.name)
+        let restarts = report.restartCounters(project: deployment.project.name)
         previousRestarts = restarts
         let store = store()
         try? store?.recordHealth(report, restarts: restarts, keep: deployment.health.historyKeep)
@@ -100,7 +104,8 @@ public final class MonitorCycle: @unchecked Sendable {
             var escalations: [Alert] = []
             if deployment.monitor.autoRestart {
                 escalations = await recovery.recover(
-                    report: report, silenced: silenced, history: &state.restarts, now: now, project: deployment.project.name, host: host)
+                    report: report, silenced: silenced, history: &state.restarts, now: now, project: deployment.project.name,
+                    host: host, store: store)
             }
             for alert in alerts + escalations { await send(alert) }
         } else {
@@ -124,7 +129,7 @@ public final class MonitorCycle: @unchecked Sendable {
             snapshot.lastBackupAt = newest.created
             snapshot.lastBackupBytes = newest.size
         }
-        snapshot.lastDeployAt = (try? store?.deploys())??.last { $0.outcome == "success" }?.finishedAt
+        snapshot.lastDeployAt = (try? store?.lastSuccessfulDeploy())??.finishedAt
         let elapsed = clock.now - started
         snapshot.cycleSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return snapshot
@@ -178,15 +183,5 @@ public final class MonitorCycle: @unchecked Sendable {
     static func isSilenced(_ result: CheckResult, _ silenced: Set<String>) -> Bool {
         if result.check == "kill-switch" { return true }
         return silenced.contains(result.target)
-    }
-
-    static func restartCounters(_ report: HealthReport, project: String) -> [String: Int] {
-        var restarts: [String: Int] = [:]
-        for result in report.results where result.check == "unit" {
-            if let metric = result.metrics.first(where: { $0.label.hasSuffix("_restarts") }) {
-                restarts[UnitNames.service(project, result.target)] = Int(metric.value)
-            }
-        }
-        return restarts
     }
 }

@@ -19,11 +19,14 @@ final class MonitorRecovery: @unchecked Sendable {
     /// Acts on the services that should run; returns escalation alerts.
     func recover(
         report: HealthReport, silenced: Set<String>, history: inout [String: RestartHistory], now: Date, project: String,
-        host: String
+        host: String, store: StateStore?
     ) async -> [Alert] {
         let deployment = suite.deployment
         let services = deployment.components.filter { $0.kind == .service && !silenced.contains($0.name) }
-        guard !services.isEmpty else { return [] }
+        // Every service ran fine in this cycle's unit check: nothing to recover, no second
+        // `systemctl show` (the check reports no unit-file state, so a bad one is re-read).
+        let troubled = report.results.contains { $0.check == "unit" && $0.status != .ok }
+        guard !services.isEmpty, troubled || history.values.contains(where: \.escalated) else { return [] }
         let manager = Systemctl(scope: deployment.project.scope, runner: suite.runner)
         let units = services.map { UnitNames.service(project, $0.name) }
         guard let statuses = try? await manager.status(of: units) else { return [] }
@@ -34,12 +37,12 @@ final class MonitorRecovery: @unchecked Sendable {
         for action in RecoveryPolicy(deployment.monitor).decide(observed, history: &history, now: now) {
             switch action {
             case .restart(let component, let unit, let attempt):
-                let result = await restart(unit, manager: manager)
+                let result = await restart(component, unit: unit, attempt: attempt, manager: manager)
                 if result == "started" { counts[component, default: 0] += 1 }
-                audit("monitor restart \(component) (attempt \(attempt))", result: result)
+                audit("monitor restart \(component) (attempt \(attempt))", result: result, store: store)
                 logger.notice("auto-recovery: \(unit) \(result) (attempt \(attempt) of \(deployment.monitor.maxRestarts))")
             case .escalate(let component, _, let summary):
-                audit("monitor give up \(component)", result: summary)
+                audit("monitor give up \(component)", result: summary, store: store)
                 logger.error("auto-recovery: \(summary)")
                 alerts.append(
                     Alert(
@@ -51,30 +54,32 @@ final class MonitorRecovery: @unchecked Sendable {
     }
 
     /// `reset-failed` clears the start limit systemd hit, so `start` is not refused again.
-    private func restart(_ unit: String, manager: Systemctl) async -> String {
-        let layout = suite.layout
+    /// A plan like any other mutating command's, applied by the Executor under the project lock.
+    private func restart(_ component: String, unit: String, attempt: Int, manager: Systemctl) async -> String {
         let lock: ProjectLock
         do {
-            lock = try ProjectLock(path: suite.fileSystem.hostPath(layout.lockFile), command: "monitor restart \(unit)")
+            lock = try ProjectLock(path: suite.fileSystem.hostPath(suite.layout.lockFile), command: "monitor restart \(unit)")
         } catch {
             return "skipped: \(error)"
         }
         defer { withExtendedLifetime(lock) {} }
+        var plan = Plan(command: "monitor restart \(component)")
+        plan.add(.systemctl(verb: "reset-failed", units: [unit]), .run)
+        plan.add(.systemctl(verb: "start", units: [unit]), .run, note: "auto-recovery attempt \(attempt)")
+        let executor = Executor(fileSystem: suite.fileSystem, services: manager, runner: suite.runner, gate: nil, logger: logger)
         do {
-            try await manager.perform("reset-failed", units: [unit])
-            try await manager.perform("start", units: [unit])
+            try await executor.apply(plan)
             return "started"
         } catch {
             return "failed: \(error)"
         }
     }
 
-    private func audit(_ command: String, result: String) {
-        let layout = suite.layout
-        guard suite.fileSystem.info(layout.stateDir) != nil,
-            let store = try? StateStore(path: suite.fileSystem.hostPath(layout.stateDatabase))
-        else { return }
-        let entry = AuditEntry(at: Date(), user: ProcessInfo.processInfo.userName, pid: getpid(), command: command, result: result)
-        do { try store.recordAudit(entry) } catch { logger.warning("audit not recorded: \(error)") }
+    private func audit(_ command: String, result: String, store: StateStore?) {
+        do {
+            try store?.recordAudit(AuditEntry(command: command, result: result))
+        } catch {
+            logger.warning("audit not recorded: \(error)")
+        }
     }
 }

@@ -25,7 +25,8 @@ public final class MonitorRuntime: Sendable {
         cycle = MonitorCycle(suite: suite, sink: queue, logger: logger)
     }
 
-    var units: [String] { deployment.components.map { UnitNames.service(deployment.project.name, $0.name) } }
+    /// The units the journal follower watches: the same as the journal health check.
+    var units: [String] { cycle.suite.unitsForJournal }
 
     /// How long a short-lived run waits for notifiers: every attempt of one alert, plus backoff.
     var deliveryBudget: Duration {

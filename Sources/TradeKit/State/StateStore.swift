@@ -98,13 +98,23 @@ public final class StateStore: Sendable {
 
     public func deploys() throws -> [DeployRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM deploys ORDER BY id").map { row in
-                DeployRecord(
-                    command: row["command"], version: row["version"], startedAt: row["started_at"],
-                    finishedAt: row["finished_at"], changes: row["changes"], planJSON: row["plan"],
-                    outcome: row["outcome"], message: row["message"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM deploys ORDER BY id").map(Self.deployRecord)
         }
+    }
+
+    /// The newest successful deploy, read alone (the monitor and health ask every cycle; the
+    /// whole table carries every plan's JSON).
+    public func lastSuccessfulDeploy() throws -> DeployRecord? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM deploys WHERE outcome = 'success' ORDER BY id DESC LIMIT 1")
+                .map(Self.deployRecord)
+        }
+    }
+
+    private static func deployRecord(_ row: Row) -> DeployRecord {
+        DeployRecord(
+            command: row["command"], version: row["version"], startedAt: row["started_at"], finishedAt: row["finished_at"],
+            changes: row["changes"], planJSON: row["plan"], outcome: row["outcome"], message: row["message"])
     }
 
     /// Marks the newest record of `version` as rolled back (its update failed the health gate).

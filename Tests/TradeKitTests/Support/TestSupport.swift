@@ -52,7 +52,11 @@ struct CLIResult {
     var stderr: String
 }
 
-func runTradectl(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> CLIResult {
+/// Runs the real binary. Stdin is `input` through a pipe (as a script would call it), or
+/// /dev/null, so a test never waits at a prompt even when `swift test` runs on a terminal.
+func runTradectl(
+    _ arguments: [String], input: String? = nil, environment: [String: String] = [:], directory: String? = nil
+) throws -> CLIResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Repo.binary)
     process.arguments = arguments
@@ -61,11 +65,17 @@ func runTradectl(_ arguments: [String], environment: [String: String] = [:], dir
     for (key, value) in environment { env[key] = value }
     process.environment = env
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let stdin = input.map { _ in Pipe() }
+    process.standardInput = stdin ?? FileHandle.nullDevice
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    if let stdin, let input {
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
