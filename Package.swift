@@ -63,5 +63,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: ["TradeKit"]
         ),
+        // Drives scripts/booted-systemd.sh and the installed binary through processes only.
+        .testTarget(name: "SystemScopeTests", dependencies: []),
     ]
 )
