@@ -5,7 +5,7 @@ import Mustache
 public struct TemplateSet: Sendable {
     public static let names = [
         "service", "timer", "tradectl-backup.service", "tradectl-backup.timer", "tradectl-health.service",
-        "tradectl-health.timer", "tradectl-monitor.service",
+        "tradectl-health.timer", "tradectl-monitor.service", "restart.service",
     ]
 
     /// Template source by name, e.g. `"service"` → contents of `service.mustache`.

@@ -106,15 +106,14 @@ public struct UnitRenderer: Sendable {
         context["component"] = component.name
         context["type"] = "oneshot"
         context["execStart"] = "/bin/systemctl \(isSystem ? "" : "--user ")restart \(serviceName)"
-        context["workingDirectory"] = "/"
         context["syslogIdentifier"] = "\(project.name)-\(component.name)-restart"
-        // Restarting a unit needs the manager's socket: no user switch, no sandbox.
+        // Restarting a unit needs the manager's private socket, which only root may open:
+        // no user switch, but a sandbox of its own (restart.service.mustache) in system scope.
         context["user"] = nil
         context["group"] = nil
-        context["system"] = false
         return [
             .init(
-                name: name, content: try templates.render("service", context: context), activation: .triggered,
+                name: name, content: try templates.render("restart.service", context: context), activation: .triggered,
                 component: component.name),
             try timer(
                 UnitNames.restartTimer(project.name, component.name), activates: name, onCalendar: onCalendar,
