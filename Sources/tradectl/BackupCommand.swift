@@ -20,6 +20,10 @@ struct BackupCommand: AsyncParsableCommand {
                 .db/-wal/-shm files); shared files, the config and the current release's metadata are
                 added; MANIFEST.json records every file's size, mode and SHA-256. The archive is
                 written to a temp name, fsynced, renamed, mode 0600, and catalogued.
+
+                --verify then reads the new archive back as `backup verify` does (every entry's
+                SHA-256 against MANIFEST.json, every database through integrity_check) and records it
+                as verified; a mismatch exits 65. The scheduled backup unit runs with --verify.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -30,6 +34,9 @@ struct BackupCommand: AsyncParsableCommand {
         @Flag(help: "Print the plan and change nothing.")
         var dryRun = false
 
+        @Flag(help: "Verify the new archive (as `backup verify`) before releasing the lock; exit 65 if it fails.")
+        var verify = false
+
         @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.")
         var lockWait: Int = 0
 
@@ -39,7 +46,8 @@ struct BackupCommand: AsyncParsableCommand {
                 let (deployment, issues) = try context.loadConfig()
                 context.warn(issues)
                 let runner = context.backupRunner(deployment)
-                let request = BackupRequest(compression: compression)
+                var request = BackupRequest(compression: compression)
+                request.verify = verify
                 if dryRun {
                     let plan = try runner.plan(request)
                     context.print(global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
@@ -47,13 +55,22 @@ struct BackupCommand: AsyncParsableCommand {
                 }
                 let progress = global.quiet || global.json ? nil : BackupProgress.forTerminal(label: "backup")
                 let (plan, result) = try await runner.backup(request, progress: progress, lockWait: .seconds(lockWait))
+                if let report = result?.verification, !report.ok {
+                    for file in report.files where !file.ok {
+                        FileHandle.standardError.write(Data("FAIL \(file.path): \(file.detail)\n".utf8))
+                    }
+                    FileHandle.standardError.write(
+                        Data("tradectl: error: \(report.archive) was written but FAILED verification\n".utf8))
+                    throw ExitCode(ExitStatus.dataError.rawValue)
+                }
                 if global.json {
                     context.print(JSONOutput.string(result.map { [$0.entry] } ?? []) + "\n")
                 } else if !global.quiet {
                     if let result {
                         context.print(
                             "\(result.entry.path): \(BackupOutput.size(result.entry.size)), "
-                                + "\(result.manifest.files.count) files, \(result.entry.durationMilliseconds) ms\n")
+                                + "\(result.manifest.files.count) files, \(result.entry.durationMilliseconds) ms"
+                                + (result.verified ? ", verified" : "") + "\n")
                     }
                     let pruned = plan.changes.filter { $0.operation.typeName == "remove" && $0.note == "retention" }
                     for action in pruned { context.print("pruned \(action.operation.target)\n") }

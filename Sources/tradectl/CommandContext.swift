@@ -23,7 +23,7 @@ struct CommandContext {
 
     func loadConfig(overrides: ConfigLoader.Overrides = .init()) throws -> (Deployment, [ConfigIssue]) {
         let loader = ConfigLoader(environment: environment)
-        return try loader.load(path: loader.locate(explicit: global.config), overrides: overrides)
+        return try loader.load(path: try loader.locate(explicit: global.config, project: global.project), overrides: overrides)
     }
 
     /// swift-log to journald under systemd, else to stderr (warnings unless --verbose).

@@ -20,7 +20,7 @@ struct ConfigCommand: AsyncParsableCommand {
             let context = CommandContext(global, command: "config check")
             try await context.run {
                 let loader = ConfigLoader(environment: context.environment)
-                let path = loader.locate(explicit: global.config)
+                let path = try loader.locate(explicit: global.config, project: global.project)
                 var issues: [ConfigIssue]
                 do {
                     let (deployment, warnings) = try loader.load(path: path)

@@ -33,7 +33,7 @@ struct RunbookCommand: AsyncParsableCommand {
         func run() async throws {
             let context = CommandContext(global, command: "runbook list")
             try await context.run {
-                let setup = context.runbookSetup(checkArguments: true)
+                let setup = try context.runbookSetup(checkArguments: true)
                 if global.json {
                     context.print(RunbookText.json(setup.catalog) + "\n")
                 } else {
@@ -58,7 +58,7 @@ struct RunbookCommand: AsyncParsableCommand {
         func run() async throws {
             let context = CommandContext(global, command: "runbook show")
             try await context.run {
-                let runbook = try context.resolveRunbook(name, setup: context.runbookSetup())
+                let runbook = try context.resolveRunbook(name, setup: try context.runbookSetup())
                 context.print(global.json ? RunbookText.json(runbook) + "\n" : RunbookText.show(runbook))
             }
         }
@@ -105,7 +105,7 @@ struct RunbookCommand: AsyncParsableCommand {
                     throw ValidationError(
                         "--json is for `runbook list` and `runbook show`; `run` shows each step's own output")
                 }
-                let setup = context.runbookSetup()
+                let setup = try context.runbookSetup()
                 let runbook = try context.resolveRunbook(name, setup: setup)
                 guard from <= runbook.steps.count else {
                     throw ValidationError(
@@ -157,9 +157,10 @@ extension CommandContext {
     ///
     /// Checking a step with the argument parser costs a few milliseconds (it builds the whole
     /// command tree), so only `list` checks every runbook; `show` and `run` check the one chosen.
-    func runbookSetup(checkArguments: Bool = false) -> RunbookSetup {
+    func runbookSetup(checkArguments: Bool = false) throws -> RunbookSetup {
         let loader = ConfigLoader(environment: environment)
-        let path = loader.locate(explicit: global.config)
+        // Several installed projects and no --project is a usage error (64), not a broken config.
+        let path = try loader.locate(explicit: global.config, project: global.project)
         var deployment: Deployment?
         do {
             deployment = try loader.load(path: path).0

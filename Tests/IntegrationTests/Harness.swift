@@ -139,6 +139,8 @@ final class ScratchDeployment {
             _ = try? Harness.systemctl("daemon-reload")
             _ = try? Harness.run("/bin/systemctl", ["--user", "reset-failed"] + units)
         }
+        // The config deploy installed for the units (user scope: ~/.config/tradectl).
+        for suffix in ["toml", "env"] { try? FileManager.default.removeItem(atPath: "\(home)/.config/tradectl/\(name).\(suffix)") }
         try? FileManager.default.removeItem(atPath: base)
     }
 }

@@ -78,25 +78,3 @@ struct UnitHardeningTests {
         return Double(line[line.index(after: colon)...].split(separator: " ").first ?? "")
     }
 }
-
-@Suite("Own units")
-struct OwnUnitTests {
-    @Test("tradectl's timers carry the deploy's TRADECTL_* overrides, never secret ones")
-    func overridesInOwnUnits() throws {
-        let (deployment, _) = try ConfigLoader(environment: [:]).load(path: Repo.example("v6"))
-        let templates = try TemplateSet.load(projectDirectory: nil, builtinDirectory: "\(Repo.root)/templates")
-        let units = try UnitRenderer(
-            deployment: deployment, templates: templates, tradectlPath: "/usr/local/bin/tradectl",
-            environment: [
-                "TRADECTL_PROJECT_ROOT": "/srv/v6", "TRADECTL_ALERTS_WEBHOOK_URL": "https://hooks.invalid/secret",
-                "TRADECTL_CRASH_AT": "3", "PATH": "/usr/bin",
-            ]
-        ).render()
-        let backup = try #require(units.first { $0.name == "v6-backup.service" })
-        #expect(backup.content.contains("Environment=\"TRADECTL_PROJECT_ROOT=/srv/v6\""))
-        #expect(!backup.content.contains("secret"))
-        #expect(!backup.content.contains("CRASH"))
-        let engine = try #require(units.first { $0.name == "v6-engine.service" })
-        #expect(!engine.content.contains("TRADECTL_PROJECT_ROOT"))
-    }
-}

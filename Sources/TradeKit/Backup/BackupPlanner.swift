@@ -7,6 +7,8 @@ public struct BackupRequest: Sendable {
     public var host: String
     /// Calendar periods of retention (hour/day/week/month) are local time, as in restic.
     public var calendar: Calendar
+    /// Read the new archive back (`backup verify`) while still holding the lock.
+    public var verify = false
 
     public init(
         compression: ArchiveCompression? = nil, now: Date = Date(), host: String = ProcessInfo.processInfo.hostName,

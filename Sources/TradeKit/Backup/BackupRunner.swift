@@ -41,19 +41,41 @@ public struct BackupRunner: Sendable {
             try? executor.store?.recordAudit(AuditEntry(command: "backup", result: "failed: \(error)", at: started))
             throw error
         }
-        let written = box.get().map { "\($0.entry.path) (\(BackupOutput.size($0.entry.size)))" } ?? "no archive"
-        let pruned = plan.changes.filter { $0.operation.typeName == "remove" }.count
-        try executor.store?.recordAudit(
-            AuditEntry(command: "backup", result: "success: \(written)" + (pruned > 0 ? "; \(pruned) pruned" : ""), at: started))
-        if let result = box.get() {
-            logger.notice(
-                "backup written",
-                metadata: [
-                    "backup.archive": "\(result.entry.path)", "backup.bytes": "\(result.entry.size)",
-                    "backup.duration_ms": "\(result.entry.durationMilliseconds)",
-                ])
+        var result = box.get()
+        if request.verify, let written = result {
+            // The scheduled backup checks its own archive, so the `backup` health check can be
+            // green without anyone running `backup verify` by hand.
+            do {
+                result?.verification = try verify(written.entry.path)
+            } catch {
+                logger.error("backup verification failed", metadata: ["backup.archive": "\(written.entry.path)", "error": "\(error)"])
+                try? executor.store?.recordAudit(
+                    AuditEntry(command: "backup", result: "failed: \(written.entry.path) written, verification: \(error)", at: started))
+                throw error
+            }
         }
-        return (plan, box.get())
+        let written = result.map {
+            "\($0.entry.path) (\(BackupOutput.size($0.entry.size)))" + ($0.verification == nil ? "" : $0.verified ? ", verified" : ", FAILED verification")
+        } ?? "no archive"
+        let pruned = plan.changes.filter { $0.operation.typeName == "remove" }.count
+        let failed = result?.verification.map { !$0.ok } ?? false
+        try executor.store?.recordAudit(
+            AuditEntry(
+                command: "backup", result: (failed ? "failed: " : "success: ") + written + (pruned > 0 ? "; \(pruned) pruned" : ""),
+                at: started))
+        if let result {
+            if failed {
+                logger.error("backup written but failed verification", metadata: ["backup.archive": "\(result.entry.path)"])
+            } else {
+                logger.notice(
+                    "backup written",
+                    metadata: [
+                        "backup.archive": "\(result.entry.path)", "backup.bytes": "\(result.entry.size)",
+                        "backup.duration_ms": "\(result.entry.durationMilliseconds)", "backup.verified": "\(result.verified)",
+                    ])
+            }
+        }
+        return (plan, result)
     }
 
     /// Retention alone (`backup prune`).

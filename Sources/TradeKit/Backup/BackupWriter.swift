@@ -9,6 +9,9 @@ import Foundation
 public struct BackupResult: Sendable, Equatable {
     public var entry: CatalogEntry
     public var manifest: BackupManifest
+    /// The read-back of the new archive, when the backup was asked to verify it (`--verify`).
+    public var verification: VerifyReport? = nil
+    public var verified: Bool { verification?.ok == true }
 }
 
 /// Writes one archive: database snapshots into a staging directory, then every file

@@ -15,7 +15,7 @@ public enum ExitStatus: Int32, Sendable {
         switch error {
         case is ConfigError, is DeployPlanError, is TemplateError, is ArchiveRefused, is UnknownRelease: return .dataError
         case let failure as SecretsTargetError: return failure.isUsage ? .usage : .dataError
-        case is UnknownDatabase, is EnvValueError, is SecretInput.Failure: return .usage
+        case is UnknownDatabase, is EnvValueError, is ConfigLocationError, is SecretInput.Failure: return .usage
         case is LockHeldError: return .tempFail
         case is ServiceManagerUnavailable, is HaltIncomplete: return .unavailable
         case let failure as SystemCallError where failure.errno == EACCES || failure.errno == EPERM: return .noPermission

@@ -1,6 +1,12 @@
 import Foundation
 import TOMLKit
 
+/// `--project` names no installed config, or several are installed and none was named: exit 64.
+public struct ConfigLocationError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
 /// Finds, parses and validates `tradectl.toml` into a `Deployment`.
 public struct ConfigLoader: Sendable {
     /// Flag overrides; flags win over the environment, which wins over the file.
@@ -11,6 +17,9 @@ public struct ConfigLoader: Sendable {
 
     public var environment: [String: String]
     public var workingDirectory: String
+    /// Where `locate` looks for installed configs, in order: the user's (`~/.config/tradectl`)
+    /// unless running as root, then the system's (`/etc/tradectl`).
+    public var installedDirectories: [String]
 
     public init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -18,16 +27,35 @@ public struct ConfigLoader: Sendable {
     ) {
         self.environment = environment
         self.workingDirectory = workingDirectory
+        let scopes: [Scope] = getuid() == 0 ? [.system] : [.user, .system]
+        installedDirectories = scopes.map { InstalledConfig.directory(scope: $0, environment: environment) }
     }
 
-    /// `--config`, else `$TRADECTL_CONFIG`, else `./tradectl.toml`, else `/etc/tradectl/tradectl.toml`.
-    public func locate(explicit: String?) -> String {
+    /// `--config`, else `$TRADECTL_CONFIG`, else the installed config of `--project NAME`, else
+    /// `./tradectl.toml`, else the one installed config (`~/.config/tradectl/*.toml` for a
+    /// non-root user, then `/etc/tradectl/*.toml`). Several installed and no `--project`: an
+    /// error naming them (exit 64).
+    public func locate(explicit: String?, project: String? = nil) throws -> String {
         if let explicit { return absolute(explicit) }
         if let fromEnvironment = environment["TRADECTL_CONFIG"], !fromEnvironment.isEmpty {
             return absolute(fromEnvironment)
         }
+        if let project {
+            let candidates = installedDirectories.map { "\($0)/\(project).toml" }
+            if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
+            throw ConfigLocationError(
+                message: "no installed config for project \"\(project)\" (looked for \(candidates.joined(separator: " and "))); "
+                    + "deploy it first, or pass --config PATH")
+        }
         let local = absolute("tradectl.toml")
         if FileManager.default.fileExists(atPath: local) { return local }
+        let installed = installedDirectories.flatMap(InstalledConfig.installed(in:))
+        if installed.count == 1 { return installed[0].path }
+        if installed.count > 1 {
+            throw ConfigLocationError(
+                message: "several projects are installed here (\(installed.map(\.project).joined(separator: ", "))); "
+                    + "pass --project NAME or --config PATH")
+        }
         return "/etc/tradectl/tradectl.toml"
     }
 
@@ -35,13 +63,16 @@ public struct ConfigLoader: Sendable {
     public func load(path: String, overrides: Overrides = .init()) throws -> (Deployment, [ConfigIssue]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
-            let reason = exists ? "cannot be read (permission denied?)" : "not found; pass --config PATH or set TRADECTL_CONFIG"
+            let reason = exists ? "cannot be read (permission denied?)" : "not found; pass --config PATH or --project NAME, or set TRADECTL_CONFIG"
             throw ConfigError(issues: [.init(.error, file: path, line: nil, key: "config", message: reason)])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(issues: [.init(.error, file: path, line: nil, key: "config", message: "is not UTF-8 text")])
         }
-        return try parse(text: text, path: path, overrides: overrides)
+        // The secrets env file `deploy` wrote beside an installed config; the process environment wins.
+        var withSecrets = self
+        withSecrets.environment = InstalledConfig.overrides(besideConfig: path).merging(environment) { _, process in process }
+        return try withSecrets.parse(text: text, path: path, overrides: overrides)
     }
 
     /// Parses config text; `path` is used for messages and to resolve relative paths.

@@ -3,8 +3,19 @@ import TOMLKit
 
 /// Prints the effective config (after environment and flag overrides) as TOML, secrets redacted.
 public enum ConfigPrinter {
-    public static func toml(_ deployment: Deployment) -> String {
-        var out = "# effective config of \(deployment.configPath) (secrets redacted)\n"
+    /// `show`: for a person (`config show`), secrets redacted. `install`: the copy `deploy`
+    /// installs for tradectl's units, which must parse back to the same deployment — secrets
+    /// are left out (they go to the env file beside it), component `environment` is kept
+    /// verbatim (it is in the unit files anyway).
+    public enum Purpose: Sendable { case show, install }
+
+    public static func toml(_ deployment: Deployment, purpose: Purpose = .show) -> String {
+        let install = purpose == .install
+        var out = install
+            ? "# Installed by `tradectl deploy` for \(deployment.project.name): the validated effective config that\n"
+                + "# tradectl's units read. Do not edit: change the source config and deploy again.\n"
+                + "# Secrets are not here: they are in \(deployment.project.name).env beside it, if there are any.\n"
+            : "# effective config of \(deployment.configPath) (secrets redacted)\n"
         let project = deployment.project
         out += section("project", [
             ("name", q(project.name)), ("environment", q(project.environment.rawValue)), ("root", q(project.root)),
@@ -30,7 +41,7 @@ public enum ConfigPrinter {
                 ("trades", "\(component.trades)"), ("dry_run", "\(component.dryRun)"),
                 ("restart_daily", component.restartDaily.map(q)),
                 ("environment", component.environment.isEmpty ? nil : "{ " + component.environment.map {
-                    "\($0.key) = \(Secrets.isSecretKey($0.key) ? q(Secrets.redacted) : q($0.value))"
+                    "\($0.key) = \(Secrets.isSecretKey($0.key) && !install ? q(Secrets.redacted) : q($0.value))"
                 }.joined(separator: ", ") + " }"),
                 ("probes", probes(component.probes)),
             ])
@@ -72,7 +83,7 @@ public enum ConfigPrinter {
         ])
         let alerts = deployment.alerts
         out += section("alerts", [
-            ("webhook_url", alerts.webhookURL.map { _ in q(Secrets.redacted) }),
+            ("webhook_url", install ? nil : alerts.webhookURL.map { _ in q(Secrets.redacted) }),
             ("webhook_format", q(alerts.webhookFormat.rawValue)),
             ("command", alerts.command.isEmpty ? nil : list(alerts.command)),
             ("min_severity", q(alerts.minSeverity.rawValue)),

@@ -8,6 +8,8 @@ public struct DeployLayout: Sendable, Equatable {
     public var backupDir: String
     public var units: UnitDirectory
     public var projectName: String
+    /// The config `deploy` installs for tradectl's own units (`InstalledConfig`).
+    public var installedConfig: String
 
     public init(_ deployment: Deployment, environment: [String: String]) {
         root = deployment.project.root
@@ -15,7 +17,12 @@ public struct DeployLayout: Sendable, Equatable {
         backupDir = deployment.backup.dir
         units = UnitDirectory(scope: deployment.project.scope, environment: environment)
         projectName = deployment.project.name
+        installedConfig = InstalledConfig.path(
+            project: deployment.project.name, scope: deployment.project.scope, environment: environment)
     }
+
+    public var installedConfigDirectory: String { (installedConfig as NSString).deletingLastPathComponent }
+    public var installedSecrets: String { InstalledConfig.secretsPath(forConfig: installedConfig) }
 
     public var releases: String { "\(root)/releases" }
     public var shared: String { "\(root)/shared" }

@@ -33,6 +33,7 @@ public struct DeployPlanner: Sendable {
         planAccounts(&plan)
         planDirectories(&plan)
         let releaseIsNew = try planRelease(&plan)
+        planInstalledConfig(&plan)
         let unitChanges = planUnits(&plan)
         let switched = planCurrent(&plan)
         planManager(&plan, unitFilesChanged: unitChanges, releaseChanged: switched || releaseIsNew)
@@ -68,6 +69,19 @@ public struct DeployPlanner: Sendable {
         }
         planDirectory(&plan, layout.stateDir, mode: 0o700, owner: nil)
         planDirectory(&plan, layout.backupDir, mode: 0o700, owner: nil)
+    }
+
+    /// The config tradectl's own units read, installed where no checkout can move it, and the
+    /// secrets env file beside it (content never shown). Written before the units that name it.
+    private func planInstalledConfig(_ plan: inout Plan) {
+        planDirectory(&plan, layout.installedConfigDirectory, mode: isSystem ? 0o755 : 0o700, owner: nil)
+        planFile(
+            &plan, path: layout.installedConfig, content: Data(InstalledConfig.text(deployment, installedAt: layout.installedConfig).utf8), mode: 0o644, owner: nil)
+        if let secrets = InstalledConfig.secrets(deployment) {
+            planFile(&plan, path: layout.installedSecrets, content: Data(secrets.utf8), mode: 0o600, owner: nil, secret: true)
+        } else if probe.paths[layout.installedSecrets] != nil {
+            plan.add(.remove(path: layout.installedSecrets), .delete, note: "the config has no secrets any more")
+        }
     }
 
     private func planDirectory(_ plan: inout Plan, _ path: String, mode: UInt32, owner: OwnerSpec?) {

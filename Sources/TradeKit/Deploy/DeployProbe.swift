@@ -67,7 +67,10 @@ public struct DeployProbe: Sendable {
             if case .start(let target) = unit.activation { watched.append(layout.units.wantsLink(unit.name, target: target)) }
             if let data = fileSystem.read(layout.units.file(unit.name)) { contents[layout.units.file(unit.name)] = data }
         }
-        if let data = fileSystem.read(layout.sysusersFile) { contents[layout.sysusersFile] = data }
+        for path in [layout.sysusersFile, layout.installedConfig, layout.installedSecrets] {
+            if let data = fileSystem.read(path) { contents[path] = data }
+        }
+        watched += [layout.installedConfigDirectory, layout.installedConfig, layout.installedSecrets]
         let installed = fileSystem.list(layout.units.path).filter { UnitNames.belongs($0, to: deployment.project.name) }
         for unit in installed {
             for target in ["multi-user.target", "default.target", "timers.target"] {

@@ -33,16 +33,20 @@ public struct DeployRunner: Sendable {
         let unsafe = SafetyChecks.fileChecks(deployment, fileSystem: fileSystem).filter { $0.severity == .error }
         if !unsafe.isEmpty { throw ConfigError(issues: unsafe) }
         let templates = try TemplateSet.load(
-            projectDirectory: deployment.project.templatesDir,
-            builtinDirectory: TemplateSet.builtinDirectory(environment: request.environment, executable: request.tradectlPath))
+            searchPath: TemplateSet.searchPath(
+                projectDirectory: deployment.project.templatesDir, environment: request.environment,
+                executable: request.tradectlPath))
         let units = try UnitRenderer(
             deployment: deployment, templates: templates, tradectlPath: request.tradectlPath, environment: request.environment
         ).render()
         let probe = try await DeployProbe.gather(
             deployment: deployment, request: request, layout: layout, fileSystem: fileSystem, services: services,
             units: units)
+        let binaryNotes = try StableBinary.check(deployment, running: request.tradectlPath, offline: request.offline)
         let planner = DeployPlanner(deployment: deployment, request: request, layout: layout, probe: probe)
-        return (try planner.plan(), planner.version)
+        var plan = try planner.plan()
+        plan.notes += binaryNotes
+        return (plan, planner.version)
     }
 
     /// The service manager to use, or nil; throws (exit 69) when one is required and unreachable.

@@ -6,9 +6,9 @@ public struct UnitRenderer: Sendable {
     public var templates: TemplateSet
     /// The tradectl binary placed in tradectl's own units.
     public var tradectlPath: String
-    /// `TRADECTL_<SECTION>_<KEY>` overrides in force at deploy time, so tradectl's own
-    /// timers (backup, health) see the same effective config the deploy saw.
-    public var overrides: [(key: String, value: String)]
+    /// The installed config tradectl's own units read (`InstalledConfig.path`): the effective
+    /// config of this deploy, overrides included, so the units need no `Environment=` of their own.
+    public var configPath: String
 
     public init(
         deployment: Deployment, templates: TemplateSet, tradectlPath: String, environment: [String: String] = [:]
@@ -16,11 +16,8 @@ public struct UnitRenderer: Sendable {
         self.deployment = deployment
         self.templates = templates
         self.tradectlPath = deployment.project.tradectlPath ?? tradectlPath
-        // Secret overrides (a webhook URL) stay out: unit files are shown as diffs.
-        overrides = environment.filter {
-            EnvironmentOverrides.split($0.key) != nil && UnitValue.problem(in: $0.value) == nil && !Secrets.isSecretKey($0.key)
-        }
-            .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        configPath = InstalledConfig.path(
+            project: deployment.project.name, scope: deployment.project.scope, environment: environment)
     }
 
     private var project: ProjectConfig { deployment.project }
@@ -134,14 +131,13 @@ public struct UnitRenderer: Sendable {
     private func ownUnits() throws -> [UnitFile] {
         var context = base("", unitName: "")
         context["tradectlPath"] = tradectlPath
-        context["configPath"] = deployment.configPath
+        context["configPath"] = configPath
+        // Secrets of the config (a webhook URL) reach the units through this file, never the unit text.
+        context["secretsFile"] = InstalledConfig.secretsPath(forConfig: configPath)
         // The monitor also writes its metrics textfile, wherever node_exporter reads it.
         let writable = [project.root, project.stateDir, deployment.backup.dir] + [deployment.monitor.textfileDir].compactMap { $0 }
         context["readWritePaths"] = writable.joined(separator: " ")
         context["watchdogSec"] = deployment.monitor.watchdog.description
-        if !overrides.isEmpty {
-            context["environment"] = overrides.map { ["assignment": Self.quoted("\($0.key)=\($0.value)")] }
-        }
         var units: [UnitFile] = []
         let roles: [(role: String, schedule: String?)] = [
             ("backup", deployment.backup.schedule), ("health", deployment.health.schedule),
