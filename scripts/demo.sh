@@ -38,8 +38,12 @@ cleanup() {
         done
         systemctl --user daemon-reload || true
     fi
+    # The config deploy installed for the units (user scope), unless it was there before the demo.
+    [ $had_installed -eq 1 ] || rm -f "${XDG_CONFIG_HOME:-$HOME/.config}/tradectl/v6.toml" "${XDG_CONFIG_HOME:-$HOME/.config}/tradectl/v6.env"
     rm -rf "$demo"
 }
+had_installed=0
+[ -e "${XDG_CONFIG_HOME:-$HOME/.config}/tradectl/v6.toml" ] && had_installed=1
 trap cleanup EXIT
 
 case "${TRADECTL_HARNESS:-}" in

@@ -7,7 +7,7 @@ import Foundation
 /// option". This moves every global option to the end of the argument list (before a
 /// `--` terminator), where every subcommand accepts it.
 public enum ArgumentNormalizer {
-    public static let valueOptions: Set<String> = ["--config", "--root"]
+    public static let valueOptions: Set<String> = ["--config", "--project", "--root"]
     public static let flagOptions: Set<String> = ["--json", "--no-color", "--verbose", "--quiet", "-v", "-q"]
 
     public static func normalize(_ arguments: [String]) -> [String] {
