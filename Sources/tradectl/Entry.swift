@@ -20,7 +20,7 @@ struct Tradectl: AsyncParsableCommand {
             Exit codes: 0 success, 1 operation failed, 64 usage, 65 invalid config or data,
             69 systemd unavailable, 75 another tradectl holds the project lock, 77 permission denied.
             """,
-        version: TradectlVersion.current,
+        version: TradectlVersion.versionLine,
         subcommands: [
             DeployCommand.self, UpdateCommand.self, RollbackCommand.self, ReleasesCommand.self, BackupCommand.self,
             RestoreCommand.self, HealthCommand.self, MonitorCommand.self, StatusCommand.self, LogsCommand.self,

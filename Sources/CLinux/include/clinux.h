@@ -15,4 +15,9 @@ static inline int tradectl_exchange(const char *a, const char *b) {
 static inline int tradectl_memfd(const char *name) {
     return memfd_create(name, MFD_CLOEXEC);
 }
+/* Size of the commit section scripts/package.sh patches (40 hex digits and a NUL). */
+#define TRADECTL_COMMIT_SIZE 41
+
+/* The git commit this binary was built from, or "unknown" (see clinux.c). */
+const char *tradectl_commit(void);
 #endif

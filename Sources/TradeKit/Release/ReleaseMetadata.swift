@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 
 /// Written last into a release as `.tradectl-release.json`: a release without it is incomplete.
@@ -27,6 +28,17 @@ public struct ReleaseMetadata: Sendable, Equatable, Codable {
     }
 }
 
+/// tradectl's own version, and the commit the binary was built from.
 public enum TradectlVersion {
-    public static let current = "0.1.0"
+    /// The one place the version lives: `scripts/package.sh` reads it from this line for the .deb's name.
+    public static let current = "0.2.0"
+
+    /// The commit `scripts/package.sh` patched into the binary, or `"unknown"` for a plain `swift build`.
+    public static var commit: String {
+        let text = String(cString: tradectl_commit())
+        return text.isEmpty ? "unknown" : text
+    }
+
+    /// What `tradectl --version` prints: `tradectl 0.2.0 (commit abc1234)`.
+    public static var versionLine: String { "tradectl \(current) (commit \(commit))" }
 }

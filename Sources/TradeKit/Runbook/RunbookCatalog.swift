@@ -7,7 +7,9 @@ public struct RunbookDirectory: Sendable, Equatable, Codable {
         case config
         /// `runbooks/` next to the config file.
         case project
-        /// Shipped with tradectl (install share dir, or the checkout the binary was built in).
+        /// The administrator's machine-wide runbooks, `/etc/tradectl/runbooks`.
+        case system
+        /// Shipped with tradectl: `/usr/share/tradectl/runbooks`, or next to the binary (development).
         case shipped
     }
 
@@ -19,25 +21,31 @@ public struct RunbookDirectory: Sendable, Equatable, Codable {
         self.origin = origin
     }
 
-    /// The search order: `[runbooks] dirs`, then `<config dir>/runbooks`, then the shipped
-    /// runbooks. Earlier directories win, so a project runbook overrides a shipped one with
-    /// the same id. Directories that do not exist are skipped (configured ones are reported).
-    public static func searchPath(configured: [String], configDirectory: String?, executable: String)
-        -> [RunbookDirectory]
-    {
+    /// The search order: `[runbooks] dirs`, `<config dir>/runbooks`, `/etc/tradectl/runbooks`,
+    /// `/usr/share/tradectl/runbooks`, then the runbooks next to the binary (a development build).
+    /// Earlier directories win, so a project runbook overrides a shipped one with the same id.
+    /// Machine-wide directories that do not exist are left out; configured ones stay (and are
+    /// reported missing). A directory reached twice is searched once.
+    public static func searchPath(
+        configured: [String], configDirectory: String?, executable: String, system: SystemDirectories = .standard
+    ) -> [RunbookDirectory] {
         var result: [RunbookDirectory] = configured.map { .init(path: $0, origin: .config) }
         if let configDirectory { result.append(.init(path: "\(configDirectory)/runbooks", origin: .project)) }
+        let machine: [RunbookDirectory] = [
+            .init(path: "\(system.overrides)/runbooks", origin: .system),
+            .init(path: "\(system.shipped)/runbooks", origin: .shipped),
+        ]
+        result += machine.filter { SystemDirectories.isDirectory($0.path) }
         if let shipped = shippedDirectory(executable: executable) {
             result.append(.init(path: shipped, origin: .shipped))
         }
         var seen: Set<String> = []
-        return result.filter {
-            seen.insert(URL(fileURLWithPath: $0.path).standardized.resolvingSymlinksInPath().path).inserted
-        }
+        return result.filter { seen.insert(SystemDirectories.canonical($0.path)).inserted }
     }
 
-    /// `<prefix>/share/tradectl/runbooks` for a binary in `<prefix>/bin`, else the `runbooks/`
-    /// of the source checkout a development build lives in (`.build/…/tradectl`).
+    /// The runbooks next to the binary: `<prefix>/share/tradectl/runbooks` for a binary in
+    /// `<prefix>/bin`, else the `runbooks/` of the source checkout a development build lives in
+    /// (`.build/…/tradectl`).
     public static func shippedDirectory(executable: String) -> String? {
         var directory = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         let manager = FileManager.default
@@ -52,13 +60,10 @@ public struct RunbookDirectory: Sendable, Equatable, Codable {
             if directory.path == "/" { break }
             directory.deleteLastPathComponent()
         }
-        return ["/usr/local/share/tradectl/runbooks", "/usr/share/tradectl/runbooks"].first(where: isDirectory)
+        return nil
     }
 
-    static func isDirectory(_ path: String) -> Bool {
-        var directory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
-    }
+    static func isDirectory(_ path: String) -> Bool { SystemDirectories.isDirectory(path) }
 }
 
 /// Every runbook found on the search path, with the ones overridden and every problem.

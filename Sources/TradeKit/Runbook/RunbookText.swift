@@ -16,7 +16,9 @@ public enum RunbookText {
                 runbook.id.padded(width) + "  " + runbook.severity.rawValue.padded(8) + "  "
                 + "\(runbook.steps.count)".padded(5) + "  " + runbook.title
                 + (entry.directory.origin == .shipped
-                    ? "" : "  [\(entry.overrides == nil ? "project" : "project, overrides shipped")]")
+                    ? ""
+                    : "  [\(entry.directory.origin == .system ? "system" : "project")"
+                        + "\(entry.overrides == nil ? "" : ", overrides shipped")]")
                 + "\n"
         }
         out += "(`tradectl runbook show ID` to read one, `tradectl runbook run ID --dry-run` to rehearse it)\n"
