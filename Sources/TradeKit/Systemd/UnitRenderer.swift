@@ -149,6 +149,7 @@ public struct UnitRenderer: Sendable {
             context["unitName"] = serviceName
             context["description"] = "tradectl \(role) of \(project.name)"
             context["onCalendar"] = schedule
+            context["ipAddressAllow"] = OwnUnitNetwork.ipAddressAllow(role: role, deployment: deployment)
             let serviceActivation: UnitFile.Activation =
                 !available ? pending : schedule == nil ? .start(wantedBy: defaultTarget) : .triggered
             units.append(

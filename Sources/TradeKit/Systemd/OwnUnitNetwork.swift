@@ -1,0 +1,54 @@
+import Foundation
+
+/// The IP allow list of tradectl's own health and monitor units, when the config says every
+/// address they talk to: `IPAddressDeny=any` plus `IPAddressAllow=` these (docs/hardening.md).
+///
+/// Health only reaches the components' `probes.http` and `probes.tcp`; the monitor also serves
+/// its metrics on loopback and hands alerts to notifiers. Anything known only by name (a probe
+/// host that is not an IP literal, a webhook — Slack's addresses change) or that may go anywhere
+/// (a notifier command) leaves the unit without an allow list, so nothing it needs is ever cut
+/// off: `nil`. The list is decided at deploy time from the effective config, so a webhook added
+/// later reaches the monitor through a deploy, which renders the unit without the list.
+public enum OwnUnitNetwork {
+    /// `IPAddressAllow=` value for `role` (`health`, `monitor`), or nil for no IP filter.
+    public static func ipAddressAllow(role: String, deployment: Deployment) -> String? {
+        var hosts: [String] = []
+        for component in deployment.components {
+            if let url = component.probes.http {
+                guard let host = URLComponents(string: url)?.host, !host.isEmpty else { return nil }
+                hosts.append(host)
+            }
+            for case .tcp(let host, _) in ProbeSpec.of(component, root: deployment.project.root) { hosts.append(host) }
+        }
+        switch role {
+        case "health":
+            break
+        case "monitor":
+            guard deployment.alerts.webhookURL == nil, deployment.alerts.command.isEmpty else { return nil }
+            // metrics_listen is loopback by validation (MetricsAddress), covered by `localhost`.
+        default:
+            return nil
+        }
+        var allow = ["localhost"]
+        for raw in hosts {
+            let host = raw.hasPrefix("[") && raw.hasSuffix("]") ? String(raw.dropFirst().dropLast()) : raw
+            if isLoopback(host) { continue }
+            guard isIPLiteral(host) else { return nil }
+            if !allow.contains(host) { allow.append(host) }
+        }
+        return allow.joined(separator: " ")
+    }
+
+    /// `localhost`, 127.0.0.0/8 or ::1: what `IPAddressAllow=localhost` admits.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" { return true }
+        var address = in_addr()
+        return inet_pton(AF_INET, host, &address) == 1 && host.hasPrefix("127.")
+    }
+
+    static func isIPLiteral(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+}
