@@ -133,10 +133,17 @@ cmd_boot() {
     [[ -n "${BOOTED_BINDS:-}" ]] && binds=(${BOOTED_BINDS})
     local logf="$MACHINES/$name.log"
     # setsid: nspawn gets its own session, so nothing aimed at the caller's
-    # process group reaches it, and it outlives this script.
-    setsid systemd-nspawn -q -D "$dir" -b --register=no --keep-unit \
-        --console=passive --machine="$name" "${binds[@]}" \
-        </dev/null >"$logf" 2>&1 &
+    # process group reaches it, and it outlives this script. Every descriptor
+    # above 2 is closed first: a container holding the caller's pipes would keep
+    # `boot | tee`, or a test runner waiting for EOF, waiting for its lifetime.
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd="${fd##*/}"
+            [[ "$fd" =~ ^[0-9]+$ ]] && (( fd > 2 )) && eval "exec $fd>&-" 2>/dev/null || true
+        done
+        exec setsid systemd-nspawn -q -D "$dir" -b --register=no --keep-unit \
+            --console=passive --machine="$name" "${binds[@]}"
+    ) </dev/null >"$logf" 2>&1 &
     local npid=$!
     echo "$npid" > "$MACHINES/$name.pid"
     # The container's PID 1 is nspawn's child (nspawn forks once, then the
