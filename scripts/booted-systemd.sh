@@ -35,7 +35,9 @@
 #   BOOTED_MIRROR  Debian mirror (default: http://deb.debian.org/debian)
 #
 # The container shares the host's network namespace: tests use loopback, and
-# the ports an example listens on must be free on the host.
+# the ports an example listens on must be free on the host. For a network
+# namespace of its own (loopback only, no port clash with the host or another
+# container): BOOTED_BINDS="--private-network" (the suite and bench/soak.sh do).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -250,7 +252,7 @@ main() {
         exec) cmd_exec "$@" ;;
         path) cmd_path "$@" ;;
         stop) cmd_stop "$@" ;;
-        -h|--help|help|"") sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//' ;;
+        -h|--help|help|"") sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//' ;;
         *) die "unknown command '$cmd' (rootfs, boot, exec, path, stop)" ;;
     esac
 }
