@@ -4,11 +4,11 @@ import Foundation
 /// address they talk to: `IPAddressDeny=any` plus `IPAddressAllow=` these (docs/hardening.md).
 ///
 /// Health only reaches the components' `probes.http` and `probes.tcp`; the monitor also serves
-/// its metrics on loopback and hands alerts to notifiers. Anything known only by name (a probe
-/// host that is not an IP literal, a webhook — Slack's addresses change) or that may go anywhere
-/// (a notifier command) leaves the unit without an allow list, so nothing it needs is ever cut
-/// off: `nil`. The list is decided at deploy time from the effective config, so a webhook added
-/// later reaches the monitor through a deploy, which renders the unit without the list.
+/// its metrics on loopback and posts alerts to `alerts.webhook_url`. Anything known only by name
+/// (a probe or webhook host that is not an IP literal: Slack's addresses change) or that may go
+/// anywhere (a notifier command) leaves the unit without an allow list, so nothing it needs is
+/// ever cut off: `nil`. The list is decided at deploy time from the effective config, so a
+/// webhook added later reaches the monitor through a deploy, which renders the unit anew.
 public enum OwnUnitNetwork {
     /// `IPAddressAllow=` value for `role` (`health`, `monitor`), or nil for no IP filter.
     public static func ipAddressAllow(role: String, deployment: Deployment) -> String? {
@@ -24,7 +24,11 @@ public enum OwnUnitNetwork {
         case "health":
             break
         case "monitor":
-            guard deployment.alerts.webhookURL == nil, deployment.alerts.command.isEmpty else { return nil }
+            guard deployment.alerts.command.isEmpty else { return nil }
+            if let webhook = deployment.alerts.webhookURL {
+                guard let host = URLComponents(string: webhook)?.host, !host.isEmpty else { return nil }
+                hosts.append(host)
+            }
             // metrics_listen is loopback by validation (MetricsAddress), covered by `localhost`.
         default:
             return nil
