@@ -2,8 +2,10 @@ import Foundation
 import Testing
 @testable import TradeKit
 
-/// Rendered system-scope units pass `systemd-analyze verify`, and every component's
-/// service scores ≤ 2.5 on `systemd-analyze security --offline=true`.
+/// Rendered system-scope units pass `systemd-analyze verify`, and score on
+/// `systemd-analyze security --offline=true`: component services ≤ 1.5, every other service
+/// (the daily-restart helper, backup, health, monitor) ≤ 2.0. The live manager's scores are in
+/// docs/hardening.md (measured under a booted systemd; the same for these units).
 @Suite("Unit hardening")
 struct UnitHardeningTests {
     static func renderedUnits(_ example: String, scope: Scope = .system) throws -> [UnitFile] {
@@ -28,7 +30,7 @@ struct UnitHardeningTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test("system units verify cleanly and component services score ≤ 2.5", arguments: Repo.examples)
+    @Test("system units verify cleanly; component services score ≤ 1.5, the others ≤ 2.0", arguments: Repo.examples)
     func verifyAndScore(example: String) throws {
         let dir = TempDir()
         let units = try Self.renderedUnits(example)
@@ -40,10 +42,12 @@ struct UnitHardeningTests {
             #expect(status == 0 || relevant.isEmpty, "\(unit.name): \(output)")
             #expect(relevant.isEmpty, "\(unit.name): \(output)")
         }
-        for unit in units where unit.isService && unit.component != nil && !unit.name.hasSuffix("-restart.service") {
+        for unit in units where unit.isService {
             let (_, output) = try Self.analyze(["security", "--offline=true", "./\(unit.name)"], in: dir.path)
             let score = try #require(Self.exposure(output), "no score for \(unit.name): \(output)")
-            #expect(score <= 2.5, "\(unit.name) scores \(score)")
+            let component = unit.component != nil && !unit.name.hasSuffix("-restart.service")
+            let limit = component ? 1.5 : 2.0
+            #expect(score <= limit, "\(unit.name) scores \(score) > \(limit)")
             print("hardening: \(unit.name) exposure \(score)")
         }
     }
@@ -76,5 +80,103 @@ struct UnitHardeningTests {
             let colon = line.lastIndex(of: ":")
         else { return nil }
         return Double(line[line.index(after: colon)...].split(separator: " ").first ?? "")
+    }
+}
+
+@Suite("Own units")
+struct OwnUnitTests {
+    static func v6Units(environment: [String: String] = [:]) throws -> [UnitFile] {
+        let (deployment, _) = try ConfigLoader(environment: environment).load(path: Repo.example("v6"))
+        let templates = try TemplateSet.load(projectDirectory: nil, builtinDirectory: "\(Repo.root)/templates")
+        return try UnitRenderer(deployment: deployment, templates: templates, tradectlPath: "/usr/bin/tradectl").render()
+    }
+
+    static func lines(_ unit: UnitFile) -> [Substring] { unit.content.split(separator: "\n") }
+
+    @Test("tradectl's own units answer libdispatch's setpriority with 0, after the deny list")
+    func setpriorityAnsweredZero() throws {
+        let units = try Self.v6Units()
+        for name in ["v6-backup.service", "v6-health.service", "v6-monitor.service"] {
+            let unit = try #require(units.first { $0.name == name })
+            let lines = Self.lines(unit)
+            let deny = try #require(lines.firstIndex(of: "SystemCallFilter=~@privileged @resources"), "\(name)")
+            let zero = try #require(lines.firstIndex(of: "SystemCallFilter=~setpriority:0"), "\(name)")
+            // The errno-0 entry must come after the group that removes setpriority from the allow list.
+            #expect(deny < zero, "\(name)")
+            #expect(lines.contains("SystemCallFilter=@chown"), "\(name): SQLite must chown the -wal/-shm it creates")
+            #expect(lines.contains("CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_CHOWN"), "\(name)")
+            #expect(!unit.content.contains("CAP_FOWNER"), "\(name)")
+        }
+        let engine = try #require(units.first { $0.name == "v6-engine.service" })
+        #expect(!engine.content.contains("setpriority"), "components keep EPERM for setpriority")
+    }
+
+    @Test("the daily-restart helper is sandboxed: root for the private socket, no capabilities, no network")
+    func restartHelper() throws {
+        let unit = try #require(try Self.v6Units().first { $0.name == "v6-engine-restart.service" })
+        let lines = Self.lines(unit)
+        for line in [
+            "ExecStart=/bin/systemctl restart v6-engine.service", "CapabilityBoundingSet=", "PrivateNetwork=yes",
+            "IPAddressDeny=any", "RestrictAddressFamilies=AF_UNIX", "PrivateUsers=yes", "ProtectSystem=strict",
+            "ProtectProc=invisible", "ProcSubset=pid",
+        ] {
+            #expect(lines.contains(Substring(line)), "missing \(line)")
+        }
+        #expect(!unit.content.contains("User="))
+        #expect(!unit.content.contains("ReadWritePaths="))
+    }
+
+    @Test("backup gets no network; health and monitor an IP allow list when every address is known")
+    func networkPolicy() throws {
+        let units = try Self.v6Units()
+        let backup = Self.lines(try #require(units.first { $0.name == "v6-backup.service" }))
+        #expect(backup.contains("PrivateNetwork=yes") && backup.contains("RestrictAddressFamilies=AF_UNIX"))
+        for name in ["v6-health.service", "v6-monitor.service"] {
+            let lines = Self.lines(try #require(units.first { $0.name == name }))
+            #expect(lines.contains("IPAddressDeny=any") && lines.contains("IPAddressAllow=localhost"), "\(name)")
+        }
+        // A webhook known only by its host name: the monitor may need any address, health still not.
+        let hooked = try Self.v6Units(environment: ["TRADECTL_ALERTS_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x"])
+        let monitor = try #require(hooked.first { $0.name == "v6-monitor.service" })
+        #expect(!monitor.content.contains("IPAddress"))
+        let health = try #require(hooked.first { $0.name == "v6-health.service" })
+        #expect(health.content.contains("IPAddressDeny=any"))
+    }
+
+    @Test("IP allow list: loopback and IP literals are known, host names and notifier commands are not")
+    func allowList() throws {
+        let dir = TempDir()
+        func deployment(probes: String, alerts: String = "") throws -> Deployment {
+            let text = """
+                [project]
+                name = "demo"
+                root = "/opt/demo"
+                [releases]
+                source = "\(dir.path)"
+                [[components]]
+                name = "engine"
+                exec = "/usr/bin/python3 engine.py"
+                \(probes)
+                [alerts]
+                \(alerts)
+                """
+            return try ConfigLoader(environment: [:]).parse(text: text, path: "/etc/t.toml").0
+        }
+        func allow(_ role: String, _ deployment: Deployment) -> String? {
+            OwnUnitNetwork.ipAddressAllow(role: role, deployment: deployment)
+        }
+        let loopback = try deployment(probes: "probes.http = \"http://localhost:8765/health\"\nprobes.tcp = \"127.0.0.1:4001\"")
+        #expect(allow("health", loopback) == "localhost")
+        #expect(allow("monitor", loopback) == "localhost")
+        #expect(allow("backup", loopback) == nil)
+        let literal = try deployment(probes: "probes.http = \"http://[fd00::7]:80/\"\nprobes.tcp = \"10.0.0.5:4001\"")
+        #expect(allow("health", literal) == "localhost fd00::7 10.0.0.5")
+        let named = try deployment(probes: "probes.tcp = \"gateway.lan:4001\"")
+        #expect(allow("health", named) == nil)
+        let hook = try deployment(probes: "", alerts: "webhook_url = \"http://192.0.2.10/hook\"")
+        #expect(allow("monitor", hook) == "localhost 192.0.2.10")
+        #expect(allow("health", hook) == "localhost")
+        let command = try deployment(probes: "", alerts: "command = [\"/usr/local/bin/page-me\"]")
+        #expect(allow("monitor", command) == nil)
     }
 }
