@@ -10,7 +10,9 @@ struct SearchPathTests {
     /// A fake machine: `etc/tradectl`, `usr/share/tradectl`, a project and a binary under `opt/bin`.
     final class Machine {
         let dir = TempDir("tradectl-searchpath")
-        var system: SystemDirectories { .init(overrides: "\(dir.path)/etc/tradectl", shipped: "\(dir.path)/usr/share/tradectl") }
+        var system: SystemDirectories {
+            .init(overrides: "\(dir.path)/etc/tradectl", shipped: "\(dir.path)/usr/share/tradectl")
+        }
         var executable: String { "\(dir.path)/opt/bin/tradectl" }
 
         init() { _ = dir.write("opt/bin/tradectl", "", mode: 0o755) }
@@ -49,7 +51,9 @@ struct SearchPathTests {
         let set = try TemplateSet.load(searchPath: search)
         #expect(set.sources["tradectl-backup.service"] == "from etc/tradectl/templates\n")
         #expect(set.sources["service"] == "from usr/share/tradectl/templates\n")
-        #expect(set.paths["tradectl-backup.service"] == machine.path("etc/tradectl/templates/tradectl-backup.service.mustache"))
+        #expect(
+            set.paths["tradectl-backup.service"]
+                == machine.path("etc/tradectl/templates/tradectl-backup.service.mustache"))
     }
 
     @Test("a project's templates_dir beats /etc, and the package beats the copy next to the binary")
@@ -104,7 +108,9 @@ struct SearchPathTests {
         let search = TemplateSet.searchPath(
             projectDirectory: nil, environment: [:],
             executable: machine.path("repo/.build/x86_64-unknown-linux-gnu/debug/tradectl"), system: machine.system)
-        #expect(SystemDirectories.canonical(search.last ?? "") == SystemDirectories.canonical(machine.path("repo/templates")))
+        #expect(
+            SystemDirectories.canonical(search.last ?? "")
+                == SystemDirectories.canonical(machine.path("repo/templates")))
         let set = try TemplateSet.load(searchPath: search)
         #expect(set.sources["service"] == "from repo/templates\n")
     }
