@@ -3,7 +3,7 @@
 # systemd-nspawn container, for tests that need the real system manager
 # (system scope: User=, ProtectSystem=, SystemCallFilter=, journald, timers).
 # Works without a host systemd (nspawn runs with --register=no --keep-unit).
-# See docs/testing.md ("The booted-systemd harness").
+# See docs/testing.md ("System scope under a booted systemd").
 #
 # Usage:
 #   scripts/booted-systemd.sh rootfs
@@ -38,6 +38,10 @@
 # the ports an example listens on must be free on the host. For a network
 # namespace of its own (loopback only, no port clash with the host or another
 # container): BOOTED_BINDS="--private-network" (the suite and bench/soak.sh do).
+#
+# On these machines systemd in the container cannot signal a whole control group
+# (the sandbox's cgroup v1 hierarchy answers EIO): `systemctl kill` needs
+# --kill-who=main; `systemctl stop` works (systemd ignores the error).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -252,7 +256,7 @@ main() {
         exec) cmd_exec "$@" ;;
         path) cmd_path "$@" ;;
         stop) cmd_stop "$@" ;;
-        -h|--help|help|"") sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//' ;;
+        -h|--help|help|"") awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
         *) die "unknown command '$cmd' (rootfs, boot, exec, path, stop)" ;;
     esac
 }
