@@ -39,6 +39,12 @@ public struct BackupPlanner: Sendable {
         request.compression ?? ArchiveCompression(rawValue: deployment.backup.compression) ?? .gzip
     }
 
+    /// Configured databases that are missing and that no archive ever held: a batch job that has
+    /// not run yet has not created its database, and there is nothing to lose. A database that
+    /// some archive held and that is gone now still fails the backup (the snapshot says so), so a
+    /// vanished database never turns into archives that silently lack it.
+    public var notCreatedYet: Set<String> { probe.missingDatabases.subtracting(probe.knownDatabases) }
+
     public func spec() -> BackupSpec {
         var name = BackupSpec.archiveName(project: deployment.project.name, created: request.now, compression: compression)
         var suffix = 2
@@ -51,7 +57,9 @@ public struct BackupPlanner: Sendable {
         if backup.includeLogs { paths.append(.init(source: layout.shared("logs"), archivePath: "shared/logs")) }
         return BackupSpec(
             project: deployment.project.name, name: name, directory: backup.dir, compression: compression,
-            databases: backup.databases.map { .init(source: layout.shared($0), archivePath: "shared/\($0)") },
+            databases: backup.databases.filter { !notCreatedYet.contains($0) }.map {
+                .init(source: layout.shared($0), archivePath: "shared/\($0)")
+            },
             paths: paths, configPath: deployment.configPath, releaseMetadata: probe.releaseMetadataPath,
             release: probe.release, host: request.host, created: request.now)
     }
@@ -75,6 +83,9 @@ public struct BackupPlanner: Sendable {
             } else {
                 live.append(entry)
             }
+        }
+        for database in notCreatedYet.sorted() {
+            plan.notes.append("\(database) does not exist yet and no archive ever held it: not in this archive")
         }
         let spec = spec()
         plan.add(.archive(spec), .create, note: "\(spec.databases.count) database(s), \(compression.rawValue)")

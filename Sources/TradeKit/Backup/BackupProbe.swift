@@ -9,6 +9,10 @@ public struct BackupProbe: Sendable {
     public var release: String?
     public var releaseMetadataPath: String?
     public var directoryExists: Bool
+    /// Databases some archive has held (`StateStore.knownDatabases`).
+    public var knownDatabases: Set<String> = []
+    /// Configured databases not on disk now.
+    public var missingDatabases: Set<String> = []
 
     public static func gather(deployment: Deployment, layout: DeployLayout, fileSystem: FileSystem) throws -> BackupProbe {
         let directory = deployment.backup.dir
@@ -24,9 +28,13 @@ public struct BackupProbe: Sendable {
             }
         }
         var catalog: [CatalogEntry] = []
+        var known: Set<String> = []
         if fileSystem.info(layout.stateDatabase) != nil {
-            catalog = try StateStore(path: fileSystem.hostPath(layout.stateDatabase)).backups()
+            let store = try StateStore(path: fileSystem.hostPath(layout.stateDatabase))
+            catalog = try store.backups()
+            known = try store.knownDatabases()
         }
+        let missing = Set(deployment.backup.databases.filter { fileSystem.info(layout.shared($0)) == nil })
         var release: String?
         var metadataPath: String?
         if let link = fileSystem.info(layout.current)?.linkTarget {
@@ -36,8 +44,11 @@ public struct BackupProbe: Sendable {
                 metadataPath = path
             }
         }
-        return BackupProbe(
+        var probe = BackupProbe(
             archivesOnDisk: archives, leftovers: leftovers.sorted(), catalog: catalog, release: release,
             releaseMetadataPath: metadataPath, directoryExists: fileSystem.info(directory) != nil)
+        probe.knownDatabases = known
+        probe.missingDatabases = missing
+        return probe
     }
 }

@@ -101,6 +101,7 @@ public struct BackupWriter {
         CrashPoint.hit("archive renamed")
         entry.status = "complete"
         try store.setBackupStatus(path: spec.archivePath, status: "complete")
+        try store.recordKnownDatabases(spec.databases.map { String($0.archivePath.dropFirst("shared/".count)) }, at: spec.created)
         return BackupResult(entry: entry, manifest: manifest)
     }
 

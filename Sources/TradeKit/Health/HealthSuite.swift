@@ -55,7 +55,13 @@ public struct HealthSuite: Sendable {
         var databases = deployment.backup.databases
         for component in deployment.components { if let db = component.probes.sqlite, !databases.contains(db) { databases.append(db) } }
         for database in databases {
-            checks.append(SQLiteCheck(timeout: timeout, target: database, path: fileSystem.hostPath(layout.shared(database)), expectWAL: true))
+            // Only backup.databases are remembered by archives; a probes.sqlite database of a
+            // service must exist once the service runs, so it is never "not created yet".
+            let mayBeNew = deployment.backup.databases.contains(database) && !history.knownDatabases.contains(database)
+                && !deployment.components.contains { $0.kind == .service && $0.probes.sqlite == database }
+            checks.append(SQLiteCheck(
+                timeout: timeout, target: database, path: fileSystem.hostPath(layout.shared(database)), expectWAL: true,
+                mayNotExistYet: mayBeNew))
         }
         checks.append(DiskCheck(
             timeout: timeout, paths: [("data", fileSystem.hostPath(layout.shared)), ("backup", fileSystem.hostPath(deployment.backup.dir))],
@@ -96,6 +102,7 @@ public struct HealthSuite: Sendable {
         history.catalog = (try? store.backups()) ?? []
         history.recordedRelease = (try? store.lastSuccessfulDeploy())??.version
         history.restarts = (try? store.lastHealthRestarts()) ?? [:]
+        history.knownDatabases = (try? store.knownDatabases()) ?? []
         return history
     }
 }
@@ -106,5 +113,7 @@ public struct HealthHistory: Sendable {
     public var current: String?
     public var recordedRelease: String?
     public var restarts: [String: Int] = [:]
+    /// Databases some archive has held; a missing one that is not here was never created.
+    public var knownDatabases: Set<String> = []
     public init() {}
 }

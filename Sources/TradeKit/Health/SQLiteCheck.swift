@@ -9,9 +9,14 @@ public struct SQLiteCheck: Check {
     /// Path on this host.
     public var path: String
     public var expectWAL: Bool
+    /// Missing is OK ("not created yet"): no archive ever held it and no service owns it.
+    public var mayNotExistYet = false
 
     public func run() async -> [CheckResult] {
         let (path, target, name, expectWAL) = (self.path, self.target, self.name, self.expectWAL)
+        if mayNotExistYet, !FileManager.default.fileExists(atPath: path) {
+            return [.init(check: name, target: target, status: .ok, summary: "not created yet (no archive has held it)")]
+        }
         return [await blocking { Self.inspect(path: path, target: target, name: name, expectWAL: expectWAL) }]
     }
 

@@ -36,6 +36,32 @@ extension StateStore {
         }
     }
 
+    /// Databases some archive has held (`backup.databases` paths, relative to `shared/`). A
+    /// database missing from disk that is not here was never created (a batch job that has not
+    /// run yet); one that is here has vanished.
+    static func registerKnownDatabasesMigration(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v6-known-databases") { db in
+            try db.create(table: "known_databases") { table in
+                table.primaryKey("path", .text)
+                table.column("first_backed_up_at", .datetime).notNull()
+            }
+        }
+    }
+
+    public func recordKnownDatabases(_ paths: [String], at time: Date) throws {
+        try write { db in
+            for path in paths {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO known_databases (path, first_backed_up_at) VALUES (?, ?)",
+                    arguments: [path, time])
+            }
+        }
+    }
+
+    public func knownDatabases() throws -> Set<String> {
+        try read { db in Set(try String.fetchAll(db, sql: "SELECT path FROM known_databases")) }
+    }
+
     public func upsertBackup(_ entry: CatalogEntry) throws {
         try write { db in
             try db.execute(

@@ -48,6 +48,7 @@ public final class StateStore: Sendable {
         registerBackupMigration(&migrator)
         registerHealthMigration(&migrator)
         registerMonitorMigration(&migrator)
+        registerKnownDatabasesMigration(&migrator)
         return migrator
     }
 
