@@ -70,7 +70,9 @@ public struct HealthSuite: Sendable {
         checks.append(JournalErrorCheck(
             timeout: timeout, units: unitsForJournal, patterns: deployment.health.errorPatterns,
             warnPerHour: deployment.health.errorsWarnPerHour, critPerHour: deployment.health.errorsCritPerHour, now: now))
-        checks.append(BackupFreshnessCheck(timeout: timeout, catalog: history.catalog, maxAge: deployment.health.backupMaxAge, now: now))
+        checks.append(BackupFreshnessCheck(
+            timeout: timeout, catalog: history.catalog, maxAge: deployment.health.backupMaxAge, now: now,
+            deployedAt: history.firstDeployedAt))
         let envFiles = Set(deployment.components.compactMap(\.envFile)).sorted().map { layout.shared($0) }
         if !envFiles.isEmpty {
             checks.append(SecretsCheck(timeout: timeout, files: envFiles, owner: project.scope == .system ? project.user : nil, fileSystem: fileSystem))
@@ -103,6 +105,7 @@ public struct HealthSuite: Sendable {
         history.recordedRelease = (try? store.lastSuccessfulDeploy())??.version
         history.restarts = (try? store.lastHealthRestarts()) ?? [:]
         history.knownDatabases = (try? store.knownDatabases()) ?? []
+        history.firstDeployedAt = (try? store.firstSuccessfulDeployAt()) ?? nil
         return history
     }
 }
@@ -115,5 +118,7 @@ public struct HealthHistory: Sendable {
     public var restarts: [String: Int] = [:]
     /// Databases some archive has held; a missing one that is not here was never created.
     public var knownDatabases: Set<String> = []
+    /// The first successful deploy here: before any backup, the schedule has had this long.
+    public var firstDeployedAt: Date?
     public init() {}
 }

@@ -7,10 +7,25 @@ public struct BackupFreshnessCheck: Check {
     public var catalog: [CatalogEntry]
     public var maxAge: ConfigDuration
     public var now: Date
+    /// First successful deploy. A fresh deploy has no backup until the first scheduled one, which
+    /// is no more a problem than a timer that has not fired yet — so that is OK for `maxAge`
+    /// after the deploy (no alert on every new install) and critical after it.
+    public var deployedAt: Date? = nil
 
     public func run() async -> [CheckResult] {
         guard let newest = catalog.filter({ $0.status == "complete" }).max(by: { $0.created < $1.created }) else {
-            return [.init(check: name, target: "backup", status: .warning, summary: "no backup in the catalog yet")]
+            guard let deployedAt else {
+                return [.init(check: name, target: "backup", status: .warning, summary: "no backup in the catalog yet")]
+            }
+            let since = now.timeIntervalSince(deployedAt)
+            if since > maxAge.seconds {
+                return [.init(
+                    check: name, target: "backup", status: .critical,
+                    summary: "no backup in the \(TimerCheck.span(since)) since the first deploy (max \(maxAge))")]
+            }
+            return [.init(
+                check: name, target: "backup", status: .ok,
+                summary: "no backup yet; deployed \(TimerCheck.span(since)) ago, the first scheduled one is due within \(maxAge)")]
         }
         let age = now.timeIntervalSince(newest.created)
         let metrics = [Metric("backup_age", age.rounded(), unit: "s", crit: maxAge.seconds, min: 0)]

@@ -112,6 +112,13 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// When the project was first deployed successfully on this machine.
+    public func firstSuccessfulDeployAt() throws -> Date? {
+        try pool.read { db in
+            try Date.fetchOne(db, sql: "SELECT finished_at FROM deploys WHERE outcome = 'success' ORDER BY id ASC LIMIT 1")
+        }
+    }
+
     private static func deployRecord(_ row: Row) -> DeployRecord {
         DeployRecord(
             command: row["command"], version: row["version"], startedAt: row["started_at"], finishedAt: row["finished_at"],
