@@ -304,6 +304,29 @@ final class SystemScopeTests: XCTestCase {
         }
     }
 
+    /// Later commands find the installed config: `--project NAME` picks one; with the four
+    /// examples installed and no `--project`, the error names them (exit 64). The installed
+    /// copy holds no secret and is what a re-deploy from it reproduces (nothing to do).
+    func test05b_commandsFindTheInstalledConfig() throws {
+        for example in examples {
+            try requireDeployed(example)
+            let status = try container.exec(["tradectl", "--project", example.name, "health", "--check", "release"], timeout: 60)
+            XCTAssertEqual(status.status, 0, "tradectl --project \(example.name) health: \(status.output)")
+            let installed = try String(
+                contentsOfFile: try container.hostPath("/etc/tradectl/\(example.name).toml"), encoding: .utf8)
+            XCTAssertFalse(installed.contains("webhook_url"), "installed config of \(example.name) holds a secret")
+            let again = try container.exec(["tradectl", "--project", example.name, "deploy", "--dry-run"], timeout: 120)
+            XCTAssertEqual(again.status, 0, again.output)
+            XCTAssertTrue(again.stdout.contains("nothing to do") || again.stdout.contains("0 changes"), again.stdout)
+        }
+        // V6's webhook (a secret) went to the 0600 env file beside its installed config.
+        let mode = try container.exec(["stat", "-c", "%a %U", "/etc/tradectl/v6.env"])
+        XCTAssertEqual(mode.trimmed, "600 root", mode.output)
+        let ambiguous = try container.exec(["tradectl", "health"], timeout: 60)
+        XCTAssertEqual(ambiguous.status, 64, ambiguous.output)
+        XCTAssertTrue(ambiguous.stderr.contains("--project NAME"), ambiguous.stderr)
+    }
+
     /// `systemd-analyze security` under the real manager: component services ≤ 1.5,
     /// everything else (restart helper, backup, health, monitor) ≤ 2.0.
     func test06_securityExposure() throws {
