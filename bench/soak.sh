@@ -188,18 +188,32 @@ for line in units.splitlines():
           f"state={p.get('ActiveState')}/{p.get('SubState')} type={p.get('Type')} rss_kib={rss}")
 for p in projects:
     db = sum(os.path.getsize(f) for f in glob.glob(f"/var/lib/tradectl/{p}/state.db*"))
+    main = os.path.getsize(f"/var/lib/tradectl/{p}/state.db")
     bdir = f"/var/backups/tradectl/{p}"
     files = [os.path.join(d, f) for d, _, fs in os.walk(bdir) for f in fs]
     archives = [f for f in files if ".tar" in os.path.basename(f) and not f.endswith((".json", ".tmp"))]
-    print(f"{now} size {p} state_db={db} backups={sum(os.path.getsize(f) for f in files)} "
+    print(f"{now} size {p} state_db={db} db_file={main} wal_shm={db - main} backups={sum(os.path.getsize(f) for f in files)} "
           f"archives={len(archives)} files={len(files)}")
 PY
+
+# Rows per table of each state DB (which of them retention or history_keep bounds).
+rowcounts() {
+    local e t line
+    for e in "${EXAMPLES[@]}"; do
+        line=""
+        for t in $(inside sqlite3 -readonly "/var/lib/tradectl/$e/state.db" "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name;"); do
+            line+=" $t=$(inside sqlite3 -readonly "/var/lib/tradectl/$e/state.db" "SELECT count(*) FROM \"$t\";")"
+        done
+        echo "# rows $e $1:$line" >> "$RAW"
+    done
+}
 
 # Let the deploys settle (first monitor cycles, first health) before the window opens.
 sleep 20
 T0=$(date +%s)
 END=$(( T0 + MINUTES * 60 ))
 echo "# window: $T0 .. $END ($(date -u -d "@$T0" +%FT%TZ), $MINUTES min, sample every $INTERVAL s)" >> "$RAW"
+rowcounts start
 log "window open: $MINUTES min, a sample every $INTERVAL s -> $RAW"
 n=0
 next=$T0
@@ -217,6 +231,7 @@ while :; do
 done
 T1=$(date +%s)
 echo "# window closed: $T1 ($(( T1 - T0 )) s, $n samples)" >> "$RAW"
+rowcounts end
 
 log "collecting: systemctl --failed, journal, health history, unit properties"
 inside systemctl --failed --plain --no-legend --no-pager > "$WORK/failed.txt" || true
@@ -239,10 +254,14 @@ hours = (t1 - t0) / 3600
 samples = collections.defaultdict(list)   # unit -> [(t, pid, nrestarts, state, rss)]
 sizes = collections.defaultdict(list)     # project -> [(t, db, backups, archives)]
 retention = collections.defaultdict(dict)
+rows = collections.defaultdict(dict)      # project -> start/end -> table -> count
 for line in open(raw):
     m = re.match(r"#   (\S+): \s*(keep_[a-z]+)\s*=\s*(\d+)", line)
     if m:
         retention[m.group(1)][m.group(2)] = int(m.group(3))
+    m = re.match(r"# rows (\S+) (start|end):(.*)", line)
+    if m:
+        rows[m.group(1)][m.group(2)] = dict(x.split("=", 1) for x in m.group(3).split())
     f = line.split()
     if len(f) > 2 and f[1] == "unit":
         kv = dict(x.split("=", 1) for x in f[3:])
@@ -250,7 +269,8 @@ for line in open(raw):
                               None if kv["rss_kib"] == "-" else int(kv["rss_kib"])))
     elif len(f) > 2 and f[1] == "size":
         kv = dict(x.split("=", 1) for x in f[3:])
-        sizes[f[2]].append((int(f[0]), int(kv["state_db"]), int(kv["backups"]), int(kv["archives"])))
+        sizes[f[2]].append((int(f[0]), int(kv["state_db"]), int(kv["backups"]), int(kv["archives"]),
+                            int(kv.get("db_file", -1)), int(kv.get("wal_shm", -1))))
 
 entries = []
 for line in open(f"{work}/journal.json"):
@@ -337,8 +357,16 @@ for p in projects:
     max_arch = max(x[3] for x in s)
     bounded = max_arch <= max(keep_last, 1) + 1  # the newest verified archive is protected
     bounded_all &= bounded
-    growth_cells.append(f"{p}: DB {s[0][1] / 1024:.0f}→{s[-1][1] / 1024:.0f} KiB, backups {s[0][2] / 1024:.0f}→{s[-1][2] / 1024:.0f} KiB, archives {s[0][3]}→{s[-1][3]} (max {max_arch}, keep_last {keep_last})")
+    split = f" (file {s[-1][4] / 1024:.0f} + WAL/SHM {s[-1][5] / 1024:.0f} KiB at the end)" if s[-1][4] >= 0 else ""
+    growth_cells.append(f"{p}: DB {s[0][1] / 1024:.0f}→{s[-1][1] / 1024:.0f} KiB{split}, backups {s[0][2] / 1024:.0f}→{s[-1][2] / 1024:.0f} KiB, archives {s[0][3]}→{s[-1][3]} (max {max_arch}, keep_last {keep_last})")
 w(f"| state DB and backup dir growth, start → end | bounded by retention | {'; '.join(growth_cells)} |")
+row_cells = []
+for p in projects:
+    a, b = rows[p].get("start", {}), rows[p].get("end", {})
+    grown = [f"{t} {a.get(t, '0')}→{b[t]}" for t in sorted(b) if b[t] != a.get(t, "0")]
+    if grown:
+        row_cells.append(f"{p}: " + ", ".join(grown))
+w(f"| state DB rows that changed, start → end (health_runs ≤ history_keep, restart_baselines ≤ 100; backups follows the archives) | — | {'; '.join(row_cells) or 'none'} |")
 rss_cells, rss_ok = [], True
 for p in projects:
     u = f"{p}-monitor.service"
