@@ -13,7 +13,8 @@
 #
 # Before the window: each oneshot, one backup and one health run per project, by hand.
 # Sampled every 30 s (raw lines in bench/results/soak-<UTC date>.txt): MainPID,
-# NRestarts, ActiveState of every <project>-*.service, VmRSS of each monitor's MainPID,
+# NRestarts, ActiveState of every <project>-*.service, VmRSS (and RssAnon, RssFile) of
+# each MainPID,
 # bytes of /var/lib/tradectl/<p>/state.db* and of the backup dir (archive count).
 # At the end: `systemctl --failed`; every run of <p>-health.service (and of the backup
 # and oneshot units) in the window from the journal (systemd's job-done record,
@@ -43,7 +44,7 @@ while (( $# )); do
     case "$1" in
         --minutes) MINUTES="${2:?--minutes needs a number}"; shift 2 ;;
         --minutes=*) MINUTES="${1#*=}"; shift ;;
-        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "soak.sh: unknown argument '$1' (--minutes N)" >&2; exit 2 ;;
     esac
 done
@@ -176,16 +177,21 @@ for line in units.splitlines():
     text = subprocess.run(["systemctl", "show", "-p", "MainPID,NRestarts,ActiveState,SubState,Type", unit],
                           capture_output=True, text=True).stdout
     p = dict(l.split("=", 1) for l in text.splitlines() if "=" in l)
-    rss = "-"
+    rss = anon = file = "-"
     if p.get("MainPID", "0") not in ("", "0"):
         try:
             for l in open(f"/proc/{p['MainPID']}/status"):
                 if l.startswith("VmRSS:"):
                     rss = l.split()[1]
+                elif l.startswith("RssAnon:"):
+                    anon = l.split()[1]
+                elif l.startswith("RssFile:"):
+                    file = l.split()[1]
         except OSError:
             pass
     print(f"{now} unit {unit} pid={p.get('MainPID')} nrestarts={p.get('NRestarts')} "
-          f"state={p.get('ActiveState')}/{p.get('SubState')} type={p.get('Type')} rss_kib={rss}")
+          f"state={p.get('ActiveState')}/{p.get('SubState')} type={p.get('Type')} rss_kib={rss} "
+          f"rss_anon_kib={anon} rss_file_kib={file}")
 for p in projects:
     db = sum(os.path.getsize(f) for f in glob.glob(f"/var/lib/tradectl/{p}/state.db*"))
     main = os.path.getsize(f"/var/lib/tradectl/{p}/state.db")
@@ -255,6 +261,7 @@ samples = collections.defaultdict(list)   # unit -> [(t, pid, nrestarts, state, 
 sizes = collections.defaultdict(list)     # project -> [(t, db, backups, archives)]
 retention = collections.defaultdict(dict)
 rows = collections.defaultdict(dict)      # project -> start/end -> table -> count
+anon_samples = collections.defaultdict(list)  # unit -> [(t, RssAnon)]
 for line in open(raw):
     m = re.match(r"#   (\S+): \s*(keep_[a-z]+)\s*=\s*(\d+)", line)
     if m:
@@ -267,6 +274,8 @@ for line in open(raw):
         kv = dict(x.split("=", 1) for x in f[3:])
         samples[f[2]].append((int(f[0]), kv["pid"], int(kv["nrestarts"] or 0), kv["state"], kv["type"],
                               None if kv["rss_kib"] == "-" else int(kv["rss_kib"])))
+        if kv.get("rss_anon_kib", "-") != "-":
+            anon_samples[f[2]].append((int(f[0]), int(kv["rss_anon_kib"])))
     elif len(f) > 2 and f[1] == "size":
         kv = dict(x.split("=", 1) for x in f[3:])
         sizes[f[2]].append((int(f[0]), int(kv["state_db"]), int(kv["backups"]), int(kv["archives"]),
@@ -376,7 +385,10 @@ for p in projects:
     if first and last:
         d = mib(statistics.mean(last) - statistics.mean(first))
         rss_ok &= d < 2
-        rss_cells.append(f"{p} {mib(statistics.mean(first)):.1f}→{mib(statistics.mean(last)):.1f} MiB ({d:+.2f})")
+        a = anon_samples.get(u, [])
+        af, al = [r for t, r in a if t < t0 + 300], [r for t, r in a if t >= t1 - 300]
+        anon = f", anonymous {mib(statistics.mean(al) - statistics.mean(af)):+.2f}" if af and al else ""
+        rss_cells.append(f"{p} {mib(statistics.mean(first)):.1f}→{mib(statistics.mean(last)):.1f} MiB ({d:+.2f}{anon})")
 w(f"| monitor VmRSS, mean of the first 5 min → the last 5 min | growth < 2 MiB | {'; '.join(rss_cells)} |")
 
 # Restarts.
