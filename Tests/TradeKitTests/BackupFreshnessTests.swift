@@ -37,3 +37,33 @@ struct BackupFreshnessTests {
         #expect(await status(catalog: [entry(ago: 30 * 3600, verified: true)], deployedAgo: 40 * 3600).0 == .critical)
     }
 }
+
+@Suite("Unit check")
+struct UnitCheckTests {
+    func status(_ name: String, _ active: String, _ sub: String) -> UnitStatus {
+        UnitStatus(
+            name: name, loadState: "loaded", activeState: active, subState: sub, result: "success", restarts: 0,
+            mainPID: active == "active" ? 42 : 0, unitFileState: "enabled")
+    }
+
+    @Test("a service stopping while its daily-restart helper runs is the planned restart; without it, critical")
+    func plannedRestart() {
+        var check = UnitCheck(timeout: .seconds(1), services: [], manager: Systemctl(scope: .system), previousRestarts: [:])
+        check.restartHelpers["v6-engine.service"] = "v6-engine-restart.service"
+        let engine = (component: "engine", unit: "v6-engine.service")
+        let stopping = status("v6-engine.service", "deactivating", "stop-sigterm")
+        let planned = check.judge(
+            engine, statuses: ["v6-engine.service": stopping, "v6-engine-restart.service": status("v6-engine-restart.service", "activating", "start")])
+        #expect(planned.status == .ok, "\(planned.summary)")
+        #expect(planned.summary.contains("planned restart"))
+        let helperDone = check.judge(
+            engine, statuses: ["v6-engine.service": stopping, "v6-engine-restart.service": status("v6-engine-restart.service", "inactive", "dead")])
+        #expect(helperDone.status == .critical)
+        let dashboard = check.judge(
+            (component: "dashboard", unit: "v6-dashboard.service"),
+            statuses: ["v6-dashboard.service": status("v6-dashboard.service", "inactive", "dead")])
+        #expect(dashboard.status == .critical)
+        let running = check.judge(engine, statuses: ["v6-engine.service": status("v6-engine.service", "active", "running")])
+        #expect(running.status == .ok)
+    }
+}

@@ -67,7 +67,8 @@ public struct BackupRunner: Sendable {
             if failed {
                 logger.error("backup written but failed verification", metadata: ["backup.archive": "\(result.entry.path)"])
             } else {
-                logger.notice(
+                // Info, not notice: a scheduled backup is the steady state, not news.
+                logger.info(
                     "backup written",
                     metadata: [
                         "backup.archive": "\(result.entry.path)", "backup.bytes": "\(result.entry.size)",

@@ -33,7 +33,12 @@ public struct HealthSuite: Sendable {
         let services = deployment.components.filter { $0.kind == .service }
             .map { (component: $0.name, unit: UnitNames.service(project.name, $0.name)) }
         if !services.isEmpty {
-            checks.append(UnitCheck(timeout: timeout, services: services, manager: manager, previousRestarts: history.restarts))
+            var check = UnitCheck(timeout: timeout, services: services, manager: manager, previousRestarts: history.restarts)
+            for component in deployment.components where component.kind == .service && component.restartDaily != nil {
+                check.restartHelpers[UnitNames.service(project.name, component.name)] =
+                    UnitNames.restartService(project.name, component.name)
+            }
+            checks.append(check)
         }
         let oneshots = deployment.components.filter { $0.kind == .oneshot }.map {
             (component: $0.name, timer: UnitNames.timer(project.name, $0.name), service: UnitNames.service(project.name, $0.name), schedule: $0.schedule ?? "")
