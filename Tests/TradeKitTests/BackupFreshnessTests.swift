@@ -67,3 +67,22 @@ struct UnitCheckTests {
         #expect(running.status == .ok)
     }
 }
+
+@Suite("Disk check")
+struct DiskCheckTests {
+    @Test("used percent is df's: reserved blocks count as neither used nor available")
+    func usedLikeDF() async throws {
+        // The figures of this machine's / : 66053021 blocks, 60922709 free, 19636091 available → df says 21%.
+        #expect(Int(DiskCheck.usedPercent(blocks: 66_053_021, free: 60_922_709, available: 19_636_091).rounded(.up)) == 21)
+        #expect(DiskCheck.usedPercent(blocks: 100, free: 100, available: 95) == 0)
+        #expect(DiskCheck.usedPercent(blocks: 100, free: 5, available: 0) == 100)
+        // Against df itself on the filesystem the tests run on.
+        let (output, status) = try shell("df --output=pcent / | tail -1")
+        #expect(status == 0)
+        let dfPercent = Double(output.trimmingCharacters(in: .whitespacesAndNewlines).dropLast()) ?? -1
+        var stats = statvfs()
+        #expect(statvfs("/", &stats) == 0)
+        let ours = DiskCheck.usedPercent(blocks: stats.f_blocks, free: stats.f_bfree, available: stats.f_bavail)
+        #expect(abs(ours.rounded(.up) - dfPercent) <= 1, "ours \(ours), df \(dfPercent)")
+    }
+}

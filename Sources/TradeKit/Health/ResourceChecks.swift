@@ -19,15 +19,25 @@ public struct DiskCheck: Check {
                 }
                 probe = (probe as NSString).deletingLastPathComponent
             }
-            let total = Double(stats.f_blocks) * Double(stats.f_frsize)
             let free = Double(stats.f_bavail) * Double(stats.f_frsize)
-            let used = total > 0 ? (1 - free / total) * 100 : 0
+            let used = Self.usedPercent(blocks: stats.f_blocks, free: stats.f_bfree, available: stats.f_bavail)
             let status: HealthStatus = used >= Double(critPercent) ? .critical : used >= Double(warnPercent) ? .warning : .ok
             return .init(
                 check: name, target: label, status: status,
                 summary: String(format: "%.0f%% used, %.1f GiB free on %@", used, free / 1_073_741_824, probe),
                 metrics: [Metric("\(label)_disk_used", (used * 10).rounded() / 10, unit: "%", warn: Double(warnPercent), crit: Double(critPercent), min: 0, max: 100)])
         }
+    }
+}
+
+extension DiskCheck {
+    /// Used space as `df` reports it (POSIX "Capacity"): used / (used + available to
+    /// unprivileged users). Blocks reserved for root count as neither, so a filesystem with a
+    /// large reserve is not reported fuller than `df` says (`1 - available/total` did).
+    static func usedPercent(blocks: UInt, free: UInt, available: UInt) -> Double {
+        let used = Double(blocks >= free ? blocks - free : 0)
+        let denominator = used + Double(available)
+        return denominator > 0 ? used / denominator * 100 : 0
     }
 }
 
