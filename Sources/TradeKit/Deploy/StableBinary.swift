@@ -36,6 +36,6 @@ public enum StableBinary {
                     + "see docs/install.md) and deploy with /usr/bin/tradectl, or name a stable binary in "
                     + "project.tradectl_path")
         }
-        return ["warning: tradectl's own units run \(path), which is \(problem); install tradectl (docs/install.md) for a long-lived deploy"]
+        return ["tradectl's own units run \(path), which is \(problem); install tradectl (docs/install.md) for a long-lived deploy"]
     }
 }
