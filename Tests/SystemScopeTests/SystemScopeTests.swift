@@ -254,10 +254,13 @@ final class SystemScopeTests: XCTestCase {
         XCTAssertEqual(failed.trimmed, "", "systemctl --failed")
     }
 
-    /// `-u` arguments for tradectl's own units of every example.
+    /// Journal matches for what tradectl's own units logged: entries written by their
+    /// processes (`_SYSTEMD_UNIT=`), not systemd's messages about them (`-u` would add PID 1's
+    /// `UNIT=` lines, e.g. this machine's "Failed to kill control group … Input/output error",
+    /// which nspawn's cgroup setup here makes PID 1 log for any unit, components included).
     var tradectlUnits: [String] {
         examples.flatMap { example in
-            ["backup", "health", "monitor"].flatMap { ["-u", "\(example.name)-\($0).service"] }
+            ["backup", "health", "monitor"].map { "_SYSTEMD_UNIT=\(example.name)-\($0).service" }
         }
     }
 
