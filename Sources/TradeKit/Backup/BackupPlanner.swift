@@ -88,6 +88,9 @@ public struct BackupPlanner: Sendable {
             plan.notes.append("\(database) does not exist yet and no archive ever held it: not in this archive")
         }
         let spec = spec()
+        if request.verify {
+            plan.notes.append("then the new archive is read back and verified (as `backup verify`) before the lock is released")
+        }
         plan.add(.archive(spec), .create, note: "\(spec.databases.count) database(s), \(compression.rawValue)")
         planRetention(&plan, existing: live, new: spec)
         return plan
