@@ -32,6 +32,8 @@ public struct DeployRunner: Sendable {
         let layout = DeployLayout(deployment, environment: request.environment)
         let unsafe = SafetyChecks.fileChecks(deployment, fileSystem: fileSystem).filter { $0.severity == .error }
         if !unsafe.isEmpty { throw ConfigError(issues: unsafe) }
+        // Refused like an unsafe config: before templates are read or the machine is probed.
+        let binaryNotes = try StableBinary.check(deployment, running: request.tradectlPath, offline: request.offline)
         let templates = try TemplateSet.load(
             searchPath: TemplateSet.searchPath(
                 projectDirectory: deployment.project.templatesDir, environment: request.environment,
@@ -42,7 +44,6 @@ public struct DeployRunner: Sendable {
         let probe = try await DeployProbe.gather(
             deployment: deployment, request: request, layout: layout, fileSystem: fileSystem, services: services,
             units: units)
-        let binaryNotes = try StableBinary.check(deployment, running: request.tradectlPath, offline: request.offline)
         let planner = DeployPlanner(deployment: deployment, request: request, layout: layout, probe: probe)
         var plan = try planner.plan()
         plan.notes += binaryNotes
