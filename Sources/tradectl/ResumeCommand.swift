@@ -43,8 +43,8 @@ struct ResumeCommand: AsyncParsableCommand {
         try await context.run {
             let (deployment, issues) = try context.loadConfig()
             context.warn(issues)
-            let runner = context.incidentRunner(deployment)
-            let outcome = try await runner.resume(
+            let launcher = context.incidentRunner(deployment)
+            let outcome = try await launcher.resume(
                 dryRun: dryRun, lockWait: .seconds(lockWait),
                 healthTimeout: healthTimeout.flatMap(ConfigDuration.init(parsing:)))
             if context.showPlan(outcome.plan, dryRun: dryRun) {

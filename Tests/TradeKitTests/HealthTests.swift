@@ -14,7 +14,7 @@ struct FakeCheck: Check {
     }
 }
 
-@Suite("Health runner and output")
+@Suite("Health launcher and output")
 struct HealthTests {
     @Test("checks run concurrently; a hung check is unknown at its timeout while others report")
     func concurrency() async {
@@ -25,7 +25,7 @@ struct HealthTests {
             FakeCheck(name: "hung", timeout: .milliseconds(800), delay: .seconds(3600), status: .ok),
         ])
         let elapsed = ContinuousClock.now - started
-        // The hung check sleeps an hour: returning at all proves the runner did not wait for it.
+        // The hung check sleeps an hour: returning at all proves the launcher did not wait for it.
         // (Wall-clock bounds are asserted in the integration suite, which runs alone.)
         #expect(elapsed < .seconds(120), "took \(elapsed)")
         #expect(results.map(\.check) == ["a", "b", "hung"])
@@ -93,10 +93,10 @@ struct HealthTests {
 
     @Test("calendar gaps come from systemd-analyze")
     func calendarGap() async {
-        let gap = await CalendarSpec.longestGap("Mon..Fri 09:30 America/New_York", runner: SubprocessRunner())
+        let gap = await CalendarSpec.longestGap("Mon..Fri 09:30 America/New_York", launcher: SubprocessLauncher())
         #expect(abs((gap ?? 0) - 259_200) < 1, "gap \(String(describing: gap))")
-        #expect(await CalendarSpec.longestGap("hourly", runner: SubprocessRunner()) == 3600)
-        #expect(await CalendarSpec.longestGap("not a calendar", runner: SubprocessRunner()) == nil)
+        #expect(await CalendarSpec.longestGap("hourly", launcher: SubprocessLauncher()) == 3600)
+        #expect(await CalendarSpec.longestGap("not a calendar", launcher: SubprocessLauncher()) == nil)
     }
 
     @Test("health --check rejects unknown names with exit 64")

@@ -74,7 +74,7 @@ struct IncidentPlanTests {
     @Test("halt: flag first, then the restart timer, then a plain graceful stop of the engine")
     func haltRunning() throws {
         let planner = IncidentPlanner(
-            deployment: try Self.v6(), probe: IncidentProbe(flag: nil, unitStatuses: Self.running), offline: false)
+            deployment: try Self.v6(), survey: IncidentSurvey(flag: nil, unitStatuses: Self.running), offline: false)
         let plan = planner.halt(reason: "broker returns stale quotes", user: "alice", now: Self.now)
         #expect(
             Self.summary(plan) == [
@@ -98,7 +98,7 @@ struct IncidentPlanTests {
     func haltTwice() throws {
         let flag = Data("old reason (halted by alice at 2026-11-18T11:06:40Z)\n".utf8)
         let planner = IncidentPlanner(
-            deployment: try Self.v6(), probe: IncidentProbe(flag: flag, unitStatuses: Self.stopped), offline: false)
+            deployment: try Self.v6(), survey: IncidentSurvey(flag: flag, unitStatuses: Self.stopped), offline: false)
         let again = planner.halt(reason: nil, user: "bob", now: Self.now.addingTimeInterval(600))
         #expect(again.isEmpty, "\(PlanRenderer.text(again))")
         let updated = planner.halt(reason: "still stale", user: "bob", now: Self.now.addingTimeInterval(600))
@@ -112,7 +112,7 @@ struct IncidentPlanTests {
     func haltOverHandWrittenFlag() throws {
         let planner = IncidentPlanner(
             deployment: try Self.v6(),
-            probe: IncidentProbe(flag: Data("broker down\n".utf8), unitStatuses: Self.running), offline: false)
+            survey: IncidentSurvey(flag: Data("broker down\n".utf8), unitStatuses: Self.running), offline: false)
         let plan = planner.halt(reason: nil, user: "bob", now: Self.now)
         #expect(Self.summary(plan) == ["systemctl.stop v6-engine-restart.timer", "systemctl.stop v6-engine.service"])
     }
@@ -121,7 +121,7 @@ struct IncidentPlanTests {
     func resumeStopped() throws {
         let flag = Data("x (halted by alice at 2026-11-18T11:06:40Z)\n".utf8)
         let planner = IncidentPlanner(
-            deployment: try Self.v6(), probe: IncidentProbe(flag: flag, unitStatuses: Self.stopped), offline: false)
+            deployment: try Self.v6(), survey: IncidentSurvey(flag: flag, unitStatuses: Self.stopped), offline: false)
         let plan = planner.resume()
         #expect(
             Self.summary(plan) == [
@@ -138,7 +138,7 @@ struct IncidentPlanTests {
     @Test("resume when not halted and running: nothing to do, and it says so")
     func resumeNotHalted() throws {
         let planner = IncidentPlanner(
-            deployment: try Self.v6(), probe: IncidentProbe(flag: nil, unitStatuses: Self.running), offline: false)
+            deployment: try Self.v6(), survey: IncidentSurvey(flag: nil, unitStatuses: Self.running), offline: false)
         let plan = planner.resume()
         #expect(plan.isEmpty)
         #expect(plan.notes.contains { $0.contains("not engaged") })
@@ -153,7 +153,7 @@ struct IncidentPlanTests {
             "thetagang-seller.service": Self.status("thetagang-seller.service", "activating"),
         ]
         let halt = IncidentPlanner(
-            deployment: deployment, probe: IncidentProbe(flag: nil, unitStatuses: statuses), offline: false
+            deployment: deployment, survey: IncidentSurvey(flag: nil, unitStatuses: statuses), offline: false
         )
         .halt(reason: nil, user: "alice", now: Self.now)
         #expect(
@@ -162,7 +162,7 @@ struct IncidentPlanTests {
                 "systemctl.stop thetagang-seller.service",
             ])
         let resume = IncidentPlanner(
-            deployment: deployment, probe: IncidentProbe(flag: Data("x\n".utf8), unitStatuses: [:]), offline: false
+            deployment: deployment, survey: IncidentSurvey(flag: Data("x\n".utf8), unitStatuses: [:]), offline: false
         ).resume()
         #expect(
             resume.changes.filter { $0.operation.typeName == "systemctl.start" }.map(\.operation.target) == [
@@ -173,14 +173,14 @@ struct IncidentPlanTests {
     @Test("offline or without a manager: only the flag, with a note saying what was not done")
     func withoutManager() throws {
         let offline = IncidentPlanner(
-            deployment: try Self.v6(), probe: IncidentProbe(flag: nil, unitStatuses: nil), offline: true)
+            deployment: try Self.v6(), survey: IncidentSurvey(flag: nil, unitStatuses: nil), offline: true)
         let plan = offline.halt(reason: nil, user: "alice", now: Self.now)
         #expect(Self.summary(plan) == ["file /opt/v6/shared/KILL"])
         #expect(plan.notes.contains { $0.contains("offline") && $0.contains("v6-engine.service") })
         // An example whose kill switch holds nothing: the flag alone.
         let ivcrush = try ConfigLoader(environment: [:]).load(path: Repo.example("ivcrush")).0
         let none = IncidentPlanner(
-            deployment: ivcrush, probe: IncidentProbe(flag: nil, unitStatuses: [:]), offline: false
+            deployment: ivcrush, survey: IncidentSurvey(flag: nil, unitStatuses: [:]), offline: false
         )
         .halt(reason: nil, user: "alice", now: Self.now)
         #expect(none.changes.map(\.operation.typeName) == ["file"])
@@ -220,7 +220,7 @@ struct IncidentPlanTests {
 }
 
 /// Halt and resume applied through the Executor, on an offline-deployed root and a recording manager.
-@Suite("Halt and resume runner")
+@Suite("Halt and resume launcher")
 struct IncidentRunnerTests {
     func deployed() throws -> (TempDir, Deployment, RootedFileSystem) {
         let dir = TempDir()
@@ -237,18 +237,18 @@ struct IncidentRunnerTests {
         let manager = RecordingServiceManager(states: [
             "v6-engine.service": "active", "v6-engine-restart.timer": "active",
         ])
-        var runner = IncidentRunner(
+        var launcher = IncidentRunner(
             deployment: deployment, fileSystem: fs, environment: [:], offline: false, logger: quietLogger, user: "alice"
         )
-        runner.services = manager
-        let first = try await runner.halt(reason: "broker down", dryRun: false)
+        launcher.services = manager
+        let first = try await launcher.halt(reason: "broker down", dryRun: false)
         #expect(first.applied && !first.wasHalted)
         #expect(manager.recorded == ["stop v6-engine-restart.timer", "stop v6-engine.service"])
         let flag = try #require(KillSwitch(deployment).state(fs))
         #expect(flag.reason == "broker down" && flag.by == "alice")
         let info = try #require(fs.info("/opt/v6/shared/KILL"))
         #expect(info.mode == 0o644)
-        let second = try await runner.halt(reason: nil, dryRun: false)
+        let second = try await launcher.halt(reason: nil, dryRun: false)
         #expect(second.wasHalted && second.plan.isEmpty)
         #expect(manager.recorded.count == 2)
         let audit = try AuditLog(layout: DeployLayout(deployment, environment: [:]), fileSystem: fs).entries()
@@ -261,12 +261,12 @@ struct IncidentRunnerTests {
     @Test("dry-run plans without the lock, the flag or an audit row")
     func dryRunTouchesNothing() async throws {
         let (dir, deployment, fs) = try deployed()
-        var runner = IncidentRunner(
+        var launcher = IncidentRunner(
             deployment: deployment, fileSystem: fs, environment: [:], offline: false, logger: quietLogger)
         let manager = RecordingServiceManager(states: ["v6-engine.service": "active"])
-        runner.services = manager
+        launcher.services = manager
         let before = try AuditLog(layout: DeployLayout(deployment, environment: [:]), fileSystem: fs).entries().count
-        let outcome = try await runner.halt(reason: "x", dryRun: true)
+        let outcome = try await launcher.halt(reason: "x", dryRun: true)
         #expect(!outcome.applied && outcome.plan.changes.count == 2)
         #expect(fs.info("/opt/v6/shared/KILL") == nil)
         #expect(manager.recorded.isEmpty)
@@ -291,7 +291,7 @@ struct ResumeNotInstalledTests {
                 )
             })
         let plan = IncidentPlanner(
-            deployment: deployment, probe: IncidentProbe(flag: Data("x\n".utf8), unitStatuses: unknown), offline: false
+            deployment: deployment, survey: IncidentSurvey(flag: Data("x\n".utf8), unitStatuses: unknown), offline: false
         )
         .resume()
         #expect(plan.changes.map(\.operation.typeName) == ["remove"])

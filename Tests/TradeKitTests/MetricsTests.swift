@@ -112,7 +112,7 @@ struct MetricsTests {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else { return }  // CI installs it
         for snapshot in [Self.fullSnapshot(), MonitorSnapshot(project: "paper", at: Date(), status: .ok)] {
             let text = MetricsExposition.render(snapshot)
-            let result = try await SubprocessRunner().run(
+            let result = try await SubprocessLauncher().run(
                 Command("/usr/bin/promtool", ["check", "metrics"], input: Data(text.utf8)))
             #expect(
                 result.succeeded && result.output.isEmpty && result.errorOutput.isEmpty, "\(result.tail())\n\(text)")

@@ -186,19 +186,19 @@ struct MonitorPolicyTests {
 
     // MARK: lock
 
-    @Test("LockProbe sees a held project lock without taking it, and nothing once released")
-    func lockProbe() throws {
+    @Test("LockSurvey sees a held project lock without taking it, and nothing once released")
+    func lockSurvey() throws {
         let directory = NSTemporaryDirectory() + "lockprobe-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = "\(directory)/tradectl.lock"
         do {
             let lock = try ProjectLock(path: path, command: "deploy")
-            let holder = LockProbe.holder(of: path)
+            let holder = LockSurvey.holder(of: path)
             #expect(holder?.contains("command=\"deploy\"") == true, "\(holder ?? "nil")")
             withExtendedLifetime(lock) {}
         }
-        #expect(LockProbe.holder(of: path) == nil)
-        // The probe did not take the lock: a new holder gets it at once.
+        #expect(LockSurvey.holder(of: path) == nil)
+        // The survey did not take the lock: a new holder gets it at once.
         _ = try ProjectLock(path: path, command: "deploy")
     }
 

@@ -98,11 +98,11 @@ struct SmallPartsTests {
     }
 }
 
-@Suite("Process runner")
+@Suite("Process launcher")
 struct ProcessRunnerTests {
     @Test("children inherit the environment plus the command's variables")
     func environment() async throws {
-        let result = try await SubprocessRunner().run(Command("/usr/bin/env", [], environment: ["TRADECTL_PROBE": "x y"]))
+        let result = try await SubprocessLauncher().run(Command("/usr/bin/env", [], environment: ["TRADECTL_PROBE": "x y"]))
         let lines = Set(result.output.split(separator: "\n").map(String.init))
         #expect(lines.contains("TRADECTL_PROBE=x y"))
         #expect(lines.contains("PATH=\(ProcessInfo.processInfo.environment["PATH"] ?? "")"))
@@ -110,10 +110,10 @@ struct ProcessRunnerTests {
 
     @Test("exit status and signals are reported")
     func status() async throws {
-        let failed = try await SubprocessRunner().run(Command("/bin/sh", ["-c", "echo out; echo err >&2; exit 7"]))
+        let failed = try await SubprocessLauncher().run(Command("/bin/sh", ["-c", "echo out; echo err >&2; exit 7"]))
         #expect(failed.status == 7 && !failed.succeeded)
         #expect(failed.tail().contains("out") && failed.tail().contains("err"))
-        let killed = try await SubprocessRunner().run(Command("/bin/sh", ["-c", "kill -9 $$"]))
+        let killed = try await SubprocessLauncher().run(Command("/bin/sh", ["-c", "kill -9 $$"]))
         #expect(killed.signaled && killed.status == 9)
     }
 }

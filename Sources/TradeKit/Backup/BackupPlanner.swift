@@ -25,13 +25,13 @@ public struct BackupRequest: Sendable {
 public struct BackupPlanner: Sendable {
     public var deployment: Deployment
     public var request: BackupRequest
-    public var probe: BackupProbe
+    public var survey: BackupSurvey
     public var layout: DeployLayout
 
-    public init(deployment: Deployment, request: BackupRequest, probe: BackupProbe, layout: DeployLayout) {
+    public init(deployment: Deployment, request: BackupRequest, survey: BackupSurvey, layout: DeployLayout) {
         self.deployment = deployment
         self.request = request
-        self.probe = probe
+        self.survey = survey
         self.layout = layout
     }
 
@@ -43,12 +43,12 @@ public struct BackupPlanner: Sendable {
     /// not run yet has not created its database, and there is nothing to lose. A database that
     /// some archive held and that is gone now still fails the backup (the snapshot says so), so a
     /// vanished database never turns into archives that silently lack it.
-    public var notCreatedYet: Set<String> { probe.missingDatabases.subtracting(probe.knownDatabases) }
+    public var notCreatedYet: Set<String> { survey.missingDatabases.subtracting(survey.knownDatabases) }
 
     public func spec() -> BackupSpec {
         var name = BackupSpec.archiveName(project: deployment.project.name, created: request.now, compression: compression)
         var suffix = 2
-        while probe.archivesOnDisk.contains("\(deployment.backup.dir)/\(name)") {
+        while survey.archivesOnDisk.contains("\(deployment.backup.dir)/\(name)") {
             name = name.replacingOccurrences(of: ".\(compression.fileExtension)", with: "-\(suffix).\(compression.fileExtension)")
             suffix += 1
         }
@@ -60,21 +60,21 @@ public struct BackupPlanner: Sendable {
             databases: backup.databases.filter { !notCreatedYet.contains($0) }.map {
                 .init(source: layout.shared($0), archivePath: "shared/\($0)")
             },
-            paths: paths, configPath: deployment.configPath, releaseMetadata: probe.releaseMetadataPath,
-            release: probe.release, host: request.host, created: request.now)
+            paths: paths, configPath: deployment.configPath, releaseMetadata: survey.releaseMetadataPath,
+            release: survey.release, host: request.host, created: request.now)
     }
 
     public func plan() -> Plan {
         var plan = Plan(command: "backup")
-        if !probe.directoryExists {
+        if !survey.directoryExists {
             plan.add(.directory(path: deployment.backup.dir, mode: 0o700, owner: nil), .create)
         }
-        for leftover in probe.leftovers {
+        for leftover in survey.leftovers {
             plan.add(.remove(path: leftover), .delete, note: "left by an interrupted backup")
         }
         var live: [CatalogEntry] = []
-        for entry in probe.catalog {
-            let onDisk = probe.archivesOnDisk.contains(entry.path)
+        for entry in survey.catalog {
+            let onDisk = survey.archivesOnDisk.contains(entry.path)
             if !onDisk {
                 plan.add(.catalog(path: entry.path, status: nil), .delete, note: "archive no longer on disk")
             } else if entry.status != "complete" {

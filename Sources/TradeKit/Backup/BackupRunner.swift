@@ -18,8 +18,8 @@ public struct BackupRunner: Sendable {
     var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
 
     public func plan(_ request: BackupRequest) throws -> Plan {
-        let probe = try BackupProbe.gather(deployment: deployment, layout: layout, fileSystem: fileSystem)
-        return BackupPlanner(deployment: deployment, request: request, probe: probe, layout: layout).plan()
+        let survey = try BackupSurvey.gather(deployment: deployment, layout: layout, fileSystem: fileSystem)
+        return BackupPlanner(deployment: deployment, request: request, survey: survey, layout: layout).plan()
     }
 
     /// Plans and applies a backup under the project lock; returns the plan and the archive written.
@@ -81,10 +81,10 @@ public struct BackupRunner: Sendable {
 
     /// Retention alone (`backup prune`).
     public func prunePlan() throws -> Plan {
-        let probe = try BackupProbe.gather(deployment: deployment, layout: layout, fileSystem: fileSystem)
-        let planner = BackupPlanner(deployment: deployment, request: BackupRequest(), probe: probe, layout: layout)
+        let survey = try BackupSurvey.gather(deployment: deployment, layout: layout, fileSystem: fileSystem)
+        let planner = BackupPlanner(deployment: deployment, request: BackupRequest(), survey: survey, layout: layout)
         var plan = Plan(command: "backup prune")
-        planner.planRetention(&plan, existing: probe.catalog.filter { probe.archivesOnDisk.contains($0.path) }, new: nil)
+        planner.planRetention(&plan, existing: survey.catalog.filter { survey.archivesOnDisk.contains($0.path) }, new: nil)
         return plan
     }
 
@@ -140,7 +140,7 @@ public struct BackupRunner: Sendable {
     private func makeExecutor() throws -> Executor {
         if fileSystem.info(layout.stateDir) == nil { try fileSystem.makeDirectory(layout.stateDir, mode: 0o700, owner: nil) }
         var executor = Executor(
-            fileSystem: fileSystem, services: nil, runner: SubprocessRunner(), gate: nil, logger: logger)
+            fileSystem: fileSystem, services: nil, launcher: SubprocessLauncher(), gate: nil, logger: logger)
         executor.store = try StateStore(path: fileSystem.hostPath(layout.stateDatabase))
         return executor
     }

@@ -137,7 +137,7 @@ public struct DatabaseRunner: Sendable {
         let plan = try plan(task, name: name)
         let results = ResultBox()
         var executor = Executor(
-            fileSystem: fileSystem, services: nil, runner: SubprocessRunner(), gate: nil, logger: logger)
+            fileSystem: fileSystem, services: nil, launcher: SubprocessLauncher(), gate: nil, logger: logger)
         executor.onSQLite = { results.append($0) }
         let started = Date()
         let command = "db \(task.rawValue)" + (name.map { " \($0)" } ?? "")

@@ -5,9 +5,9 @@ extension DeployPlanner {
     /// Returns true when a new release is created.
     func planRelease(_ plan: inout Plan) throws -> Bool {
         let directory = layout.release(version)
-        switch probe.releases[version] {
+        switch survey.releases[version] {
         case .complete(let metadata)?:
-            guard metadata.digest == probe.source.digest else {
+            guard metadata.digest == survey.source.digest else {
                 throw DeployPlanError(
                     message: "release \(version) already exists with different content (releases are immutable); "
                         + "deploy under another --version")
@@ -23,7 +23,7 @@ extension DeployPlanner {
         let skip = Set(deployment.releases.shared.map(\.path))
         plan.add(
             .copyRelease(source: deployment.releases.source, release: directory, skip: skip, owner: nil), .create,
-            note: "\(probe.source.entries.count) entries from \(deployment.releases.source)")
+            note: "\(survey.source.entries.count) entries from \(deployment.releases.source)")
         for shared in deployment.releases.shared {
             let path = "\(directory)/\(shared.path)"
             plan.add(.symlink(path: path, target: DeployLayout.relativeLink(fromReleasePath: shared.path)), .create)
@@ -33,7 +33,7 @@ extension DeployPlanner {
             plan.add(.hook(command: hook, directory: directory, environment: hookEnvironment), .run, note: "build")
         }
         let metadata = ReleaseMetadata(
-            version: version, digest: probe.source.digest, source: deployment.releases.source, createdAt: request.now,
+            version: version, digest: survey.source.digest, source: deployment.releases.source, createdAt: request.now,
             createdBy: request.user, tradectlVersion: TradectlVersion.current, commit: request.commit)
         plan.add(.finalizeRelease(release: directory, metadata: metadata), .create)
         return true
@@ -43,8 +43,8 @@ extension DeployPlanner {
     private func planSeeds(_ plan: inout Plan) {
         for shared in deployment.releases.shared where !shared.isDirectory {
             let path = layout.shared(shared.path)
-            if probe.paths[path] != nil { continue }
-            guard let seed = probe.seeds[shared.path] else {
+            if survey.paths[path] != nil { continue }
+            guard let seed = survey.seeds[shared.path] else {
                 plan.notes.append("shared file \(path) does not exist and the source has none to seed it")
                 continue
             }
@@ -58,12 +58,12 @@ extension DeployPlanner {
     /// `current` → `releases/<version>`, switched by renaming a temp link over it, after
     /// the pre-switch hooks (e.g. migrations) ran inside the new release.
     func planCurrent(_ plan: inout Plan) -> Bool {
-        if probe.current != version {
+        if survey.current != version {
             for hook in deployment.releases.preSwitch {
                 plan.add(.hook(command: hook, directory: layout.release(version), environment: hookEnvironment), .run, note: "pre-switch")
             }
         }
-        return planLink(&plan, path: layout.current, target: "releases/\(version)", note: probe.current.map { "was \($0)" })
+        return planLink(&plan, path: layout.current, target: "releases/\(version)", note: survey.current.map { "was \($0)" })
     }
 
     /// What hooks are told (docs/deploy-update-rollback.md).
@@ -72,20 +72,20 @@ extension DeployPlanner {
             "TRADECTL_PROJECT": deployment.project.name, "TRADECTL_VERSION": version, "TRADECTL_COMMAND": request.command,
             "TRADECTL_ROOT": layout.root, "TRADECTL_SHARED": layout.shared, "TRADECTL_CONFIG": deployment.configPath,
         ]
-        if let previous = probe.current { environment["TRADECTL_PREVIOUS_VERSION"] = previous }
+        if let previous = survey.current { environment["TRADECTL_PREVIOUS_VERSION"] = previous }
         return environment
     }
 
     /// Keeps `releases.keep` complete releases (current and new always kept); removes leftovers of crashes.
     func planPrune(_ plan: inout Plan) {
         var complete: [(String, Date)] = []
-        for (name, state) in probe.releases where name != version && name != probe.current && name != probe.rollbackTarget {
+        for (name, state) in survey.releases where name != version && name != survey.current && name != survey.rollbackTarget {
             switch state {
             case .complete(let metadata): complete.append((name, metadata.createdAt))
             case .incomplete: plan.add(.remove(path: layout.release(name)), .delete, note: "incomplete release")
             }
         }
-        let protected = Set([version, probe.current, probe.rollbackTarget].compactMap { $0 })
+        let protected = Set([version, survey.current, survey.rollbackTarget].compactMap { $0 })
         let kept = max(0, deployment.releases.keep - protected.count)
         let byAge = complete.sorted { $0.1 > $1.1 }
         for (name, _) in byAge.dropFirst(kept) {

@@ -5,21 +5,21 @@ extension DeployPlanner {
     /// Returns the names of units whose files were created or changed.
     func planUnits(_ plan: inout Plan) -> Set<String> {
         var changed: Set<String> = []
-        let desired = Set(probe.units.map(\.name))
-        let stale = probe.installedUnits.filter { !desired.contains($0) }
-        if !stale.isEmpty, !request.offline, let statuses = probe.unitStatuses {
+        let desired = Set(survey.units.map(\.name))
+        let stale = survey.installedUnits.filter { !desired.contains($0) }
+        if !stale.isEmpty, !request.offline, let statuses = survey.unitStatuses {
             let active = stale.filter { statuses[$0]?.activeState == "active" || statuses[$0]?.activeState == "activating" }
             if !active.isEmpty { plan.add(.systemctl(verb: "stop", units: active), .run, note: "no longer configured") }
         }
         for name in stale {
             for target in ["multi-user.target", "default.target", "timers.target"] {
                 let link = layout.units.wantsLink(name, target: target)
-                if probe.paths[link] != nil { plan.add(.remove(path: link), .delete) }
+                if survey.paths[link] != nil { plan.add(.remove(path: link), .delete) }
             }
             plan.add(.remove(path: layout.units.file(name)), .delete, note: "no longer configured")
             changed.insert(name)
         }
-        for unit in probe.units {
+        for unit in survey.units {
             let path = layout.units.file(unit.name)
             let before = plan.changes.count
             planFile(&plan, path: path, content: Data(unit.content.utf8), mode: 0o644, owner: nil)
@@ -44,7 +44,7 @@ extension DeployPlanner {
                     + "on the target run `systemctl daemon-reload` and start them (or reboot)")
             return
         }
-        guard let statuses = probe.unitStatuses else {
+        guard let statuses = survey.unitStatuses else {
             plan.notes.append("no service manager reachable: units installed, not reloaded or started")
             return
         }
@@ -55,12 +55,12 @@ extension DeployPlanner {
         }
         var toStart: [String] = []
         var toRestart: [String] = []
-        let held = probe.halted && !request.startWhileHalted ? Set(deployment.killSwitch.components) : []
+        let held = survey.halted && !request.startWhileHalted ? Set(deployment.killSwitch.components) : []
         if !held.isEmpty {
             plan.notes.append(
                 "kill switch engaged: \(held.sorted().joined(separator: ", ")) not started or restarted (--start overrides)")
         }
-        for unit in probe.units {
+        for unit in survey.units {
             guard case .start = unit.activation else { continue }
             if let component = unit.component, held.contains(component) { continue }
             let active = statuses[unit.name]?.activeState == "active"
@@ -84,8 +84,8 @@ extension DeployPlanner {
     private func gateSpec() -> HealthGateSpec {
         var targets: [HealthGateSpec.Target] = []
         var timers: [String] = []
-        let held = probe.halted && !request.startWhileHalted ? Set(deployment.killSwitch.components) : []
-        for unit in probe.units {
+        let held = survey.halted && !request.startWhileHalted ? Set(deployment.killSwitch.components) : []
+        for unit in survey.units {
             guard case .start = unit.activation else { continue }
             if let component = unit.component, held.contains(component) { continue }
             if unit.isTimer {

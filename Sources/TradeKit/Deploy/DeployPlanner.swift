@@ -6,7 +6,7 @@ public struct DeployPlanError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Builds the deploy plan: a pure function of config, request and probe.
+/// Builds the deploy plan: a pure function of config, request and survey.
 ///
 /// Order matters for crash safety: the new release is complete (metadata written last)
 /// before `current` moves, and units are installed before the manager is told.
@@ -14,19 +14,19 @@ public struct DeployPlanner: Sendable {
     public var deployment: Deployment
     public var request: DeployRequest
     public var layout: DeployLayout
-    public var probe: DeployProbe
+    public var survey: DeploySurvey
 
-    public init(deployment: Deployment, request: DeployRequest, layout: DeployLayout, probe: DeployProbe) {
+    public init(deployment: Deployment, request: DeployRequest, layout: DeployLayout, survey: DeploySurvey) {
         self.deployment = deployment
         self.request = request
         self.layout = layout
-        self.probe = probe
+        self.survey = survey
     }
 
     var isSystem: Bool { deployment.project.scope == .system }
     var owner: OwnerSpec? { isSystem ? OwnerSpec(user: deployment.project.user, group: deployment.project.group) : nil }
-    var version: String { request.version ?? String(probe.source.digest.prefix(12)) }
-    var managerReachable: Bool { probe.unitStatuses != nil }
+    var version: String { request.version ?? String(survey.source.digest.prefix(12)) }
+    var managerReachable: Bool { survey.unitStatuses != nil }
 
     public func plan() throws -> Plan {
         var plan = Plan(command: request.command)
@@ -53,7 +53,7 @@ public struct DeployPlanner: Sendable {
 
             """
         planFile(&plan, path: layout.sysusersFile, content: Data(content.utf8), mode: 0o644, owner: nil)
-        if !probe.accountsExist {
+        if !survey.accountsExist {
             plan.add(.sysusers(file: layout.sysusersFile), .run, note: "user \(project.user) or group \(project.group) missing")
         } else if request.offline {
             plan.notes.append("offline install: systemd-sysusers creates \(project.user) on the target's next boot")
@@ -79,13 +79,13 @@ public struct DeployPlanner: Sendable {
             &plan, path: layout.installedConfig, content: Data(InstalledConfig.text(deployment, installedAt: layout.installedConfig).utf8), mode: 0o644, owner: nil)
         if let secrets = InstalledConfig.secrets(deployment) {
             planFile(&plan, path: layout.installedSecrets, content: Data(secrets.utf8), mode: 0o600, owner: nil, secret: true)
-        } else if probe.paths[layout.installedSecrets] != nil {
+        } else if survey.paths[layout.installedSecrets] != nil {
             plan.add(.remove(path: layout.installedSecrets), .delete, note: "the config has no secrets any more")
         }
     }
 
     private func planDirectory(_ plan: inout Plan, _ path: String, mode: UInt32, owner: OwnerSpec?) {
-        guard let info = probe.paths[path] else {
+        guard let info = survey.paths[path] else {
             plan.add(.directory(path: path, mode: mode, owner: owner), .create)
             return
         }
@@ -98,8 +98,8 @@ public struct DeployPlanner: Sendable {
 
     /// Adds a file action with a unified diff; secret files say that they change, not how.
     func planFile(_ plan: inout Plan, path: String, content: Data, mode: UInt32, owner: OwnerSpec?, secret: Bool = false) {
-        let existing = probe.contents[path]
-        let info = probe.paths[path]
+        let existing = survey.contents[path]
+        let info = survey.paths[path]
         let change: ChangeKind
         if info == nil {
             change = .create
@@ -123,7 +123,7 @@ public struct DeployPlanner: Sendable {
     }
 
     func planLink(_ plan: inout Plan, path: String, target: String, note: String? = nil) -> Bool {
-        let info = probe.paths[path]
+        let info = survey.paths[path]
         if info?.kind == .symlink && info?.linkTarget == target {
             plan.add(.symlink(path: path, target: target), .unchanged)
             return false

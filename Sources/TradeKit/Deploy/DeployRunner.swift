@@ -8,22 +8,22 @@ public struct DeployOutcome: Sendable {
     public var applied: Bool
 }
 
-/// Runs `deploy`: templates → units → probe → plan → (dry-run | lock + apply + record).
+/// Runs `deploy`: templates → units → survey → plan → (dry-run | lock + apply + record).
 public struct DeployRunner: Sendable {
     public var deployment: Deployment
     public var request: DeployRequest
     public var fileSystem: FileSystem
-    public var runner: ProcessRunner
+    public var launcher: ProcessLauncher
     public var logger: Logger
 
     public init(
-        deployment: Deployment, request: DeployRequest, fileSystem: FileSystem, runner: ProcessRunner = SubprocessRunner(),
+        deployment: Deployment, request: DeployRequest, fileSystem: FileSystem, launcher: ProcessLauncher = SubprocessLauncher(),
         logger: Logger
     ) {
         self.deployment = deployment
         self.request = request
         self.fileSystem = fileSystem
-        self.runner = runner
+        self.launcher = launcher
         self.logger = logger
     }
 
@@ -41,10 +41,10 @@ public struct DeployRunner: Sendable {
         let units = try UnitRenderer(
             deployment: deployment, templates: templates, tradectlPath: request.tradectlPath, environment: request.environment
         ).render()
-        let probe = try await DeployProbe.gather(
+        let survey = try await DeploySurvey.gather(
             deployment: deployment, request: request, layout: layout, fileSystem: fileSystem, services: services,
             units: units)
-        let planner = DeployPlanner(deployment: deployment, request: request, layout: layout, probe: probe)
+        let planner = DeployPlanner(deployment: deployment, request: request, layout: layout, survey: survey)
         var plan = try planner.plan()
         plan.notes += binaryNotes
         return (plan, planner.version)
@@ -53,7 +53,7 @@ public struct DeployRunner: Sendable {
     /// The service manager to use, or nil; throws (exit 69) when one is required and unreachable.
     public func serviceManager(dryRun: Bool) async throws -> ServiceManager? {
         if request.offline { return nil }
-        let systemctl = Systemctl(scope: deployment.project.scope, runner: runner)
+        let systemctl = Systemctl(scope: deployment.project.scope, launcher: launcher)
         do {
             _ = try await systemctl.status(of: ["default.target"])
             return systemctl
@@ -81,10 +81,10 @@ public struct DeployRunner: Sendable {
         onPlan(plan)
         let gate = services.map { manager in
             HealthGate(
-                services: manager, probes: LiveProbeRunner(fileSystem: fileSystem),
+                services: manager, probes: LiveProbeChecker(fileSystem: fileSystem),
                 journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
         }
-        let executor = Executor(fileSystem: fileSystem, services: services, runner: runner, gate: gate, logger: logger)
+        let executor = Executor(fileSystem: fileSystem, services: services, launcher: launcher, gate: gate, logger: logger)
         let started = Date()
         do {
             let releases = try await executor.apply(plan)

@@ -36,12 +36,12 @@ public struct HealthGateFailure: Error, Sendable, CustomStringConvertible {
 /// so a service that starts and crashes a second later is not called healthy.
 public struct HealthGate: Sendable {
     public var services: ServiceManager
-    public var probes: ProbeRunner
+    public var probes: ProbeChecker
     public var journalLines: @Sendable (String) -> [String]
     public var interval: Duration
 
     public init(
-        services: ServiceManager, probes: ProbeRunner, journalLines: @escaping @Sendable (String) -> [String],
+        services: ServiceManager, probes: ProbeChecker, journalLines: @escaping @Sendable (String) -> [String],
         interval: Duration = .milliseconds(500)
     ) {
         self.services = services

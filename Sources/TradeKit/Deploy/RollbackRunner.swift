@@ -17,14 +17,14 @@ public struct RollbackRunner: Sendable {
     public var deployment: Deployment
     public var request: DeployRequest
     public var fileSystem: FileSystem
-    public var runner: ProcessRunner
+    public var launcher: ProcessLauncher
     public var logger: Logger
 
-    public init(deployment: Deployment, request: DeployRequest, fileSystem: FileSystem, runner: ProcessRunner = SubprocessRunner(), logger: Logger) {
+    public init(deployment: Deployment, request: DeployRequest, fileSystem: FileSystem, launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger) {
         self.deployment = deployment
         self.request = request
         self.fileSystem = fileSystem
-        self.runner = runner
+        self.launcher = launcher
         self.logger = logger
     }
 
@@ -81,7 +81,7 @@ public struct RollbackRunner: Sendable {
     /// Plans and (unless `dryRun`) applies the rollback, recording it.
     public func run(to requested: String?, dryRun: Bool, lockWait: Duration = .zero, lockHeld: Bool = false) async throws -> (Plan, String) {
         let version = try target(requested)
-        let manager = try await DeployRunner(deployment: deployment, request: request, fileSystem: fileSystem, runner: runner, logger: logger)
+        let manager = try await DeployRunner(deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher, logger: logger)
             .serviceManager(dryRun: dryRun)
         let halted = fileSystem.info(deployment.killSwitch.file) != nil
         let plan = plan(to: version, manager: manager, halted: halted)
@@ -90,10 +90,10 @@ public struct RollbackRunner: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let gate = manager.map { manager in
             HealthGate(
-                services: manager, probes: LiveProbeRunner(fileSystem: fileSystem),
+                services: manager, probes: LiveProbeChecker(fileSystem: fileSystem),
                 journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
         }
-        let executor = Executor(fileSystem: fileSystem, services: manager, runner: runner, gate: gate, logger: logger)
+        let executor = Executor(fileSystem: fileSystem, services: manager, launcher: launcher, gate: gate, logger: logger)
         let started = Date()
         do {
             try await executor.apply(plan)

@@ -17,18 +17,18 @@ public struct UpdateRunner: Sendable {
     public var deployment: Deployment
     public var request: DeployRequest
     public var fileSystem: FileSystem
-    public var runner: ProcessRunner
+    public var launcher: ProcessLauncher
     public var logger: Logger
     public var rollbackOnFailure: Bool
 
     public init(
-        deployment: Deployment, request: DeployRequest, fileSystem: FileSystem, runner: ProcessRunner = SubprocessRunner(),
+        deployment: Deployment, request: DeployRequest, fileSystem: FileSystem, launcher: ProcessLauncher = SubprocessLauncher(),
         logger: Logger, rollbackOnFailure: Bool
     ) {
         self.deployment = deployment
         self.request = request
         self.fileSystem = fileSystem
-        self.runner = runner
+        self.launcher = launcher
         self.logger = logger
         self.rollbackOnFailure = rollbackOnFailure
     }
@@ -36,7 +36,7 @@ public struct UpdateRunner: Sendable {
     var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }
 
     public func run(dryRun: Bool, lockWait: Duration = .zero, onPlan: (Plan) -> Void = { _ in }) async throws -> DeployOutcome {
-        let deploy = DeployRunner(deployment: deployment, request: request, fileSystem: fileSystem, runner: runner, logger: logger)
+        let deploy = DeployRunner(deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher, logger: logger)
         if dryRun { return try await deploy.run(dryRun: true) }
         let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "update", wait: lockWait)
         defer { withExtendedLifetime(lock) {} }
@@ -49,7 +49,7 @@ public struct UpdateRunner: Sendable {
             guard let previous else { throw failure }
             let failedVersion = fileSystem.info(layout.current)?.linkTarget.map { String($0.dropFirst("releases/".count)) } ?? "?"
             logger.error("update not healthy; rolling back", metadata: ["release.version": "\(failedVersion)", "rollback.to": "\(previous)"])
-            let rollback = RollbackRunner(deployment: deployment, request: request, fileSystem: fileSystem, runner: runner, logger: logger)
+            let rollback = RollbackRunner(deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher, logger: logger)
             _ = try await rollback.run(to: previous, dryRun: false, lockHeld: true)
             if let store = try? StateStore(path: fileSystem.hostPath(layout.stateDatabase)) {
                 try? store.markRolledBack(version: failedVersion)

@@ -7,17 +7,17 @@ enum CalendarSpec {
     /// gap over its next ten runs barely moves (a `systemd-analyze` run costs ~6 ms of CPU).
     private static let cache = GapCache()
 
-    static func longestGap(_ spec: String, runner: ProcessRunner, now: Date = Date()) async -> TimeInterval? {
+    static func longestGap(_ spec: String, launcher: ProcessLauncher, now: Date = Date()) async -> TimeInterval? {
         if let cached = cache.get(spec, now: now) { return cached }
-        let gap = await computeLongestGap(spec, runner: runner)
+        let gap = await computeLongestGap(spec, launcher: launcher)
         if let gap { cache.set(spec, gap, now: now) }
         return gap
     }
 
-    private static func computeLongestGap(_ spec: String, runner: ProcessRunner) async -> TimeInterval? {
+    private static func computeLongestGap(_ spec: String, launcher: ProcessLauncher) async -> TimeInterval? {
         let command = Command(
             "systemd-analyze", ["calendar", "--iterations=10", spec], environment: ["TZ": "UTC", "LC_ALL": "C"])
-        guard let result = try? await runner.run(command), result.succeeded else { return nil }
+        guard let result = try? await launcher.run(command), result.succeeded else { return nil }
         let times = elapses(result.output)
         guard times.count >= 2 else { return nil }
         return zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) }.max()

@@ -6,14 +6,14 @@ public struct HealthSuite: Sendable {
     public var deployment: Deployment
     public var fileSystem: FileSystem
     public var environment: [String: String]
-    public var runner: ProcessRunner
+    public var launcher: ProcessLauncher
     public var now: Date
 
-    public init(deployment: Deployment, fileSystem: FileSystem, environment: [String: String], runner: ProcessRunner = SubprocessRunner(), now: Date = Date()) {
+    public init(deployment: Deployment, fileSystem: FileSystem, environment: [String: String], launcher: ProcessLauncher = SubprocessLauncher(), now: Date = Date()) {
         self.deployment = deployment
         self.fileSystem = fileSystem
         self.environment = environment
-        self.runner = runner
+        self.launcher = launcher
         self.now = now
     }
 
@@ -28,7 +28,7 @@ public struct HealthSuite: Sendable {
     public func checks(only: Set<String> = [], history: HealthHistory) -> [Check] {
         let project = deployment.project
         let timeout = deployment.health.timeout.duration
-        let manager = Systemctl(scope: project.scope, runner: runner)
+        let manager = Systemctl(scope: project.scope, launcher: launcher)
         var checks: [Check] = []
         let services = deployment.components.filter { $0.kind == .service }
             .map { (component: $0.name, unit: UnitNames.service(project.name, $0.name)) }

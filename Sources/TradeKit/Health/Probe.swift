@@ -42,12 +42,12 @@ public struct ProbeOutcome: Sendable, Equatable {
 }
 
 /// Runs probes against the real world (network, files). Tests substitute their own.
-public protocol ProbeRunner: Sendable {
+public protocol ProbeChecker: Sendable {
     func run(_ probe: ProbeSpec, timeout: Duration) async -> ProbeOutcome
 }
 
 /// HTTP through URLSession, TCP through a non-blocking connect, heartbeat through the rooted file system.
-public struct LiveProbeRunner: ProbeRunner {
+public struct LiveProbeChecker: ProbeChecker {
     public var fileSystem: FileSystem
     public var now: @Sendable () -> Date
 

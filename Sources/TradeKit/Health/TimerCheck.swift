@@ -26,7 +26,7 @@ public struct TimerCheck: Check {
         }
         var results: [CheckResult] = []
         for oneshot in oneshots {
-            let gap = await CalendarSpec.longestGap(oneshot.schedule, runner: manager.runner)
+            let gap = await CalendarSpec.longestGap(oneshot.schedule, launcher: manager.launcher)
             results.append(judge(oneshot, timer: properties[oneshot.timer] ?? [:], service: properties[oneshot.service] ?? [:], gap: gap))
         }
         return results

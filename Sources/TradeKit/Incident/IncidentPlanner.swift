@@ -1,7 +1,7 @@
 import Foundation
 
 /// What halt and resume need to know, read before planning: the flag file and the units' states.
-public struct IncidentProbe: Sendable {
+public struct IncidentSurvey: Sendable {
     /// The flag file's bytes; nil when the kill switch is off.
     public var flag: Data?
     /// `systemctl show` of the held units; nil when no service manager was asked.
@@ -16,29 +16,29 @@ public struct IncidentProbe: Sendable {
 
     /// Reads the machine; only reads.
     public static func gather(deployment: Deployment, fileSystem: FileSystem, services: ServiceManager?) async throws
-        -> IncidentProbe
+        -> IncidentSurvey
     {
         let killSwitch = KillSwitch(deployment)
         let flag = fileSystem.info(killSwitch.file) == nil ? nil : (fileSystem.read(killSwitch.file) ?? Data())
         let statuses = try await services?.status(of: killSwitch.units.all)
-        return IncidentProbe(flag: flag, unitStatuses: statuses)
+        return IncidentSurvey(flag: flag, unitStatuses: statuses)
     }
 }
 
-/// Plans `halt` and `resume`: pure functions of config, probe and request.
+/// Plans `halt` and `resume`: pure functions of config, survey and request.
 ///
 /// Halt writes the flag first (engines see `TRADECTL_KILL_SWITCH` and refuse new orders at
 /// once), then stops timers, then services with a plain stop, so each gets its
 /// TimeoutStopSec to finish pending orders. Resume removes the flag, then starts.
 public struct IncidentPlanner: Sendable {
     public var deployment: Deployment
-    public var probe: IncidentProbe
+    public var survey: IncidentSurvey
     /// `--root`: only the flag file changes; no service manager is involved.
     public var offline: Bool
 
-    public init(deployment: Deployment, probe: IncidentProbe, offline: Bool) {
+    public init(deployment: Deployment, survey: IncidentSurvey, offline: Bool) {
         self.deployment = deployment
-        self.probe = probe
+        self.survey = survey
         self.offline = offline
     }
 
@@ -48,7 +48,7 @@ public struct IncidentPlanner: Sendable {
 
     /// The flag halt writes: a new reason (or the old one) keeps the original user and time.
     public func flag(reason: String?, user: String, now: Date) -> KillSwitchFlag {
-        guard let existing = probe.flag.map({ KillSwitchFlag.parse(String(decoding: $0, as: UTF8.self)) }) else {
+        guard let existing = survey.flag.map({ KillSwitchFlag.parse(String(decoding: $0, as: UTF8.self)) }) else {
             return KillSwitchFlag(reason: reason ?? "", by: user, at: now)
         }
         if existing.by == nil {
@@ -63,16 +63,16 @@ public struct IncidentPlanner: Sendable {
     public func halt(reason: String?, user: String, now: Date) -> Plan {
         var plan = Plan(command: "halt")
         let path = killSwitch.file
-        let existingText = probe.flag.map { String(decoding: $0, as: UTF8.self) }
+        let existingText = survey.flag.map { String(decoding: $0, as: UTF8.self) }
         // Halting again without a reason leaves the flag byte for byte (also one written by hand).
         let content =
             reason == nil
-            ? probe.flag ?? Data(flag(reason: nil, user: user, now: now).text.utf8)
+            ? survey.flag ?? Data(flag(reason: nil, user: user, now: now).text.utf8)
             : Data(flag(reason: reason, user: user, now: now).text.utf8)
-        let change: ChangeKind = !probe.halted ? .create : content == probe.flag ? .unchanged : .update
+        let change: ChangeKind = !survey.halted ? .create : content == survey.flag ? .unchanged : .update
         plan.add(
             .file(path: path, content: content, mode: 0o644, owner: nil, secret: false), change,
-            note: probe.halted
+            note: survey.halted
                 ? "already halted; reason \(change == .unchanged ? "kept" : "updated")" : "kill switch on",
             diff: change == .unchanged
                 ? nil : UnifiedDiff.make(old: existingText, new: String(decoding: content, as: UTF8.self), path: path))
@@ -83,7 +83,7 @@ public struct IncidentPlanner: Sendable {
             )
             return plan
         }
-        guard let statuses = probe.unitStatuses else {
+        guard let statuses = survey.unitStatuses else {
             plan.notes.append(
                 offline
                     ? "offline (--root): only the flag is written; on the target stop \(units.all.joined(separator: " "))"
@@ -108,8 +108,8 @@ public struct IncidentPlanner: Sendable {
     public func resume(healthTimeout: ConfigDuration? = nil) -> Plan {
         var plan = Plan(command: "resume")
         let path = killSwitch.file
-        if probe.halted {
-            let reason = KillSwitchFlag.parse(String(decoding: probe.flag ?? Data(), as: UTF8.self))
+        if survey.halted {
+            let reason = KillSwitchFlag.parse(String(decoding: survey.flag ?? Data(), as: UTF8.self))
             plan.add(
                 .remove(path: path), .delete,
                 note: reason.reason.isEmpty ? "kill switch off" : "kill switch off (was: \(reason.reason))")
@@ -118,7 +118,7 @@ public struct IncidentPlanner: Sendable {
         }
         let units = killSwitch.units
         guard !units.startable.isEmpty else { return plan }
-        guard let statuses = probe.unitStatuses else {
+        guard let statuses = survey.unitStatuses else {
             plan.notes.append(
                 offline
                     ? "offline (--root): only the flag is removed; on the target start \(units.startable.joined(separator: " "))"

@@ -24,14 +24,14 @@ public struct IncidentOutcome: Sendable {
     public var wasHalted: Bool
 }
 
-/// `tradectl halt` and `tradectl resume`: probe → plan → (dry-run | lock, apply, audit).
+/// `tradectl halt` and `tradectl resume`: survey → plan → (dry-run | lock, apply, audit).
 public struct IncidentRunner: Sendable {
     public var deployment: Deployment
     public var fileSystem: FileSystem
     public var environment: [String: String]
     /// `--root`: the flag only; no service manager is contacted.
     public var offline: Bool
-    public var runner: ProcessRunner
+    public var launcher: ProcessLauncher
     public var logger: Logger
     public var user: String
     /// The service manager to use instead of looking for systemd (tests pass a fake).
@@ -39,13 +39,13 @@ public struct IncidentRunner: Sendable {
 
     public init(
         deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
-        runner: ProcessRunner = SubprocessRunner(), logger: Logger, user: String = ProcessInfo.processInfo.userName
+        launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger, user: String = ProcessInfo.processInfo.userName
     ) {
         self.deployment = deployment
         self.fileSystem = fileSystem
         self.environment = environment
         self.offline = offline
-        self.runner = runner
+        self.launcher = launcher
         self.logger = logger
         self.user = user
     }
@@ -54,45 +54,45 @@ public struct IncidentRunner: Sendable {
 
     private func managerOrLookup() async -> (ServiceManager?, String?) {
         if let services { return (services, nil) }
-        return await ServiceManagerLookup.find(scope: deployment.project.scope, offline: offline, runner: runner)
+        return await ServiceManagerLookup.find(scope: deployment.project.scope, offline: offline, launcher: launcher)
     }
 
     /// Plans halt against a given service manager (nil: none reachable). Read-only.
     public func planHalt(reason: String?, services: ServiceManager?, now: Date = Date()) async throws -> (
-        Plan, IncidentProbe
+        Plan, IncidentSurvey
     ) {
-        let probe = try await IncidentProbe.gather(deployment: deployment, fileSystem: fileSystem, services: services)
+        let survey = try await IncidentSurvey.gather(deployment: deployment, fileSystem: fileSystem, services: services)
         return (
-            IncidentPlanner(deployment: deployment, probe: probe, offline: offline).halt(
-                reason: reason, user: user, now: now), probe
+            IncidentPlanner(deployment: deployment, survey: survey, offline: offline).halt(
+                reason: reason, user: user, now: now), survey
         )
     }
 
     /// Plans resume against a given service manager (nil: none reachable). Read-only.
     public func planResume(services: ServiceManager?, healthTimeout: ConfigDuration? = nil) async throws -> (
-        Plan, IncidentProbe
+        Plan, IncidentSurvey
     ) {
-        let probe = try await IncidentProbe.gather(deployment: deployment, fileSystem: fileSystem, services: services)
+        let survey = try await IncidentSurvey.gather(deployment: deployment, fileSystem: fileSystem, services: services)
         return (
-            IncidentPlanner(deployment: deployment, probe: probe, offline: offline).resume(
-                healthTimeout: healthTimeout), probe
+            IncidentPlanner(deployment: deployment, survey: survey, offline: offline).resume(
+                healthTimeout: healthTimeout), survey
         )
     }
 
     public func halt(reason: String?, dryRun: Bool, lockWait: Duration = .zero) async throws -> IncidentOutcome {
         let (services, unreachable) = await managerOrLookup()
         if dryRun {
-            let (plan, probe) = try await planHalt(reason: reason, services: services)
-            return IncidentOutcome(plan: plan, applied: false, wasHalted: probe.halted)
+            let (plan, survey) = try await planHalt(reason: reason, services: services)
+            return IncidentOutcome(plan: plan, applied: false, wasHalted: survey.halted)
         }
         let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "halt", wait: lockWait)
         defer { withExtendedLifetime(lock) {} }
-        let (plan, probe) = try await planHalt(reason: reason, services: services)
+        let (plan, survey) = try await planHalt(reason: reason, services: services)
         let command = reason.map { "halt: \($0)" } ?? "halt"
         let incomplete = unreachable != nil && !deployment.killSwitch.components.isEmpty
         try await apply(
             plan, services: services, command: command,
-            extra: incomplete ? "systemd unreachable: nothing stopped" : probe.halted ? "already halted" : nil,
+            extra: incomplete ? "systemd unreachable: nothing stopped" : survey.halted ? "already halted" : nil,
             outcome: incomplete ? "incomplete" : "success")
         logger.notice(
             "halted",
@@ -101,7 +101,7 @@ public struct IncidentRunner: Sendable {
             throw HaltIncomplete(
                 file: deployment.killSwitch.file, units: KillSwitch(deployment).units.all, detail: unreachable)
         }
-        return IncidentOutcome(plan: plan, applied: true, wasHalted: probe.halted)
+        return IncidentOutcome(plan: plan, applied: true, wasHalted: survey.halted)
     }
 
     public func resume(dryRun: Bool, lockWait: Duration = .zero, healthTimeout: ConfigDuration? = nil) async throws
@@ -109,8 +109,8 @@ public struct IncidentRunner: Sendable {
     {
         let (services, unreachable) = await managerOrLookup()
         if dryRun {
-            let (plan, probe) = try await planResume(services: services, healthTimeout: healthTimeout)
-            return IncidentOutcome(plan: plan, applied: false, wasHalted: probe.halted)
+            let (plan, survey) = try await planResume(services: services, healthTimeout: healthTimeout)
+            return IncidentOutcome(plan: plan, applied: false, wasHalted: survey.halted)
         }
         // Never remove the flag when nothing could be started again: the machine would say
         // "trading allowed" with the engine still down.
@@ -119,10 +119,10 @@ public struct IncidentRunner: Sendable {
         }
         let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "resume", wait: lockWait)
         defer { withExtendedLifetime(lock) {} }
-        let (plan, probe) = try await planResume(services: services, healthTimeout: healthTimeout)
-        try await apply(plan, services: services, command: "resume", extra: probe.halted ? nil : "was not halted")
+        let (plan, survey) = try await planResume(services: services, healthTimeout: healthTimeout)
+        try await apply(plan, services: services, command: "resume", extra: survey.halted ? nil : "was not halted")
         logger.notice("resumed", metadata: ["plan.changes": "\(plan.changes.count)"])
-        return IncidentOutcome(plan: plan, applied: true, wasHalted: probe.halted)
+        return IncidentOutcome(plan: plan, applied: true, wasHalted: survey.halted)
     }
 
     private func apply(
@@ -130,10 +130,10 @@ public struct IncidentRunner: Sendable {
     ) async throws {
         let gate = services.map { manager in
             HealthGate(
-                services: manager, probes: LiveProbeRunner(fileSystem: fileSystem),
+                services: manager, probes: LiveProbeChecker(fileSystem: fileSystem),
                 journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
         }
-        let executor = Executor(fileSystem: fileSystem, services: services, runner: runner, gate: gate, logger: logger)
+        let executor = Executor(fileSystem: fileSystem, services: services, launcher: launcher, gate: gate, logger: logger)
         let started = Date()
         do {
             try await executor.apply(plan)
@@ -155,9 +155,9 @@ public struct IncidentRunner: Sendable {
 /// The service manager for commands that may run without one.
 enum ServiceManagerLookup {
     /// The manager, or nil with the reason when it cannot be reached (nil, nil when offline).
-    static func find(scope: Scope, offline: Bool, runner: ProcessRunner) async -> (ServiceManager?, String?) {
+    static func find(scope: Scope, offline: Bool, launcher: ProcessLauncher) async -> (ServiceManager?, String?) {
         if offline { return (nil, nil) }
-        let systemctl = Systemctl(scope: scope, runner: runner)
+        let systemctl = Systemctl(scope: scope, launcher: launcher)
         do {
             _ = try await systemctl.status(of: ["default.target"])
             return (systemctl, nil)

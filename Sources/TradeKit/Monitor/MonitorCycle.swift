@@ -78,7 +78,7 @@ public final class MonitorCycle: @unchecked Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         let now = Date()
-        let holder = LockProbe.holder(of: suite.fileSystem.hostPath(layout.lockFile))
+        let holder = LockSurvey.holder(of: suite.fileSystem.hostPath(layout.lockFile))
         let halted = suite.fileSystem.info(deployment.killSwitch.file) != nil
         let silenced = halted ? Self.stoppedByKillSwitch(deployment) : []
 

@@ -27,7 +27,7 @@ final class MonitorRecovery: @unchecked Sendable {
         // `systemctl show` (the check reports no unit-file state, so a bad one is re-read).
         let troubled = report.results.contains { $0.check == "unit" && $0.status != .ok }
         guard !services.isEmpty, troubled || history.values.contains(where: \.escalated) else { return [] }
-        let manager = Systemctl(scope: deployment.project.scope, runner: suite.runner)
+        let manager = Systemctl(scope: deployment.project.scope, launcher: suite.launcher)
         let units = services.map { UnitNames.service(project, $0.name) }
         guard let statuses = try? await manager.status(of: units) else { return [] }
         let observed = services.compactMap { component in
@@ -66,7 +66,7 @@ final class MonitorRecovery: @unchecked Sendable {
         var plan = Plan(command: "monitor restart \(component)")
         plan.add(.systemctl(verb: "reset-failed", units: [unit]), .run)
         plan.add(.systemctl(verb: "start", units: [unit]), .run, note: "auto-recovery attempt \(attempt)")
-        let executor = Executor(fileSystem: suite.fileSystem, services: manager, runner: suite.runner, gate: nil, logger: logger)
+        let executor = Executor(fileSystem: suite.fileSystem, services: manager, launcher: suite.launcher, gate: nil, logger: logger)
         do {
             try await executor.apply(plan)
             return "started"

@@ -22,7 +22,7 @@ public struct ExecutorError: Error, Sendable, CustomStringConvertible {
 public struct Executor: Sendable {
     public var fileSystem: FileSystem
     public var services: ServiceManager?
-    public var runner: ProcessRunner
+    public var launcher: ProcessLauncher
     public var gate: HealthGate?
     public var logger: Logger
     /// The state database, for actions that write the backup catalog.
@@ -36,11 +36,11 @@ public struct Executor: Sendable {
     public var onSQLite: @Sendable (SQLiteResult) -> Void = { _ in }
 
     public init(
-        fileSystem: FileSystem, services: ServiceManager?, runner: ProcessRunner, gate: HealthGate?, logger: Logger
+        fileSystem: FileSystem, services: ServiceManager?, launcher: ProcessLauncher, gate: HealthGate?, logger: Logger
     ) {
         self.fileSystem = fileSystem
         self.services = services
-        self.runner = runner
+        self.launcher = launcher
         self.gate = gate
         self.logger = logger
     }
@@ -97,7 +97,7 @@ public struct Executor: Sendable {
                 "\(release)/\(ReleaseMetadata.fileName)", data: metadata.encoded(), mode: 0o644, owner: nil)
             return metadata
         case .sysusers(let file):
-            let result = try await runner.run(Command("systemd-sysusers", [fileSystem.hostPath(file)]))
+            let result = try await launcher.run(Command("systemd-sysusers", [fileSystem.hostPath(file)]))
             if !result.succeeded { throw CommandFailure(command: "systemd-sysusers", result: result) }
         case .systemctl(let verb, let units):
             guard let services else { throw ServiceManagerUnavailable(detail: "no service manager for \(verb)") }
@@ -129,7 +129,7 @@ public struct Executor: Sendable {
         variables["TRADECTL_RELEASE_DIR"] = directory
         // Hooks may call tradectl: they inherit the project lock this process holds.
         variables[ProjectLock.inheritVariable] = "\(getpid())"
-        let result = try await runner.run(
+        let result = try await launcher.run(
             Command("/bin/sh", ["-c", command], workingDirectory: fileSystem.hostPath(directory), environment: variables))
         guard result.succeeded else { throw CommandFailure(command: command, result: result) }
     }

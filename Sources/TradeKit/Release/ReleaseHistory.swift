@@ -40,7 +40,7 @@ public struct ReleaseHistory: Sendable {
     }
 
     /// The newest complete release other than `current` whose last outcome was success.
-    public func rollbackTarget(current: String?, releases: [String: DeployProbe.ReleaseState]) -> String? {
+    public func rollbackTarget(current: String?, releases: [String: DeploySurvey.ReleaseState]) -> String? {
         var latest: [String: StateStore.DeployRecord] = [:]
         for record in records() { if let version = record.version { latest[version] = record } }
         return latest.values
@@ -51,7 +51,7 @@ public struct ReleaseHistory: Sendable {
 
     /// Every complete release on disk, newest first.
     public func list() -> [ReleaseInfo] {
-        var releases: [String: DeployProbe.ReleaseState] = [:]
+        var releases: [String: DeploySurvey.ReleaseState] = [:]
         var metadata: [String: ReleaseMetadata] = [:]
         for name in fileSystem.list(layout.releases) where !name.hasPrefix(".") {
             if let data = fileSystem.read("\(layout.release(name))/\(ReleaseMetadata.fileName)"), let meta = ReleaseMetadata.decode(data) {

@@ -11,21 +11,21 @@ public struct RestorePlanner: Sendable {
     public var manifest: BackupManifest
     public var archive: String
     public var only: [String]
-    public var probe: RestoreProbe
+    public var survey: RestoreSurvey
     public var now: Date
     public var offline: Bool
     public var preRestoreBackup: BackupSpec?
 
     public init(
         deployment: Deployment, layout: DeployLayout, manifest: BackupManifest, archive: String, only: [String],
-        probe: RestoreProbe, now: Date, offline: Bool, preRestoreBackup: BackupSpec?
+        survey: RestoreSurvey, now: Date, offline: Bool, preRestoreBackup: BackupSpec?
     ) {
         self.deployment = deployment
         self.layout = layout
         self.manifest = manifest
         self.archive = archive
         self.only = only
-        self.probe = probe
+        self.survey = survey
         self.now = now
         self.offline = offline
         self.preRestoreBackup = preRestoreBackup
@@ -53,14 +53,14 @@ public struct RestorePlanner: Sendable {
         var changed: [String] = []
         var unchanged: [String] = []
         for (path, sha) in restored {
-            switch probe.current[path] {
+            switch survey.current[path] {
             case nil: added.append(path)
             case sha?: unchanged.append(path)
             default: changed.append(path)
             }
         }
         let restoredPaths = Set(restored.map(\.0))
-        let removed = probe.current.keys.filter { !restoredPaths.contains($0) }.sorted()
+        let removed = survey.current.keys.filter { !restoredPaths.contains($0) }.sorted()
         return RestoreChanges(added: added.sorted(), changed: changed.sorted(), removed: removed, unchanged: unchanged.sorted())
     }
 
@@ -72,7 +72,7 @@ public struct RestorePlanner: Sendable {
 
     public func plan() -> Plan {
         var plan = Plan(command: "restore")
-        for leftover in probe.leftovers { plan.add(.remove(path: leftover), .delete, note: "left by an interrupted restore") }
+        for leftover in survey.leftovers { plan.add(.remove(path: leftover), .delete, note: "left by an interrupted restore") }
         let changes = changes()
         let stage = RestoreStage(
             archive: archive, shared: layout.shared, staging: staging, scope: scope,
@@ -83,12 +83,12 @@ public struct RestorePlanner: Sendable {
             .restoreStage(stage), .create,
             note: "\(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed")
         if let preRestoreBackup { plan.add(.archive(preRestoreBackup), .create, note: "pre-restore backup of the live state") }
-        let active = services.filter { probe.serviceStates?[$0]?.activeState == "active" }
-        if !offline, !services.isEmpty, probe.serviceStates != nil {
+        let active = services.filter { survey.serviceStates?[$0]?.activeState == "active" }
+        if !offline, !services.isEmpty, survey.serviceStates != nil {
             if !active.isEmpty { plan.add(.systemctl(verb: "stop", units: active), .run, note: "honours each stop timeout") }
         }
         plan.add(.exchange(first: "\(staging)/shared", second: layout.shared), .update, note: "atomic swap of shared/")
-        if !offline, !services.isEmpty, probe.serviceStates != nil {
+        if !offline, !services.isEmpty, survey.serviceStates != nil {
             plan.add(.systemctl(verb: "start", units: services), .run)
             let targets = deployment.components.filter { $0.kind == .service }.map {
                 HealthGateSpec.Target(

@@ -50,14 +50,14 @@ public struct RestoreRunner: Sendable {
         let units = deployment.components.filter { $0.kind == .service }.map { UnitNames.service(deployment.project.name, $0.name) }
         let planner = RestorePlanner(
             deployment: deployment, layout: layout, manifest: report.manifest, archive: archive, only: only,
-            probe: try await RestoreProbe.gather(
+            survey: try await RestoreSurvey.gather(
                 shared: layout.shared, scope: only.isEmpty ? deployment.backup.databases + deployment.backup.paths : only,
                 root: layout.root, fileSystem: fileSystem, services: services, units: units),
             now: Date(), offline: offline, preRestoreBackup: nil)
         var withBackup = planner
-        let backupProbe = try BackupProbe.gather(deployment: deployment, layout: layout, fileSystem: fileSystem)
+        let backupSurvey = try BackupSurvey.gather(deployment: deployment, layout: layout, fileSystem: fileSystem)
         withBackup.preRestoreBackup = BackupPlanner(
-            deployment: deployment, request: BackupRequest(), probe: backupProbe, layout: layout
+            deployment: deployment, request: BackupRequest(), survey: backupSurvey, layout: layout
         ).spec()
         withBackup.preRestoreBackup = withBackup.preRestoreBackup.map { Self.forensic($0, fileSystem: fileSystem) }
         let plan = withBackup.plan()
@@ -84,10 +84,10 @@ public struct RestoreRunner: Sendable {
 
     private func apply(_ plan: Plan, services: ServiceManager?, staging: String) async throws {
         var executor = Executor(
-            fileSystem: fileSystem, services: services, runner: SubprocessRunner(),
+            fileSystem: fileSystem, services: services, launcher: SubprocessLauncher(),
             gate: services.map {
                 HealthGate(
-                    services: $0, probes: LiveProbeRunner(fileSystem: fileSystem),
+                    services: $0, probes: LiveProbeChecker(fileSystem: fileSystem),
                     journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
             }, logger: logger)
         executor.store = try StateStore(path: fileSystem.hostPath(layout.stateDatabase))

@@ -51,7 +51,7 @@ public struct SecretsRunner: Sendable {
     public var fileSystem: FileSystem
     public var environment: [String: String]
     public var offline: Bool
-    public var runner: ProcessRunner
+    public var launcher: ProcessLauncher
     public var logger: Logger
     public var user: String
     /// The service manager to use instead of looking for systemd (tests pass a fake).
@@ -59,13 +59,13 @@ public struct SecretsRunner: Sendable {
 
     public init(
         deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
-        runner: ProcessRunner = SubprocessRunner(), logger: Logger, user: String = ProcessInfo.processInfo.userName
+        launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger, user: String = ProcessInfo.processInfo.userName
     ) {
         self.deployment = deployment
         self.fileSystem = fileSystem
         self.environment = environment
         self.offline = offline
-        self.runner = runner
+        self.launcher = launcher
         self.logger = logger
         self.user = user
     }
@@ -74,7 +74,7 @@ public struct SecretsRunner: Sendable {
 
     private func managerOrLookup() async -> (ServiceManager?, String?) {
         if let services { return (services, nil) }
-        return await ServiceManagerLookup.find(scope: deployment.project.scope, offline: offline, runner: runner)
+        return await ServiceManagerLookup.find(scope: deployment.project.scope, offline: offline, launcher: launcher)
     }
 
     /// Every env file named by a component, in config order.
@@ -218,10 +218,10 @@ public struct SecretsRunner: Sendable {
         let (plan, change) = try await planSet(key: key, value: value, file: file, services: services)
         let gate = services.map { manager in
             HealthGate(
-                services: manager, probes: LiveProbeRunner(fileSystem: fileSystem),
+                services: manager, probes: LiveProbeChecker(fileSystem: fileSystem),
                 journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
         }
-        let executor = Executor(fileSystem: fileSystem, services: services, runner: runner, gate: gate, logger: logger)
+        let executor = Executor(fileSystem: fileSystem, services: services, launcher: launcher, gate: gate, logger: logger)
         let started = Date()
         let command = "secrets set \(key) (\(file.path))"
         do {

@@ -6,13 +6,13 @@ public struct StatusService: Sendable {
     public var deployment: Deployment
     public var fileSystem: FileSystem
     public var environment: [String: String]
-    public var runner: ProcessRunner
+    public var launcher: ProcessLauncher
 
-    public init(deployment: Deployment, fileSystem: FileSystem, environment: [String: String], runner: ProcessRunner = SubprocessRunner()) {
+    public init(deployment: Deployment, fileSystem: FileSystem, environment: [String: String], launcher: ProcessLauncher = SubprocessLauncher()) {
         self.deployment = deployment
         self.fileSystem = fileSystem
         self.environment = environment
-        self.runner = runner
+        self.launcher = launcher
     }
 
     static let properties = [
@@ -31,7 +31,7 @@ public struct StatusService: Sendable {
         var properties: [String: [String: String]] = [:]
         var systemdError: String?
         do {
-            properties = try await Systemctl(scope: project.scope, runner: runner).properties(Self.properties, of: units)
+            properties = try await Systemctl(scope: project.scope, launcher: launcher).properties(Self.properties, of: units)
         } catch {
             systemdError = "\(error)"
         }

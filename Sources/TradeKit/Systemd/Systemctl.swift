@@ -5,11 +5,11 @@ import Foundation
 /// Commands are built as values (`command(_:)`) so tests can assert the exact lines.
 public struct Systemctl: ServiceManager {
     public var scope: Scope
-    public var runner: ProcessRunner
+    public var launcher: ProcessLauncher
 
-    public init(scope: Scope, runner: ProcessRunner = SubprocessRunner()) {
+    public init(scope: Scope, launcher: ProcessLauncher = SubprocessLauncher()) {
         self.scope = scope
-        self.runner = runner
+        self.launcher = launcher
     }
 
     static let properties = ["Id", "LoadState", "ActiveState", "SubState", "Result", "NRestarts", "MainPID", "UnitFileState"]
@@ -54,7 +54,7 @@ public struct Systemctl: ServiceManager {
     private func checked(_ command: Command) async throws -> CommandResult {
         let result: CommandResult
         do {
-            result = try await runner.run(command)
+            result = try await launcher.run(command)
         } catch {
             throw ServiceManagerUnavailable(detail: "cannot run systemctl: \(error)")
         }

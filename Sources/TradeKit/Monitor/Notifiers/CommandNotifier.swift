@@ -10,14 +10,14 @@ public struct CommandNotifier: Notifier {
     public let name = "command"
     private let argv: [String]
     private let timeout: Duration
-    private let runner: ProcessRunner
+    private let launcher: ProcessLauncher
 
     /// `argv[0]` is a path or a name looked up in PATH; `timeout` bounds one run, after
     /// which the program is killed (swift-subprocess kills the child when its task is cancelled).
-    public init(argv: [String], timeout: Duration, runner: ProcessRunner = SubprocessRunner()) {
+    public init(argv: [String], timeout: Duration, launcher: ProcessLauncher = SubprocessLauncher()) {
         self.argv = argv
         self.timeout = timeout
-        self.runner = runner
+        self.launcher = launcher
     }
 
     /// What will run for `alert`, as a value tests compare with `==`.
@@ -35,10 +35,10 @@ public struct CommandNotifier: Notifier {
     public func deliver(_ alert: Alert) async throws {
         guard !argv.isEmpty else { throw NotifierError(notifier: name, code: .launch, detail: "no program configured") }
         let command = command(for: alert)
-        let runner = self.runner
+        let launcher = self.launcher
         let result: CommandResult
         do {
-            result = try await withDeadline(timeout) { try await runner.run(command) }
+            result = try await withDeadline(timeout) { try await launcher.run(command) }
         } catch is DeadlineExceeded {
             throw NotifierError(
                 notifier: name, code: .timeout,

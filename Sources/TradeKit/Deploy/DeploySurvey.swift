@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// Everything `deploy` needs to know about the machine, gathered read-only before planning.
-public struct DeployProbe: Sendable {
+public struct DeploySurvey: Sendable {
     /// A release directory on disk: complete (with metadata) or left half-done by a crash.
     public enum ReleaseState: Sendable, Equatable {
         case complete(ReleaseMetadata)
@@ -37,7 +37,7 @@ public struct DeployProbe: Sendable {
     public static func gather(
         deployment: Deployment, request: DeployRequest, layout: DeployLayout, fileSystem: FileSystem,
         services: ServiceManager?, units: [UnitFile]
-    ) async throws -> DeployProbe {
+    ) async throws -> DeploySurvey {
         let sharedPaths = Set(deployment.releases.shared.map(\.path))
         let source = try SourceTree.scan(
             root: deployment.releases.source, exclude: deployment.releases.exclude, skip: sharedPaths)
@@ -96,11 +96,11 @@ public struct DeployProbe: Sendable {
         let accountsExist =
             deployment.project.scope == .user || request.offline
             || (getpwnam(deployment.project.user) != nil && getgrnam(deployment.project.group) != nil)
-        var probe = DeployProbe(
+        var survey = DeploySurvey(
             source: source, releases: releases, current: current, paths: paths, contents: contents,
             installedUnits: installed, seeds: seeds, unitStatuses: statuses, accountsExist: accountsExist, units: units)
-        probe.rollbackTarget = ReleaseHistory(layout: layout, fileSystem: fileSystem).rollbackTarget(current: current, releases: releases)
-        probe.halted = fileSystem.info(deployment.killSwitch.file) != nil
-        return probe
+        survey.rollbackTarget = ReleaseHistory(layout: layout, fileSystem: fileSystem).rollbackTarget(current: current, releases: releases)
+        survey.halted = fileSystem.info(deployment.killSwitch.file) != nil
+        return survey
     }
 }

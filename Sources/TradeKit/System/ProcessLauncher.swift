@@ -49,12 +49,12 @@ public struct CommandResult: Sendable, Equatable {
 }
 
 /// Runs external programs. The real one uses swift-subprocess; tests substitute a recorder.
-public protocol ProcessRunner: Sendable {
+public protocol ProcessLauncher: Sendable {
     func run(_ command: Command) async throws -> CommandResult
 }
 
 /// Runs commands through swift-subprocess, collecting output (up to 64 MiB per stream).
-public struct SubprocessRunner: ProcessRunner {
+public struct SubprocessLauncher: ProcessLauncher {
     public init() {}
 
     public func run(_ command: Command) async throws -> CommandResult {

@@ -2,7 +2,7 @@ import Foundation
 
 /// What `backup` needs to know, read before planning: archives on disk, the catalog,
 /// leftovers of interrupted runs, the current release.
-public struct BackupProbe: Sendable {
+public struct BackupSurvey: Sendable {
     public var archivesOnDisk: Set<String>
     public var leftovers: [String]
     public var catalog: [CatalogEntry]
@@ -14,7 +14,7 @@ public struct BackupProbe: Sendable {
     /// Configured databases not on disk now.
     public var missingDatabases: Set<String> = []
 
-    public static func gather(deployment: Deployment, layout: DeployLayout, fileSystem: FileSystem) throws -> BackupProbe {
+    public static func gather(deployment: Deployment, layout: DeployLayout, fileSystem: FileSystem) throws -> BackupSurvey {
         let directory = deployment.backup.dir
         var archives: Set<String> = []
         var leftovers: [String] = []
@@ -44,11 +44,11 @@ public struct BackupProbe: Sendable {
                 metadataPath = path
             }
         }
-        var probe = BackupProbe(
+        var survey = BackupSurvey(
             archivesOnDisk: archives, leftovers: leftovers.sorted(), catalog: catalog, release: release,
             releaseMetadataPath: metadataPath, directoryExists: fileSystem.info(directory) != nil)
-        probe.knownDatabases = known
-        probe.missingDatabases = missing
-        return probe
+        survey.knownDatabases = known
+        survey.missingDatabases = missing
+        return survey
     }
 }

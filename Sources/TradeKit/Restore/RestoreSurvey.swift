@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// The live side of a restore: which files are in the restored scope now, with their SHA-256.
-public struct RestoreProbe: Sendable {
+public struct RestoreSurvey: Sendable {
     /// Paths relative to `shared/` → SHA-256, for files in the restored scope.
     public var current: [String: String]
     /// `.restore-*` directories left by an interrupted restore.
@@ -11,12 +11,12 @@ public struct RestoreProbe: Sendable {
 
     public static func gather(
         shared: String, scope: [String], root: String, fileSystem: FileSystem, services: ServiceManager?, units: [String]
-    ) async throws -> RestoreProbe {
+    ) async throws -> RestoreSurvey {
         var current: [String: String] = [:]
         for item in scope { try collect(item, shared: shared, fileSystem: fileSystem, into: &current) }
         let leftovers = fileSystem.list(root).filter { $0.hasPrefix(".restore-") }.map { "\(root)/\($0)" }
         let states = try await services?.status(of: units)
-        return RestoreProbe(current: current, leftovers: leftovers, serviceStates: states)
+        return RestoreSurvey(current: current, leftovers: leftovers, serviceStates: states)
     }
 
     private static func collect(_ relative: String, shared: String, fileSystem: FileSystem, into result: inout [String: String]) throws {

@@ -5,7 +5,7 @@ import Foundation
 /// Trying the flock (even shared, even for a moment) could make a deploy starting at that
 /// instant fail with exit 75; /proc/locks lists every flock with its file's device and
 /// inode, so reading it is race-free for the deployer.
-public enum LockProbe {
+public enum LockSurvey {
     /// The holder line of the lock file (`pid=… command="deploy" since=…`) when held, else nil.
     public static func holder(of path: String, locks: String? = nil) -> String? {
         var info = stat()
