@@ -45,16 +45,16 @@ struct BackupCommand: AsyncParsableCommand {
             try await context.run {
                 let (deployment, issues) = try context.loadConfig()
                 context.warn(issues)
-                let launcher = context.backupRunner(deployment)
+                let runner = context.backupRunner(deployment)
                 var request = BackupRequest(compression: compression)
                 request.verify = verify
                 if dryRun {
-                    let plan = try launcher.plan(request)
+                    let plan = try runner.plan(request)
                     context.print(global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
                     return
                 }
                 let progress = global.quiet || global.json ? nil : BackupProgress.forTerminal(label: "backup")
-                let (plan, result) = try await launcher.backup(request, progress: progress, lockWait: .seconds(lockWait))
+                let (plan, result) = try await runner.backup(request, progress: progress, lockWait: .seconds(lockWait))
                 if let report = result?.verification, !report.ok {
                     for file in report.files where !file.ok {
                         FileHandle.standardError.write(Data("FAIL \(file.path): \(file.detail)\n".utf8))
@@ -87,8 +87,8 @@ struct BackupCommand: AsyncParsableCommand {
             let context = CommandContext(global, command: "backup list")
             try await context.run {
                 let (deployment, _) = try context.loadConfig()
-                let launcher = context.backupRunner(deployment)
-                let entries = try launcher.catalog()
+                let runner = context.backupRunner(deployment)
+                let entries = try runner.catalog()
                 context.print(global.json ? JSONOutput.string(entries) + "\n" : BackupOutput.table(entries))
             }
         }
@@ -106,8 +106,8 @@ struct BackupCommand: AsyncParsableCommand {
             let context = CommandContext(global, command: "backup verify")
             try await context.run {
                 let (deployment, _) = try context.loadConfig()
-                let launcher = context.backupRunner(deployment)
-                let report = try launcher.verify(archive)
+                let runner = context.backupRunner(deployment)
+                let report = try runner.verify(archive)
                 if global.json {
                     context.print(BackupOutput.json(report) + "\n")
                 } else {
@@ -132,10 +132,10 @@ struct BackupCommand: AsyncParsableCommand {
             let context = CommandContext(global, command: "backup prune")
             try await context.run {
                 let (deployment, _) = try context.loadConfig()
-                let launcher = context.backupRunner(deployment)
-                let plan = try launcher.prunePlan()
+                let runner = context.backupRunner(deployment)
+                let plan = try runner.prunePlan()
                 context.print(global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
-                if !dryRun && !plan.isEmpty { try await launcher.prune(plan) }
+                if !dryRun && !plan.isEmpty { try await runner.prune(plan) }
             }
         }
     }

@@ -58,10 +58,10 @@ struct DeployCommand: AsyncParsableCommand {
                 healthTimeout: healthTimeout.flatMap(ConfigDuration.init(parsing:)),
                 tradectlPath: CommandLine.executablePath, environment: context.environment,
                 user: ProcessInfo.processInfo.userName)
-            let launcher = DeployRunner(
+            let runner = DeployRunner(
                 deployment: deployment, request: request, fileSystem: context.fileSystem,
                 logger: context.makeLogger(project: deployment.project.name))
-            let outcome = try await launcher.run(dryRun: dryRun, lockWait: .seconds(lockWait)) { plan in
+            let outcome = try await runner.run(dryRun: dryRun, lockWait: .seconds(lockWait)) { plan in
                 if !global.json && !global.quiet {
                     context.print(PlanRenderer.text(plan, verbose: global.verbose, color: context.useColor))
                 }

@@ -47,8 +47,8 @@ struct HaltCommand: AsyncParsableCommand {
         try await context.run {
             let (deployment, issues) = try context.loadConfig()
             context.warn(issues)
-            let launcher = context.incidentRunner(deployment)
-            let outcome = try await launcher.halt(reason: reason, dryRun: dryRun, lockWait: .seconds(lockWait))
+            let runner = context.incidentRunner(deployment)
+            let outcome = try await runner.halt(reason: reason, dryRun: dryRun, lockWait: .seconds(lockWait))
             if context.showPlan(outcome.plan, dryRun: dryRun) {
                 let stopped = outcome.plan.changes.filter { $0.operation.typeName == "systemctl.stop" }.map(
                     \.operation.target)

@@ -44,7 +44,7 @@ struct RestoreCommand: AsyncParsableCommand {
             let (deployment, issues) = try context.loadConfig()
             context.warn(issues)
             let offline = global.root != nil && global.root != "/"
-            let launcher = RestoreRunner(
+            let runner = RestoreRunner(
                 deployment: deployment, fileSystem: context.fileSystem, environment: context.environment,
                 offline: offline, logger: context.makeLogger(project: deployment.project.name))
             if !dryRun && !yes {
@@ -56,7 +56,7 @@ struct RestoreCommand: AsyncParsableCommand {
                     throw ValidationError("not confirmed; nothing changed")
                 }
             }
-            let outcome = try await launcher.run(reference: archive, only: only, dryRun: dryRun, lockWait: .seconds(lockWait))
+            let outcome = try await runner.run(reference: archive, only: only, dryRun: dryRun, lockWait: .seconds(lockWait))
             if global.json {
                 context.print(JSONOutput.string(outcome.changes) + "\n")
                 return

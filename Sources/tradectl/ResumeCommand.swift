@@ -43,8 +43,8 @@ struct ResumeCommand: AsyncParsableCommand {
         try await context.run {
             let (deployment, issues) = try context.loadConfig()
             context.warn(issues)
-            let launcher = context.incidentRunner(deployment)
-            let outcome = try await launcher.resume(
+            let runner = context.incidentRunner(deployment)
+            let outcome = try await runner.resume(
                 dryRun: dryRun, lockWait: .seconds(lockWait),
                 healthTimeout: healthTimeout.flatMap(ConfigDuration.init(parsing:)))
             if context.showPlan(outcome.plan, dryRun: dryRun) {

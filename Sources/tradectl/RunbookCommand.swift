@@ -126,12 +126,12 @@ struct RunbookCommand: AsyncParsableCommand {
                 if audit == nil && !dryRun {
                     context.warnLine("the config did not load, so steps are not recorded in the audit log")
                 }
-                let launcher = RunbookRunner(
+                let runner = RunbookRunner(
                     executor: ChildProcessStepExecutor(executable: CommandLine.executablePath),
                     console: TerminalRunbookConsole(), audit: audit, user: context.operatorName)
                 let options = RunbookRunner.Options(
                     dryRun: dryRun, assumeYes: yes, from: from, passthrough: passthrough)
-                let report = await launcher.run(runbook, options: options)
+                let report = await runner.run(runbook, options: options)
                 let ending = RunbookText.ending(report, runbook: runbook, options: options, name: name)
                 if report.exitCode == 0 {
                     context.print(ending)

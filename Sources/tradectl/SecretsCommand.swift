@@ -56,8 +56,8 @@ struct SecretsCommand: AsyncParsableCommand {
             try await context.run {
                 let (deployment, issues) = try context.loadConfig()
                 context.warn(issues)
-                let launcher = context.secretsRunner(deployment)
-                _ = try launcher.resolve(component: component)  // a wrong --component fails before the prompt
+                let runner = context.secretsRunner(deployment)
+                _ = try runner.resolve(component: component)  // a wrong --component fails before the prompt
                 // A dry run needs no value (the plan shows it redacted either way): it never
                 // prompts, and with nothing piped in it plans with a placeholder, so a runbook
                 // rehearsal (stdin /dev/null) works. A piped value is still validated.
@@ -69,7 +69,7 @@ struct SecretsCommand: AsyncParsableCommand {
                     value = try SecretInput.read(key: key)
                 }
                 try EnvFile.validate(value: value)
-                let outcome = try await launcher.set(
+                let outcome = try await runner.set(
                     key: key, value: value, component: component, dryRun: dryRun, lockWait: .seconds(lockWait))
                 if context.showPlan(outcome.plan, dryRun: dryRun) {
                     context.print("\(key) \(outcome.change.rawValue) in \(outcome.file.path)\n")

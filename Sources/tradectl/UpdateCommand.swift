@@ -48,10 +48,10 @@ struct UpdateCommand: AsyncParsableCommand {
             request.command = "update"
             request.startWhileHalted = start
             request.commit = checkout?.commit
-            let launcher = UpdateRunner(
+            let runner = UpdateRunner(
                 deployment: deployment, request: request, fileSystem: context.fileSystem,
                 logger: context.makeLogger(project: deployment.project.name), rollbackOnFailure: !noRollback)
-            let outcome = try await launcher.run(dryRun: dryRun, lockWait: .seconds(lockWait)) { plan in
+            let outcome = try await runner.run(dryRun: dryRun, lockWait: .seconds(lockWait)) { plan in
                 if !global.json && !global.quiet { context.print(PlanRenderer.text(plan, verbose: global.verbose, color: context.useColor)) }
             }
             if global.json {
@@ -91,10 +91,10 @@ struct RollbackCommand: AsyncParsableCommand {
                 user: ProcessInfo.processInfo.userName)
             request.command = "rollback"
             request.startWhileHalted = start
-            let launcher = RollbackRunner(
+            let runner = RollbackRunner(
                 deployment: deployment, request: request, fileSystem: context.fileSystem,
                 logger: context.makeLogger(project: deployment.project.name))
-            let (plan, version) = try await launcher.run(to: to, dryRun: dryRun, lockWait: .seconds(lockWait))
+            let (plan, version) = try await runner.run(to: to, dryRun: dryRun, lockWait: .seconds(lockWait))
             if global.json {
                 context.print(PlanRenderer.json(plan) + "\n")
             } else {

@@ -14,7 +14,7 @@ struct FakeCheck: Check {
     }
 }
 
-@Suite("Health launcher and output")
+@Suite("Health runner and output")
 struct HealthTests {
     @Test("checks run concurrently; a hung check is unknown at its timeout while others report")
     func concurrency() async {
@@ -25,7 +25,7 @@ struct HealthTests {
             FakeCheck(name: "hung", timeout: .milliseconds(800), delay: .seconds(3600), status: .ok),
         ])
         let elapsed = ContinuousClock.now - started
-        // The hung check sleeps an hour: returning at all proves the launcher did not wait for it.
+        // The hung check sleeps an hour: returning at all proves the runner did not wait for it.
         // (Wall-clock bounds are asserted in the integration suite, which runs alone.)
         #expect(elapsed < .seconds(120), "took \(elapsed)")
         #expect(results.map(\.check) == ["a", "b", "hung"])

@@ -220,7 +220,7 @@ struct IncidentPlanTests {
 }
 
 /// Halt and resume applied through the Executor, on an offline-deployed root and a recording manager.
-@Suite("Halt and resume launcher")
+@Suite("Halt and resume runner")
 struct IncidentRunnerTests {
     func deployed() throws -> (TempDir, Deployment, RootedFileSystem) {
         let dir = TempDir()
@@ -237,18 +237,18 @@ struct IncidentRunnerTests {
         let manager = RecordingServiceManager(states: [
             "v6-engine.service": "active", "v6-engine-restart.timer": "active",
         ])
-        var launcher = IncidentRunner(
+        var runner = IncidentRunner(
             deployment: deployment, fileSystem: fs, environment: [:], offline: false, logger: quietLogger, user: "alice"
         )
-        launcher.services = manager
-        let first = try await launcher.halt(reason: "broker down", dryRun: false)
+        runner.services = manager
+        let first = try await runner.halt(reason: "broker down", dryRun: false)
         #expect(first.applied && !first.wasHalted)
         #expect(manager.recorded == ["stop v6-engine-restart.timer", "stop v6-engine.service"])
         let flag = try #require(KillSwitch(deployment).state(fs))
         #expect(flag.reason == "broker down" && flag.by == "alice")
         let info = try #require(fs.info("/opt/v6/shared/KILL"))
         #expect(info.mode == 0o644)
-        let second = try await launcher.halt(reason: nil, dryRun: false)
+        let second = try await runner.halt(reason: nil, dryRun: false)
         #expect(second.wasHalted && second.plan.isEmpty)
         #expect(manager.recorded.count == 2)
         let audit = try AuditLog(layout: DeployLayout(deployment, environment: [:]), fileSystem: fs).entries()
@@ -261,12 +261,12 @@ struct IncidentRunnerTests {
     @Test("dry-run plans without the lock, the flag or an audit row")
     func dryRunTouchesNothing() async throws {
         let (dir, deployment, fs) = try deployed()
-        var launcher = IncidentRunner(
+        var runner = IncidentRunner(
             deployment: deployment, fileSystem: fs, environment: [:], offline: false, logger: quietLogger)
         let manager = RecordingServiceManager(states: ["v6-engine.service": "active"])
-        launcher.services = manager
+        runner.services = manager
         let before = try AuditLog(layout: DeployLayout(deployment, environment: [:]), fileSystem: fs).entries().count
-        let outcome = try await launcher.halt(reason: "x", dryRun: true)
+        let outcome = try await runner.halt(reason: "x", dryRun: true)
         #expect(!outcome.applied && outcome.plan.changes.count == 2)
         #expect(fs.info("/opt/v6/shared/KILL") == nil)
         #expect(manager.recorded.isEmpty)

@@ -33,16 +33,16 @@ struct PlannerTests {
         let offline = DeployRequest(
             offline: true, tradectlPath: "/usr/local/bin/tradectl", environment: ["TRADECTL_TEMPLATES_DIR": "\(Repo.root)/templates", "HOME": "/home/op"],
             user: "test")
-        let launcher = DeployRunner(deployment: deployment, request: offline, fileSystem: fs, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        _ = try await launcher.run(dryRun: false)
+        let runner = DeployRunner(deployment: deployment, request: offline, fileSystem: fs, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        _ = try await runner.run(dryRun: false)
         var online = offline
         online.offline = false
         return (deployment, online, fs)
     }
 
     func plan(_ deployment: Deployment, _ request: DeployRequest, _ fs: FileSystem, states: [String: String]) async throws -> Plan {
-        let launcher = DeployRunner(deployment: deployment, request: request, fileSystem: fs, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        return try await launcher.makePlan(services: FakeServiceManager(states: states)).0
+        let runner = DeployRunner(deployment: deployment, request: request, fileSystem: fs, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return try await runner.makePlan(services: FakeServiceManager(states: states)).0
     }
 
     static let services = ["v6-engine.service", "v6-dashboard.service", "v6-position-sync.service"]

@@ -21,7 +21,7 @@ actor ScriptedExecutor: RunbookStepExecutor {
     var commands: [String] { invocations.map { $0.arguments.prefix { !$0.hasPrefix("-") }.joined(separator: " ") } }
 }
 
-/// Collects what the launcher shows and answers prompts from a list (then `run`).
+/// Collects what the runner shows and answers prompts from a list (then `run`).
 final class RecordingConsole: RunbookConsole, @unchecked Sendable {
     private let lock = NSLock()
     private var answers: [StepDecision]
@@ -60,7 +60,7 @@ final class MemoryAuditLog: RunbookAuditLog, @unchecked Sendable {
     var entries: [AuditEntry] { lock.withLock { rows } }
 }
 
-@Suite("Runbook launcher")
+@Suite("Runbook runner")
 struct RunbookRunnerTests {
     /// check health (1) · status (2) · backup (3) · check health --check unit (4) · rollback (5)
     static let text = RunbookParserTests.withBody(
@@ -103,7 +103,7 @@ struct RunbookRunnerTests {
 
     static let epoch = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func launcher(
+    static func runner(
         _ executor: ScriptedExecutor, _ console: RecordingConsole, audit: MemoryAuditLog? = MemoryAuditLog()
     )
         -> RunbookRunner
@@ -170,7 +170,7 @@ struct RunbookRunnerTests {
         let executor = ScriptedExecutor(["health": .exited(2), "backup": .exited(1)])
         let console = RecordingConsole()
         let options = RunbookRunner.Options(assumeYes: true, passthrough: ["--config", "/c.toml"])
-        let report = await Self.launcher(executor, console).run(runbook, options: options)
+        let report = await Self.runner(executor, console).run(runbook, options: options)
         #expect(report.outcome == .failed(step: 3, status: .exited(1)))
         #expect(report.exitCode == 1)
         #expect(await executor.commands == ["health", "status", "backup"])
@@ -187,7 +187,7 @@ struct RunbookRunnerTests {
         let runbook = try Self.runbook()
         let executor = ScriptedExecutor(["health": .exited(2)])  // `health --check unit` passes
         let console = RecordingConsole()
-        let report = await Self.launcher(executor, console).run(runbook, options: .init(assumeYes: true))
+        let report = await Self.runner(executor, console).run(runbook, options: .init(assumeYes: true))
         #expect(report.outcome == .resolved(step: 4))
         #expect(report.exitCode == 0)
         #expect(await executor.commands == ["health", "status", "backup", "health"])
@@ -203,7 +203,7 @@ struct RunbookRunnerTests {
         )
         let runbook = try Self.runbook(text)
         let console = RecordingConsole()
-        let report = await Self.launcher(ScriptedExecutor(["health": .exited(2)]), console).run(
+        let report = await Self.runner(ScriptedExecutor(["health": .exited(2)]), console).run(
             runbook, options: .init(assumeYes: true))
         #expect(report.outcome == .unresolved(step: 2))
         #expect(report.exitCode == 1)
@@ -215,7 +215,7 @@ struct RunbookRunnerTests {
     func fromStep() async throws {
         let executor = ScriptedExecutor()
         let console = RecordingConsole()
-        let report = await Self.launcher(executor, console).run(
+        let report = await Self.runner(executor, console).run(
             try Self.runbook(), options: .init(assumeYes: true, from: 3))
         #expect(await executor.commands == ["backup", "health"])
         #expect(report.outcome == .resolved(step: 4))
@@ -229,7 +229,7 @@ struct RunbookRunnerTests {
         let executor = ScriptedExecutor(["health": .exited(2), "status": .exited(69)])
         let console = RecordingConsole(answers: [.quit])
         let audit = MemoryAuditLog()
-        let report = await Self.launcher(executor, console, audit: audit).run(
+        let report = await Self.runner(executor, console, audit: audit).run(
             try Self.runbook(), options: .init(dryRun: true, passthrough: ["--config", "/c.toml"]))
         #expect(report.outcome == .completed)
         #expect(report.exitCode == 0)
@@ -249,10 +249,10 @@ struct RunbookRunnerTests {
 
     @Test("dry run: a mutating step whose --dry-run fails aborts, and so does exit 64 anywhere")
     func dryRunAborts() async throws {
-        let failing = await Self.launcher(ScriptedExecutor(["backup": .exited(65)]), RecordingConsole())
+        let failing = await Self.runner(ScriptedExecutor(["backup": .exited(65)]), RecordingConsole())
             .run(try Self.runbook(), options: .init(dryRun: true))
         #expect(failing.outcome == .failed(step: 3, status: .exited(65)))
-        let usage = await Self.launcher(ScriptedExecutor(["status": .exited(64)]), RecordingConsole())
+        let usage = await Self.runner(ScriptedExecutor(["status": .exited(64)]), RecordingConsole())
             .run(try Self.runbook(), options: .init(dryRun: true))
         #expect(usage.outcome == .failed(step: 2, status: .exited(64)))
         #expect(
@@ -263,7 +263,7 @@ struct RunbookRunnerTests {
     @Test("a passing check in a dry run says a real run would end there, and goes on")
     func dryRunWouldResolve() async throws {
         let console = RecordingConsole()
-        let report = await Self.launcher(ScriptedExecutor(), console).run(
+        let report = await Self.runner(ScriptedExecutor(), console).run(
             try Self.runbook(), options: .init(dryRun: true))
         #expect(report.outcome == .completed)
         #expect(report.records.count == 5)
@@ -276,7 +276,7 @@ struct RunbookRunnerTests {
         let console = RecordingConsole(answers: [.run, .skip, .quit])
         let audit = MemoryAuditLog()
         let runbook = try Self.runbook()
-        let report = await Self.launcher(executor, console, audit: audit).run(runbook, options: .init())
+        let report = await Self.runner(executor, console, audit: audit).run(runbook, options: .init())
         #expect(console.askedSteps == [1, 2, 3])
         #expect(await executor.commands == ["health"])
         #expect(report.outcome == .stopped(step: 3))
@@ -295,7 +295,7 @@ struct RunbookRunnerTests {
     func auditRows() async throws {
         let audit = MemoryAuditLog()
         let executor = ScriptedExecutor(["health": .exited(2), "backup": .exited(1)])
-        _ = await Self.launcher(executor, RecordingConsole(), audit: audit).run(
+        _ = await Self.runner(executor, RecordingConsole(), audit: audit).run(
             try Self.runbook(), options: .init(assumeYes: true))
         #expect(
             audit.entries == [
@@ -320,7 +320,7 @@ struct RunbookRunnerTests {
     @Test("an audit log that cannot be written is reported once and the run goes on")
     func auditUnavailable() async throws {
         let console = RecordingConsole()
-        let report = await Self.launcher(ScriptedExecutor(), console, audit: MemoryAuditLog(failing: true))
+        let report = await Self.runner(ScriptedExecutor(), console, audit: MemoryAuditLog(failing: true))
             .run(try Self.runbook(), options: .init(assumeYes: true))
         #expect(report.outcome == .resolved(step: 1))
         #expect(console.text.components(separatedBy: "audit log unavailable (disk full)").count == 2)

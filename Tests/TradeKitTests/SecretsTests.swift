@@ -93,12 +93,12 @@ struct SecretsCommandTests {
     func planRedacted() async throws {
         let fixture = try BackupFixture()
         let deployment = try ConfigLoader(environment: [:]).load(path: fixture.config).0
-        let launcher = SecretsRunner(
+        let runner = SecretsRunner(
             deployment: deployment, fileSystem: RootedFileSystem(root: fixture.root), environment: [:], offline: false,
             logger: quietLogger)
         let manager = RecordingServiceManager(states: ["demo-engine.service": "active"])
-        let (plan, change) = try await launcher.planSet(
-            key: "API_KEY", value: Self.value, file: try launcher.resolve(component: nil), services: manager)
+        let (plan, change) = try await runner.planSet(
+            key: "API_KEY", value: Self.value, file: try runner.resolve(component: nil), services: manager)
         #expect(change == .changed)
         let text = PlanRenderer.text(plan, verbose: true)
         let json = PlanRenderer.json(plan)
@@ -111,8 +111,8 @@ struct SecretsCommandTests {
         guard case .file(let path, _, let mode, _, let secret) = plan.changes[0].operation else { return }
         #expect(path == "/opt/demo/shared/.env" && mode == 0o600 && secret)
         // A stopped engine is not started by a secret change.
-        let stopped = try await launcher.planSet(
-            key: "API_KEY", value: Self.value, file: try launcher.resolve(component: nil),
+        let stopped = try await runner.planSet(
+            key: "API_KEY", value: Self.value, file: try runner.resolve(component: nil),
             services: RecordingServiceManager(states: [:]))
         #expect(stopped.0.changes.map(\.operation.typeName) == ["file"])
         #expect(stopped.0.notes.contains { $0.contains("engine is not running") })

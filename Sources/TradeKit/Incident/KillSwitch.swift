@@ -64,7 +64,7 @@ public struct KillSwitchFlag: Sendable, Equatable {
 
 /// The kill switch of a deployment: whether it is engaged, and which units it holds.
 ///
-/// Library callers (the monitor, the runbook launcher) ask `KillSwitch(deployment).state(fileSystem)`:
+/// Library callers (the monitor, the runbook runner) ask `KillSwitch(deployment).state(fileSystem)`:
 /// nil when trading may run, the flag when it is halted.
 public struct KillSwitch: Sendable {
     public var deployment: Deployment

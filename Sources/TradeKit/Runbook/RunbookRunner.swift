@@ -3,7 +3,7 @@ import Foundation
 /// Runs a runbook's steps in order, one child process each, and applies the run policy:
 /// stop at the first failure, end early when a check passes, rehearse with `--dry-run`.
 ///
-/// The launcher holds no project lock: each step is a tradectl command that takes the lock
+/// The runner holds no project lock: each step is a tradectl command that takes the lock
 /// itself when it mutates, exactly as when the operator types it.
 public struct RunbookRunner: Sendable {
     public struct Options: Sendable, Equatable {
