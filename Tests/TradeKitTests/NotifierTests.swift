@@ -117,15 +117,17 @@ struct NotifierTests {
         #expect(command.environment["TRADECTL_PROJECT"] == "paper")
     }
 
+    // Only the timeout case gets a short timeout: under a loaded test run, starting /bin/sh alone
+    // has taken longer than 0.5 s, which turned "exit status 3" into a timeout (a flaky failure).
     @Test(
         "command failures: exit status, timeout (killed), missing program",
         arguments: [
-            (["/bin/sh", "-c", "exit 3"], NotifierError.Code.exitStatus, "command notifier: exit status 3"),
-            (["/bin/sh", "-c", "exec sleep 30"], .timeout, "command notifier: did not exit within 0.5s, killed"),
-            (["/nonexistent/notify", "--token", "s3cret"], .launch, "command notifier: could not start notify"),
+            (["/bin/sh", "-c", "exit 3"], NotifierError.Code.exitStatus, "command notifier: exit status 3", 30.0),
+            (["/bin/sh", "-c", "exec sleep 30"], .timeout, "command notifier: did not exit within 0.5s, killed", 0.5),
+            (["/nonexistent/notify", "--token", "s3cret"], .launch, "command notifier: could not start notify", 30.0),
         ])
-    func commandFails(argv: [String], code: NotifierError.Code, description: String) async {
-        let notifier = CommandNotifier(argv: argv, timeout: .milliseconds(500))
+    func commandFails(argv: [String], code: NotifierError.Code, description: String, seconds: Double) async {
+        let notifier = CommandNotifier(argv: argv, timeout: .milliseconds(Int(seconds * 1000)))
         let error = await #expect(throws: NotifierError.self) { try await notifier.deliver(sampleAlert()) }
         #expect(error?.code == code)
         #expect(error?.description == description)
