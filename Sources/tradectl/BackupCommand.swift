@@ -72,8 +72,7 @@ struct BackupCommand: AsyncParsableCommand {
                                 + "\(result.manifest.files.count) files, \(result.entry.durationMilliseconds) ms"
                                 + (result.verified ? ", verified" : "") + "\n")
                     }
-                    let pruned = plan.changes.filter { $0.operation.typeName == "remove" && $0.note == "retention" }
-                    for action in pruned { context.print("pruned \(action.operation.target)\n") }
+                    for pruned in plan.changes(of: PruneArchive.self) { context.print("pruned \(pruned.path)\n") }
                 }
             }
         }
@@ -107,7 +106,7 @@ struct BackupCommand: AsyncParsableCommand {
             try await context.run {
                 let (deployment, _) = try context.loadConfig()
                 let runner = context.backupRunner(deployment)
-                let report = try runner.verify(archive)
+                let report = try await runner.verify(archive)
                 if global.json {
                     context.print(BackupOutput.json(report) + "\n")
                 } else {
@@ -133,9 +132,8 @@ struct BackupCommand: AsyncParsableCommand {
             try await context.run {
                 let (deployment, _) = try context.loadConfig()
                 let runner = context.backupRunner(deployment)
-                let plan = try runner.prunePlan()
+                let plan = try await runner.prune(dryRun: dryRun)
                 context.print(global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
-                if !dryRun && !plan.isEmpty { try await runner.prune(plan) }
             }
         }
     }

@@ -50,8 +50,7 @@ struct HaltCommand: AsyncParsableCommand {
             let runner = context.incidentRunner(deployment)
             let outcome = try await runner.halt(reason: reason, dryRun: dryRun, lockWait: .seconds(lockWait))
             if context.showPlan(outcome.plan, dryRun: dryRun) {
-                let stopped = outcome.plan.changes.filter { $0.operation.typeName == "systemctl.stop" }.map(
-                    \.operation.target)
+                let stopped = outcome.plan.changes(of: UnitJob.self).filter { $0.verb == .stop }.map(\.target)
                 context.print(
                     (outcome.wasHalted ? "already halted" : "halted")
                         + ": kill switch on (\(deployment.killSwitch.file))"

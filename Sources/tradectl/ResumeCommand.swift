@@ -48,8 +48,7 @@ struct ResumeCommand: AsyncParsableCommand {
                 dryRun: dryRun, lockWait: .seconds(lockWait),
                 healthTimeout: healthTimeout.flatMap(ConfigDuration.init(parsing:)))
             if context.showPlan(outcome.plan, dryRun: dryRun) {
-                let started = outcome.plan.changes.filter { $0.operation.typeName == "systemctl.start" }.map(
-                    \.operation.target)
+                let started = outcome.plan.changes(of: UnitJob.self).filter { $0.verb == .start }.map(\.target)
                 let tail = started.isEmpty ? "\n" : "; started \(started.joined(separator: " ")): healthy\n"
                 context.print(
                     outcome.wasHalted

@@ -26,14 +26,16 @@ final class RecordingServiceManager: ServiceManager, @unchecked Sendable {
         }
     }
 
+    func properties(_ names: [String], of units: [String]) async throws -> [String: [String: String]] { [:] }
+
     func daemonReload() async throws { lock.withLock { calls.append("daemon-reload") } }
 
-    func perform(_ verb: String, units: [String]) async throws {
+    func perform(_ verb: UnitVerb, units: [String]) async throws {
         lock.withLock {
-            calls.append("\(verb) \(units.joined(separator: " "))")
+            calls.append("\(verb.rawValue) \(units.joined(separator: " "))")
             for unit in units {
-                if verb == "stop" { states[unit] = "inactive" }
-                if verb == "start" || verb == "restart" { states[unit] = "active" }
+                if verb == .stop { states[unit] = "inactive" }
+                if verb == .start || verb == .restart { states[unit] = "active" }
             }
         }
     }
@@ -66,7 +68,7 @@ struct IncidentPlanTests {
     }
 
     static func summary(_ plan: Plan) -> [String] {
-        plan.changes.map { "\($0.operation.typeName) \($0.operation.target)" }
+        plan.changes.map { "\($0.effect.typeName) \($0.effect.target)" }
     }
 
     static let now = Date(timeIntervalSince1970: 1_795_000_000)
@@ -81,14 +83,14 @@ struct IncidentPlanTests {
                 "file /opt/v6/shared/KILL", "systemctl.stop v6-engine-restart.timer",
                 "systemctl.stop v6-engine.service",
             ])
-        guard case .file(_, let content, let mode, _, let secret) = plan.actions[0].operation else {
+        guard let written = plan.actions[0].effect(as: WriteFile.self) else {
             Issue.record("first action is not the flag file")
             return
         }
         #expect(
-            String(decoding: content, as: UTF8.self)
+            String(decoding: written.content, as: UTF8.self)
                 == "broker returns stale quotes (halted by alice at 2026-11-18T11:06:40Z)\n")
-        #expect(mode == 0o644 && !secret)
+        #expect(written.mode == 0o644 && !written.secret)
         #expect(plan.actions[0].change == .create)
         // dashboard and position-sync are not in kill_switch.components: left alone.
         #expect(!PlanRenderer.text(plan).contains("dashboard"))
@@ -103,7 +105,7 @@ struct IncidentPlanTests {
         #expect(again.isEmpty, "\(PlanRenderer.text(again))")
         let updated = planner.halt(reason: "still stale", user: "bob", now: Self.now.addingTimeInterval(600))
         #expect(Self.summary(updated) == ["file /opt/v6/shared/KILL"])
-        guard case .file(_, let content, _, _, _) = updated.changes[0].operation else { return }
+        guard let content = updated.changes[0].effect(as: WriteFile.self)?.content else { return }
         #expect(String(decoding: content, as: UTF8.self) == "still stale (halted by alice at 2026-11-18T11:06:40Z)\n")
         #expect(updated.changes[0].note == "already halted; reason updated")
     }
@@ -129,7 +131,7 @@ struct IncidentPlanTests {
                 "systemctl.start v6-engine.service v6-engine-restart.timer",
                 "health-gate v6-engine.service v6-engine-restart.timer",
             ])
-        guard case .waitHealthy(let spec) = plan.changes[3].operation else { return }
+        guard let spec = plan.changes[3].effect(as: WaitHealthy.self)?.spec else { return }
         #expect(spec.targets.map(\.component) == ["engine"])
         #expect(spec.timers == ["v6-engine-restart.timer"])
         #expect(!PlanRenderer.text(plan).contains("dashboard"))
@@ -165,7 +167,7 @@ struct IncidentPlanTests {
             deployment: deployment, survey: IncidentSurvey(flag: Data("x\n".utf8), unitStatuses: [:]), offline: false
         ).resume()
         #expect(
-            resume.changes.filter { $0.operation.typeName == "systemctl.start" }.map(\.operation.target) == [
+            resume.changes.filter { $0.effect.typeName == "systemctl.start" }.map(\.effect.target) == [
                 "thetagang-seller.timer"
             ])
     }
@@ -183,7 +185,7 @@ struct IncidentPlanTests {
             deployment: ivcrush, survey: IncidentSurvey(flag: nil, unitStatuses: [:]), offline: false
         )
         .halt(reason: nil, user: "alice", now: Self.now)
-        #expect(none.changes.map(\.operation.typeName) == ["file"])
+        #expect(none.changes.map(\.effect.typeName) == ["file"])
         #expect(none.notes.contains { $0.contains("kill_switch.components is empty") })
     }
 
@@ -294,7 +296,7 @@ struct ResumeNotInstalledTests {
             deployment: deployment, survey: IncidentSurvey(flag: Data("x\n".utf8), unitStatuses: unknown), offline: false
         )
         .resume()
-        #expect(plan.changes.map(\.operation.typeName) == ["remove"])
+        #expect(plan.changes.map(\.effect.typeName) == ["remove"])
         #expect(plan.notes.contains { $0.contains("not installed: run tradectl deploy") })
     }
 }

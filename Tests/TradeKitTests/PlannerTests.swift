@@ -16,8 +16,9 @@ struct FakeServiceManager: ServiceManager {
         }
         return result
     }
+    func properties(_ names: [String], of units: [String]) async throws -> [String: [String: String]] { [:] }
     func daemonReload() async throws {}
-    func perform(_ verb: String, units: [String]) async throws {}
+    func perform(_ verb: UnitVerb, units: [String]) async throws {}
 }
 
 /// Plans from real probes of a temp root and a fake manager: which systemctl actions deploy chooses.
@@ -61,8 +62,8 @@ struct PlannerTests {
         var states = Self.allActive
         states["v6-dashboard.service"] = "inactive"
         let plan = try await plan(deployment, request, fs, states: states)
-        #expect(plan.changes.map(\.operation.typeName) == ["systemctl.start", "health-gate"])
-        #expect(plan.changes.first?.operation.target == "v6-dashboard.service")
+        #expect(plan.changes.map(\.effect.typeName) == ["systemctl.start", "health-gate"])
+        #expect(plan.changes.first?.effect.target == "v6-dashboard.service")
     }
 
     @Test("a changed unit file: diff, daemon-reload, restart of that unit only")
@@ -72,10 +73,10 @@ struct PlannerTests {
         let old = String(decoding: fs.read(path)!, as: UTF8.self).replacingOccurrences(of: "TimeoutStopSec=10s", with: "TimeoutStopSec=99s")
         try fs.writeAtomically(path, data: Data(old.utf8), mode: 0o644, owner: nil)
         let plan = try await plan(deployment, request, fs, states: Self.allActive)
-        let types = plan.changes.map(\.operation.typeName)
+        let types = plan.changes.map(\.effect.typeName)
         #expect(types == ["file", "systemctl.daemon-reload", "systemctl.restart", "health-gate"])
         #expect(plan.changes[0].diff?.contains("-TimeoutStopSec=99s\n+TimeoutStopSec=10s") == true)
-        #expect(plan.changes[2].operation.target == "v6-dashboard.service")
+        #expect(plan.changes[2].effect.target == "v6-dashboard.service")
     }
 
     @Test("a unit of a removed component is stopped, disabled and deleted")
@@ -86,7 +87,7 @@ struct PlannerTests {
         var states = Self.allActive
         states["v6-oldbot.service"] = "active"
         let plan = try await plan(deployment, request, fs, states: states)
-        let summary = plan.changes.map { "\($0.operation.typeName) \($0.operation.target)" }
+        let summary = plan.changes.map { "\($0.effect.typeName) \($0.effect.target)" }
         #expect(summary.contains("systemctl.stop v6-oldbot.service"))
         #expect(summary.contains("remove /home/op/.config/systemd/user/v6-oldbot.service"))
         #expect(summary.contains("systemctl.daemon-reload "))
@@ -101,14 +102,14 @@ struct PlannerTests {
         _ = source.write("app/VERSION", "2\n")
         changed.releases.source = "\(source.path)/app"
         let plan = try await plan(changed, request, fs, states: Self.allActive)
-        let types = plan.changes.map(\.operation.typeName)
+        let types = plan.changes.map(\.effect.typeName)
         #expect(types.contains("release"))
         #expect(types.contains("finalize"))
-        let switchIndex = try #require(plan.changes.firstIndex { $0.operation.target.hasSuffix("/current") })
-        let finalizeIndex = try #require(plan.changes.firstIndex { $0.operation.typeName == "finalize" })
+        let switchIndex = try #require(plan.changes.firstIndex { $0.effect.target.hasSuffix("/current") })
+        let finalizeIndex = try #require(plan.changes.firstIndex { $0.effect.typeName == "finalize" })
         #expect(finalizeIndex < switchIndex, "current must move only after the release is complete")
-        let restart = try #require(plan.changes.first { $0.operation.typeName == "systemctl.restart" })
-        #expect(Set(restart.operation.target.split(separator: " ").map(String.init)) == Set(Self.services))
+        let restart = try #require(plan.changes.first { $0.effect.typeName == "systemctl.restart" })
+        #expect(Set(restart.effect.target.split(separator: " ").map(String.init)) == Set(Self.services))
     }
 }
 

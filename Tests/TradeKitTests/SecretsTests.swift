@@ -107,14 +107,15 @@ struct SecretsCommandTests {
             #expect(!rendered.contains("test-secret-value"), "old value leaked: \(rendered)")
         }
         #expect(text.contains("-API_KEY=<redacted>") && text.contains("+API_KEY=<redacted>"))
-        #expect(plan.changes.map(\.operation.typeName) == ["file", "systemctl.restart", "health-gate"])
-        guard case .file(let path, _, let mode, _, let secret) = plan.changes[0].operation else { return }
+        #expect(plan.changes.map(\.effect.typeName) == ["file", "systemctl.restart", "health-gate"])
+        guard let written = plan.changes[0].effect(as: WriteFile.self) else { return }
+        let (path, mode, secret) = (written.path, written.mode, written.secret)
         #expect(path == "/opt/demo/shared/.env" && mode == 0o600 && secret)
         // A stopped engine is not started by a secret change.
         let stopped = try await runner.planSet(
             key: "API_KEY", value: Self.value, file: try runner.resolve(component: nil),
             services: RecordingServiceManager(states: [:]))
-        #expect(stopped.0.changes.map(\.operation.typeName) == ["file"])
+        #expect(stopped.0.changes.map(\.effect.typeName) == ["file"])
         #expect(stopped.0.notes.contains { $0.contains("engine is not running") })
     }
 

@@ -20,7 +20,8 @@ public struct ArchiveLimits: Sendable, Equatable {
 }
 
 /// An archive that must not be used: unsafe, corrupt, or not ours (exit 65, naming the entry).
-public struct ArchiveRefused: Error, Sendable, CustomStringConvertible {
+public struct ArchiveRefused: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { .dataError }
     public var archive: String
     public var entry: String?
     public var reason: String

@@ -88,10 +88,12 @@ public struct BackupPlanner: Sendable {
             plan.notes.append("\(database) does not exist yet and no archive ever held it: not in this archive")
         }
         let spec = spec()
-        if request.verify {
-            plan.notes.append("then the new archive is read back and verified (as `backup verify`) before the lock is released")
-        }
         plan.add(.archive(spec), .create, note: "\(spec.databases.count) database(s), \(compression.rawValue)")
+        if request.verify {
+            plan.add(
+                VerifyArchive(catalogPath: spec.archivePath, limits: ArchiveLimits(deployment.backup), project: deployment.project.name),
+                .run, note: "read back as `backup verify` does, before the lock is released")
+        }
         planRetention(&plan, existing: live, new: spec)
         return plan
     }
@@ -104,7 +106,7 @@ public struct BackupPlanner: Sendable {
             plan.notes.append("keep \((path as NSString).lastPathComponent): \(reasons.joined(separator: ", "))")
         }
         for path in decision.remove {
-            plan.add(.remove(path: path), .delete, note: "retention")
+            plan.add(PruneArchive(path: path), .delete, note: "retention")
             plan.add(.catalog(path: path, status: nil), .delete, note: "retention")
         }
     }

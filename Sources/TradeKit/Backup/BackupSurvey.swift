@@ -14,7 +14,10 @@ public struct BackupSurvey: Sendable {
     /// Configured databases not on disk now.
     public var missingDatabases: Set<String> = []
 
-    public static func gather(deployment: Deployment, layout: DeployLayout, fileSystem: FileSystem) throws -> BackupSurvey {
+    /// `store` is the invocation's state database when it exists (nil: no catalog yet).
+    public static func gather(
+        deployment: Deployment, layout: DeployLayout, fileSystem: FileSystem, store: StateStore?
+    ) throws -> BackupSurvey {
         let directory = deployment.backup.dir
         var archives: Set<String> = []
         var leftovers: [String] = []
@@ -29,8 +32,7 @@ public struct BackupSurvey: Sendable {
         }
         var catalog: [CatalogEntry] = []
         var known: Set<String> = []
-        if fileSystem.info(layout.stateDatabase) != nil {
-            let store = try StateStore(path: fileSystem.hostPath(layout.stateDatabase))
+        if let store {
             catalog = try store.backups()
             known = try store.knownDatabases()
         }

@@ -1,6 +1,12 @@
 import Foundation
 
-/// The exit codes of CLI.md, and which error maps to which.
+/// An error that knows its documented exit code (CLI.md). Every error type a command can
+/// end with declares its own, next to its definition; `ExitStatus.of` only asks.
+public protocol ExitStatusReporting: Error {
+    var exitStatus: ExitStatus { get }
+}
+
+/// The exit codes of CLI.md.
 public enum ExitStatus: Int32, Sendable {
     case success = 0
     case failure = 1
@@ -10,21 +16,16 @@ public enum ExitStatus: Int32, Sendable {
     case tempFail = 75
     case noPermission = 77
 
-    /// The documented exit code for an error thrown by a command.
+    /// The documented exit code for an error thrown by a command: the error's own, else a
+    /// permission error from Foundation is 77, anything else 1.
     public static func of(_ error: Error) -> ExitStatus {
-        switch error {
-        case is ConfigError, is DeployPlanError, is TemplateError, is ArchiveRefused, is UnknownRelease: return .dataError
-        case let failure as SecretsTargetError: return failure.isUsage ? .usage : .dataError
-        case is UnknownDatabase, is EnvValueError, is ConfigLocationError, is SecretInput.Failure: return .usage
-        case is LockHeldError: return .tempFail
-        case is ServiceManagerUnavailable, is HaltIncomplete: return .unavailable
-        case let failure as SystemCallError where failure.errno == EACCES || failure.errno == EPERM: return .noPermission
-        case let failure as CocoaError where failure.code == .fileWriteNoPermission || failure.code == .fileReadNoPermission:
+        if let reporting = error as? ExitStatusReporting { return reporting.exitStatus }
+        if let failure = error as? CocoaError,
+            failure.code == .fileWriteNoPermission || failure.code == .fileReadNoPermission
+        {
             return .noPermission
-        case let failure as ExecutorError where failure.underlying.contains("Permission denied"):
-            return .noPermission
-        default: return .failure
         }
+        return .failure
     }
 
     /// What the operator should do next, appended to the one-line error.

@@ -8,7 +8,8 @@ import Foundation
 ///
 /// The value is never echoed, printed or logged; the prompt goes to stderr.
 public enum SecretInput {
-    public struct Failure: Error, Sendable, CustomStringConvertible {
+    public struct Failure: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+        public var exitStatus: ExitStatus { .usage }
         public var description: String
     }
 

@@ -39,7 +39,8 @@ public struct ConfigIssue: Sendable, Equatable, Codable, CustomStringConvertible
 }
 
 /// The config could not be used; carries every error (and the warnings found alongside).
-public struct ConfigError: Error, Sendable, CustomStringConvertible {
+public struct ConfigError: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { .dataError }
     public var issues: [ConfigIssue]
 
     public init(issues: [ConfigIssue]) { self.issues = issues }

@@ -2,7 +2,8 @@ import Foundation
 import TOMLKit
 
 /// `--project` names no installed config, or several are installed and none was named: exit 64.
-public struct ConfigLocationError: Error, Sendable, CustomStringConvertible {
+public struct ConfigLocationError: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { .usage }
     public var message: String
     public var description: String { message }
 }

@@ -6,7 +6,8 @@ import Logging
 #endif
 
 /// `tradectl db NAME` named no configured database (exit 64).
-public struct UnknownDatabase: Error, Sendable, CustomStringConvertible {
+public struct UnknownDatabase: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { .usage }
     public var name: String
     public var known: [String]
     public var description: String {
@@ -60,6 +61,7 @@ public struct DatabaseRunner: Sendable {
     public var user: String
     /// How long each connection waits for another process's lock before reporting `locked`.
     public var busyTimeout: ConfigDuration
+    public var state: StateDatabase
 
     public init(
         deployment: Deployment, fileSystem: FileSystem, environment: [String: String], logger: Logger,
@@ -71,6 +73,7 @@ public struct DatabaseRunner: Sendable {
         self.logger = logger
         self.user = user
         self.busyTimeout = busyTimeout
+        state = StateDatabase(layout: DeployLayout(deployment, environment: environment), fileSystem: fileSystem)
     }
 
     var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
@@ -130,43 +133,22 @@ public struct DatabaseRunner: Sendable {
     public func maintain(_ task: SQLiteTask, name: String?, dryRun: Bool, lockWait: Duration = .zero) async throws
         -> (Plan, [SQLiteResult])
     {
-        if dryRun { return (try plan(task, name: name), []) }
-        let lock = try ProjectLock(
-            path: fileSystem.hostPath(layout.lockFile), command: "db \(task.rawValue)", wait: lockWait)
-        defer { withExtendedLifetime(lock) {} }
-        let plan = try plan(task, name: name)
-        let results = ResultBox()
-        var executor = Executor(
-            fileSystem: fileSystem, services: nil, launcher: SubprocessLauncher(), gate: nil, logger: logger)
-        executor.onSQLite = { results.append($0) }
-        let started = Date()
-        let command = "db \(task.rawValue)" + (name.map { " \($0)" } ?? "")
-        do {
-            try await executor.apply(plan)
-        } catch {
-            try? StateStore.recordAudit(
-                AuditEntry(at: started, user: user, pid: getpid(), command: command, result: "failed: \(error)"),
-                layout: layout, fileSystem: fileSystem)
-            throw error
-        }
-        let done = results.get()
-        for result in done {
+        let context = MutationContext(
+            deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: SubprocessLauncher(),
+            logger: logger, user: user, offline: true, services: .offline, state: state)
+        let result = try await MutationPipeline(context: context).run(
+            DatabaseMutation(runner: self, task: task, name: name), dryRun: dryRun, locking: .take(wait: lockWait))
+        let done = result.report?.all(SQLiteResult.self) ?? []
+        for outcome in done {
             logger.notice(
                 "database maintained",
                 metadata: [
-                    "db.name": "\(result.name)", "db.task": "\(result.task)",
-                    "db.outcome": "\(result.outcome.rawValue)",
-                    "db.size_before": "\(result.sizeBefore)", "db.size_after": "\(result.sizeAfter)",
+                    "db.name": "\(outcome.name)", "db.task": "\(outcome.task)",
+                    "db.outcome": "\(outcome.outcome.rawValue)",
+                    "db.size_before": "\(outcome.sizeBefore)", "db.size_after": "\(outcome.sizeAfter)",
                 ])
         }
-        let worst = done.map(\.outcome).first { $0 != .ok }
-        let summary = done.isEmpty ? "nothing to do" : done.map(Self.summary).joined(separator: "; ")
-        try StateStore.recordAudit(
-            AuditEntry(
-                at: started, user: user, pid: getpid(), command: command,
-                result: "\(worst == nil ? "success" : "failed"): \(summary)"),
-            layout: layout, fileSystem: fileSystem)
-        return (plan, done)
+        return (result.plan, done)
     }
 
     /// `data/v6.db: 12.0 MiB → 8.1 MiB` or `data/v6.db: locked`.
@@ -189,10 +171,24 @@ public struct DatabaseRunner: Sendable {
     }
 }
 
-/// Carries results out of the Executor's callback.
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [SQLiteResult] = []
-    func append(_ result: SQLiteResult) { lock.withLock { values.append(result) } }
-    func get() -> [SQLiteResult] { lock.withLock { values } }
+/// `db optimize|vacuum`'s part of the pipeline: one maintenance action per database.
+struct DatabaseMutation: Mutation {
+    var runner: DatabaseRunner
+    var task: SQLiteTask
+    var name: String?
+
+    var command: String { "db \(task.rawValue)" + (name.map { " \($0)" } ?? "") }
+
+    func plan(in context: MutationContext) async throws -> Plan { try runner.plan(task, name: name) }
+
+    func handlers(in context: MutationContext) throws -> [any EffectHandler] {
+        [DatabaseMaintenanceHandler(fileSystem: context.fileSystem)]
+    }
+
+    func summary(of plan: Plan, report: ApplyReport) -> String {
+        let done = report.all(SQLiteResult.self)
+        let worst = done.map(\.outcome).first { $0 != .ok }
+        let summary = done.isEmpty ? "nothing to do" : done.map(DatabaseRunner.summary).joined(separator: "; ")
+        return "\(worst == nil ? "success" : "failed"): \(summary)"
+    }
 }

@@ -49,7 +49,7 @@ extension DeployPlanner {
                 continue
             }
             plan.add(
-                .file(path: path, content: seed, mode: shared.isSecret ? 0o600 : 0o640, owner: owner, secret: shared.isSecret),
+                .file(path: path, content: seed, mode: shared.isSecret ? UInt32(0o600) : UInt32(0o640), owner: owner, secret: shared.isSecret),
                 .create, note: "seeded from the release source",
                 diff: shared.isSecret ? "(secret file: content not shown)" : nil)
         }

@@ -9,7 +9,7 @@ extension DeployPlanner {
         let stale = survey.installedUnits.filter { !desired.contains($0) }
         if !stale.isEmpty, !request.offline, let statuses = survey.unitStatuses {
             let active = stale.filter { statuses[$0]?.activeState == "active" || statuses[$0]?.activeState == "activating" }
-            if !active.isEmpty { plan.add(.systemctl(verb: "stop", units: active), .run, note: "no longer configured") }
+            if !active.isEmpty { plan.add(.systemctl(.stop, units: active), .run, note: "no longer configured") }
         }
         for name in stale {
             for target in ["multi-user.target", "default.target", "timers.target"] {
@@ -48,7 +48,7 @@ extension DeployPlanner {
             plan.notes.append("no service manager reachable: units installed, not reloaded or started")
             return
         }
-        if !unitFilesChanged.isEmpty { plan.add(.systemctl(verb: "daemon-reload", units: []), .run) }
+        if !unitFilesChanged.isEmpty { plan.add(.daemonReload, .run) }
         guard !request.noStart else {
             plan.notes.append("--no-start: units installed and enabled, not started")
             return
@@ -73,9 +73,9 @@ extension DeployPlanner {
                 toRestart.append(unit.name)
             }
         }
-        if !toStart.isEmpty { plan.add(.systemctl(verb: "start", units: toStart), .run) }
+        if !toStart.isEmpty { plan.add(.systemctl(.start, units: toStart), .run) }
         if !toRestart.isEmpty {
-            plan.add(.systemctl(verb: "restart", units: toRestart), .run, note: releaseChanged ? "new release" : "unit changed")
+            plan.add(.systemctl(.restart, units: toRestart), .run, note: releaseChanged ? "new release" : "unit changed")
         }
         guard !toStart.isEmpty || !toRestart.isEmpty else { return }
         plan.add(.waitHealthy(gateSpec()), .run, note: "timeout \(request.healthTimeout ?? deployment.deploy.healthTimeout)")

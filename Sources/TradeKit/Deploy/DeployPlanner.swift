@@ -1,7 +1,8 @@
 import Foundation
 
 /// A deploy that cannot be planned (e.g. an existing release with other content): exit 65.
-public struct DeployPlanError: Error, Sendable, CustomStringConvertible {
+public struct DeployPlanError: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { .dataError }
     public var message: String
     public var description: String { message }
 }

@@ -8,38 +8,43 @@ public struct DeployOutcome: Sendable {
     public var applied: Bool
 }
 
-/// Runs `deploy`: templates → units → survey → plan → (dry-run | lock + apply + record).
+/// Runs `deploy`: templates → units → survey → plan, through the `MutationPipeline`.
 public struct DeployRunner: Sendable {
     public var deployment: Deployment
     public var request: DeployRequest
     public var fileSystem: FileSystem
     public var launcher: ProcessLauncher
     public var logger: Logger
+    /// The invocation's state database (nil: one is opened for this runner).
+    public var state: StateDatabase?
 
     public init(
-        deployment: Deployment, request: DeployRequest, fileSystem: FileSystem, launcher: ProcessLauncher = SubprocessLauncher(),
-        logger: Logger
+        deployment: Deployment, request: DeployRequest, fileSystem: FileSystem,
+        launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger, state: StateDatabase? = nil
     ) {
         self.deployment = deployment
         self.request = request
         self.fileSystem = fileSystem
         self.launcher = launcher
         self.logger = logger
+        self.state = state
     }
+
+    var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }
 
     /// Builds the plan without side effects; `services` is nil when offline or unreachable.
     public func makePlan(services: ServiceManager?) async throws -> (Plan, String) {
-        let layout = DeployLayout(deployment, environment: request.environment)
         let unsafe = SafetyChecks.fileChecks(deployment, fileSystem: fileSystem).filter { $0.severity == .error }
         if !unsafe.isEmpty { throw ConfigError(issues: unsafe) }
-        // Refused like an unsafe config: before templates are read or the machine is probed.
+        // Refused like an unsafe config: before templates are read or the machine is surveyed.
         let binaryNotes = try StableBinary.check(deployment, running: request.tradectlPath, offline: request.offline)
         let templates = try TemplateSet.load(
             searchPath: TemplateSet.searchPath(
                 projectDirectory: deployment.project.templatesDir, environment: request.environment,
                 executable: request.tradectlPath))
         let units = try UnitRenderer(
-            deployment: deployment, templates: templates, tradectlPath: request.tradectlPath, environment: request.environment
+            deployment: deployment, templates: templates, tradectlPath: request.tradectlPath,
+            environment: request.environment
         ).render()
         let survey = try await DeploySurvey.gather(
             deployment: deployment, request: request, layout: layout, fileSystem: fileSystem, services: services,
@@ -47,58 +52,52 @@ public struct DeployRunner: Sendable {
         let planner = DeployPlanner(deployment: deployment, request: request, layout: layout, survey: survey)
         var plan = try planner.plan()
         plan.notes += binaryNotes
+        plan.version = planner.version
         return (plan, planner.version)
     }
 
-    /// The service manager to use, or nil; throws (exit 69) when one is required and unreachable.
-    public func serviceManager(dryRun: Bool) async throws -> ServiceManager? {
-        if request.offline { return nil }
-        let systemctl = Systemctl(scope: deployment.project.scope, launcher: launcher)
-        do {
-            _ = try await systemctl.status(of: ["default.target"])
-            return systemctl
-        } catch let unavailable as ServiceManagerUnavailable {
-            if dryRun || request.noStart { return nil }
-            throw unavailable
-        }
+    /// The context the pipeline runs this deploy in; throws (exit 69) when systemd is required
+    /// (not `--root`, not `--no-start`, not a dry run) and unreachable.
+    public func context(dryRun: Bool) async throws -> MutationContext {
+        let services = await ServiceLookup.find(scope: deployment.project.scope, offline: request.offline)
+        if services.manager == nil, !request.offline, !dryRun, !request.noStart { _ = try services.required() }
+        return MutationContext(
+            deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: launcher, logger: logger,
+            user: request.user, offline: request.offline, services: services, state: state)
     }
 
     /// Plans and, unless `dryRun`, applies under the project lock, recording the outcome.
     public func run(
-        dryRun: Bool, lockWait: Duration = .zero, lockHeld: Bool = false, onPlan: (Plan) -> Void = { _ in }
+        dryRun: Bool, lockWait: Duration = .zero, lockHeld: Bool = false, context: MutationContext? = nil,
+        onPlan: (Plan) -> Void = { _ in }
     ) async throws -> DeployOutcome {
-        let services = try await serviceManager(dryRun: dryRun)
-        if dryRun {
-            let (plan, version) = try await makePlan(services: services)
-            return DeployOutcome(plan: plan, version: version, applied: false)
+        let context = if let context { context } else { try await self.context(dryRun: dryRun) }
+        let pipeline = MutationPipeline(context: context)
+        let result = try await pipeline.run(
+            DeployMutation(runner: self), dryRun: dryRun, locking: lockHeld ? .held : .take(wait: lockWait),
+            onPlan: onPlan)
+        if result.applied {
+            logger.notice("\(request.command) succeeded", metadata: ["release.version": "\(result.plan.version ?? "")"])
         }
-        let layout = DeployLayout(deployment, environment: request.environment)
-        let lock = lockHeld
-            ? nil : try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: request.command, wait: lockWait)
-        defer { withExtendedLifetime(lock) {} }
-        let (plan, version) = try await makePlan(services: services)
-        logger.info("\(request.command) planned", metadata: ["plan.changes": "\(plan.changes.count)", "release.version": "\(version)"])
-        onPlan(plan)
-        let gate = services.map { manager in
-            HealthGate(
-                services: manager, probes: LiveProbeChecker(fileSystem: fileSystem),
-                journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
-        }
-        let executor = Executor(fileSystem: fileSystem, services: services, launcher: launcher, gate: gate, logger: logger)
-        let started = Date()
-        do {
-            let releases = try await executor.apply(plan)
-            try executor.record(
-                plan: plan, version: version, releases: releases, started: started, outcome: "success", message: nil,
-                layout: layout, user: request.user)
-            logger.notice("\(request.command) succeeded", metadata: ["release.version": "\(version)"])
-        } catch {
-            logger.error("\(request.command) failed", metadata: ["release.version": "\(version)", "error": "\(error)"])
-            try? executor.record(
-                plan: plan, version: version, releases: [], started: started, outcome: "failed",
-                message: "\(error)", layout: layout, user: request.user)
-            throw error
-        }
-        return DeployOutcome(plan: plan, version: version, applied: true)
+        return DeployOutcome(plan: result.plan, version: result.plan.version ?? "", applied: result.applied)
+    }
+}
+
+/// Deploy's part of the pipeline: its planner, the release handlers, the deploy record.
+struct DeployMutation: Mutation {
+    var runner: DeployRunner
+
+    var command: String { runner.request.command }
+
+    func plan(in context: MutationContext) async throws -> Plan {
+        try await runner.makePlan(services: context.services.manager).0
+    }
+
+    func handlers(in context: MutationContext) throws -> [any EffectHandler] {
+        ReleaseEffectHandlers(fileSystem: context.fileSystem, launcher: context.launcher).all
+    }
+
+    func record(_ outcome: MutationOutcome, plan: Plan, started: Date, in context: MutationContext) throws {
+        try DeployRecord.write(outcome, plan: plan, started: started, command: command, in: context)
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 
 /// `rollback --to` named a release that is not there (exit 65, listing the candidates).
-public struct UnknownRelease: Error, Sendable, CustomStringConvertible {
+public struct UnknownRelease: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { .dataError }
     public var requested: String
     public var candidates: [String]
     public var description: String {
@@ -19,13 +20,18 @@ public struct RollbackRunner: Sendable {
     public var fileSystem: FileSystem
     public var launcher: ProcessLauncher
     public var logger: Logger
+    public var state: StateDatabase?
 
-    public init(deployment: Deployment, request: DeployRequest, fileSystem: FileSystem, launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger) {
+    public init(
+        deployment: Deployment, request: DeployRequest, fileSystem: FileSystem,
+        launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger, state: StateDatabase? = nil
+    ) {
         self.deployment = deployment
         self.request = request
         self.fileSystem = fileSystem
         self.launcher = launcher
         self.logger = logger
+        self.state = state
     }
 
     var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }
@@ -65,9 +71,9 @@ public struct RollbackRunner: Sendable {
         let project = deployment.project.name
         // A crash loop of the release being left may have used up the start limit
         // (StartLimitBurst); clear it, or systemd would refuse the release we return to.
-        plan.add(.systemctl(verb: "reset-failed", units: components.map { UnitNames.service(project, $0.name) }), .run)
+        plan.add(.systemctl(.resetFailed, units: components.map { UnitNames.service(project, $0.name) }), .run)
         plan.add(
-            .systemctl(verb: "restart", units: components.map { UnitNames.service(project, $0.name) }), .run,
+            .systemctl(.restart, units: components.map { UnitNames.service(project, $0.name) }), .run,
             note: "systemd orders them by After=; each gets its stop timeout")
         let targets = components.map {
             HealthGateSpec.Target(component: $0.name, unit: UnitNames.service(project, $0.name), probes: ProbeSpec.of($0, root: layout.root))
@@ -78,31 +84,42 @@ public struct RollbackRunner: Sendable {
         return plan
     }
 
-    /// Plans and (unless `dryRun`) applies the rollback, recording it.
-    public func run(to requested: String?, dryRun: Bool, lockWait: Duration = .zero, lockHeld: Bool = false) async throws -> (Plan, String) {
+    /// Plans and (unless `dryRun`) applies the rollback through the pipeline, recording it.
+    public func run(
+        to requested: String?, dryRun: Bool, lockWait: Duration = .zero, lockHeld: Bool = false,
+        context: MutationContext? = nil
+    ) async throws -> (Plan, String) {
         let version = try target(requested)
-        let manager = try await DeployRunner(deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher, logger: logger)
-            .serviceManager(dryRun: dryRun)
-        let halted = fileSystem.info(deployment.killSwitch.file) != nil
-        let plan = plan(to: version, manager: manager, halted: halted)
-        if dryRun { return (plan, version) }
-        let lock = lockHeld ? nil : try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "rollback", wait: lockWait)
-        defer { withExtendedLifetime(lock) {} }
-        let gate = manager.map { manager in
-            HealthGate(
-                services: manager, probes: LiveProbeChecker(fileSystem: fileSystem),
-                journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
-        }
-        let executor = Executor(fileSystem: fileSystem, services: manager, launcher: launcher, gate: gate, logger: logger)
-        let started = Date()
-        do {
-            try await executor.apply(plan)
-            try executor.record(plan: plan, version: version, releases: [], started: started, outcome: "success", message: nil, layout: layout, user: request.user)
-            logger.notice("rollback succeeded", metadata: ["release.version": "\(version)"])
-        } catch {
-            try? executor.record(plan: plan, version: version, releases: [], started: started, outcome: "failed", message: "\(error)", layout: layout, user: request.user)
-            throw error
-        }
-        return (plan, version)
+        let context =
+            if let context { context } else {
+                try await DeployRunner(
+                    deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher,
+                    logger: logger, state: state
+                ).context(dryRun: dryRun)
+            }
+        let result = try await MutationPipeline(context: context).run(
+            RollbackMutation(runner: self, version: version), dryRun: dryRun,
+            locking: lockHeld ? .held : .take(wait: lockWait))
+        if result.applied { logger.notice("rollback succeeded", metadata: ["release.version": "\(version)"]) }
+        return (result.plan, version)
+    }
+}
+
+/// Rollback's part of the pipeline: switch `current`, restart, gate; recorded like a deploy.
+struct RollbackMutation: Mutation {
+    var runner: RollbackRunner
+    var version: String
+
+    var command: String { "rollback" }
+
+    func plan(in context: MutationContext) async throws -> Plan {
+        let halted = context.fileSystem.info(runner.deployment.killSwitch.file) != nil
+        var plan = runner.plan(to: version, manager: context.services.manager, halted: halted)
+        plan.version = version
+        return plan
+    }
+
+    func record(_ outcome: MutationOutcome, plan: Plan, started: Date, in context: MutationContext) throws {
+        try DeployRecord.write(outcome, plan: plan, started: started, command: command, in: context)
     }
 }

@@ -36,25 +36,31 @@ public struct UpdateRunner: Sendable {
     var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }
 
     public func run(dryRun: Bool, lockWait: Duration = .zero, onPlan: (Plan) -> Void = { _ in }) async throws -> DeployOutcome {
-        let deploy = DeployRunner(deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher, logger: logger)
-        if dryRun { return try await deploy.run(dryRun: true) }
-        let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "update", wait: lockWait)
-        defer { withExtendedLifetime(lock) {} }
-        let previous = fileSystem.info(layout.current)?.linkTarget.flatMap {
-            $0.hasPrefix("releases/") ? String($0.dropFirst("releases/".count)) : nil
-        }
-        do {
-            return try await deploy.run(dryRun: false, lockHeld: true, onPlan: onPlan)
-        } catch let failure as ExecutorError where failure.isHealthFailure && rollbackOnFailure {
-            guard let previous else { throw failure }
-            let failedVersion = fileSystem.info(layout.current)?.linkTarget.map { String($0.dropFirst("releases/".count)) } ?? "?"
-            logger.error("update not healthy; rolling back", metadata: ["release.version": "\(failedVersion)", "rollback.to": "\(previous)"])
-            let rollback = RollbackRunner(deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher, logger: logger)
-            _ = try await rollback.run(to: previous, dryRun: false, lockHeld: true)
-            if let store = try? StateStore(path: fileSystem.hostPath(layout.stateDatabase)) {
-                try? store.markRolledBack(version: failedVersion)
+        let deploy = DeployRunner(
+            deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher, logger: logger)
+        let context = try await deploy.context(dryRun: dryRun)
+        if dryRun { return try await deploy.run(dryRun: true, context: context) }
+        // Deploy and the rollback run under one lock: nothing can slip in between.
+        return try await MutationPipeline(context: context).holdingLock("update", wait: lockWait) {
+            let previous = fileSystem.info(layout.current)?.linkTarget.flatMap {
+                $0.hasPrefix("releases/") ? String($0.dropFirst("releases/".count)) : nil
             }
-            throw UpdateRolledBack(failed: failedVersion, restored: previous, reason: failure.underlying)
+            do {
+                return try await deploy.run(dryRun: false, lockHeld: true, context: context, onPlan: onPlan)
+            } catch let failure as ApplyError where failure.isHealthFailure && rollbackOnFailure {
+                guard let previous else { throw failure }
+                let failedVersion =
+                    fileSystem.info(layout.current)?.linkTarget.map { String($0.dropFirst("releases/".count)) } ?? "?"
+                logger.error(
+                    "update not healthy; rolling back",
+                    metadata: ["release.version": "\(failedVersion)", "rollback.to": "\(previous)"])
+                let rollback = RollbackRunner(
+                    deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher,
+                    logger: logger)
+                _ = try await rollback.run(to: previous, dryRun: false, lockHeld: true, context: context)
+                try? context.state.store().markRolledBack(version: failedVersion)
+                throw UpdateRolledBack(failed: failedVersion, restored: previous, reason: "\(failure.underlying)")
+            }
         }
     }
 }

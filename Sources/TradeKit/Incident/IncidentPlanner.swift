@@ -93,13 +93,13 @@ public struct IncidentPlanner: Sendable {
         let runningTimers = units.timers.filter { Self.running.contains(statuses[$0]?.activeState ?? "") }
         let runningServices = units.services.filter { Self.running.contains(statuses[$0]?.activeState ?? "") }
         if !runningTimers.isEmpty {
-            plan.add(.systemctl(verb: "stop", units: runningTimers), .run, note: "no run is triggered while halted")
+            plan.add(.systemctl(.stop, units: runningTimers), .run, note: "no run is triggered while halted")
         }
         if runningServices.isEmpty {
-            plan.add(.systemctl(verb: "stop", units: units.services), .unchanged, note: "already stopped")
+            plan.add(.systemctl(.stop, units: units.services), .unchanged, note: "already stopped")
         } else {
             plan.add(
-                .systemctl(verb: "stop", units: runningServices), .run,
+                .systemctl(.stop, units: runningServices), .run,
                 note: "graceful: SIGTERM, then up to TimeoutStopSec to finish pending orders")
         }
         return plan
@@ -133,13 +133,13 @@ public struct IncidentPlanner: Sendable {
         guard !stopped.isEmpty else {
             let running = units.startable.filter { !missing.contains($0) }
             if !running.isEmpty {
-                plan.add(.systemctl(verb: "start", units: running), .unchanged, note: "already running")
+                plan.add(.systemctl(.start, units: running), .unchanged, note: "already running")
             }
             return plan
         }
         // A crash loop before the halt may have used up the start limit; clear it, as rollback does.
-        plan.add(.systemctl(verb: "reset-failed", units: stopped), .run)
-        plan.add(.systemctl(verb: "start", units: stopped), .run)
+        plan.add(.systemctl(.resetFailed, units: stopped), .run)
+        plan.add(.systemctl(.start, units: stopped), .run)
         plan.add(.waitHealthy(gateSpec(stopped, timeout: healthTimeout)), .run)
         return plan
     }

@@ -1,12 +1,14 @@
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// Halt wrote the flag, but systemd could not be reached to stop the trading components (exit 69).
-public struct HaltIncomplete: Error, Sendable, CustomStringConvertible {
+public struct HaltIncomplete: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { .unavailable }
     public var file: String
     public var units: [String]
     public var detail: String
@@ -36,6 +38,8 @@ public struct IncidentRunner: Sendable {
     public var user: String
     /// The service manager to use instead of looking for systemd (tests pass a fake).
     public var services: ServiceManager?
+    /// The invocation's one state database.
+    public var state: StateDatabase
 
     public init(
         deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
@@ -48,13 +52,22 @@ public struct IncidentRunner: Sendable {
         self.launcher = launcher
         self.logger = logger
         self.user = user
+        state = StateDatabase(layout: DeployLayout(deployment, environment: environment), fileSystem: fileSystem)
     }
 
     var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
 
-    private func managerOrLookup() async -> (ServiceManager?, String?) {
-        if let services { return (services, nil) }
-        return await ServiceManagerLookup.find(scope: deployment.project.scope, offline: offline, launcher: launcher)
+    /// The service manager the tests gave, else systemd's, looked up once.
+    private func lookup() async -> ServiceLookup {
+        if let services { return ServiceLookup(manager: services, unreachable: nil) }
+        return await ServiceLookup.find(scope: deployment.project.scope, offline: offline)
+    }
+
+    private func pipeline(_ services: ServiceLookup) -> MutationPipeline {
+        MutationPipeline(
+            context: MutationContext(
+                deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: launcher, logger: logger,
+                user: user, offline: offline, services: services, state: state))
     }
 
     /// Plans halt against a given service manager (nil: none reachable). Read-only.
@@ -80,91 +93,94 @@ public struct IncidentRunner: Sendable {
     }
 
     public func halt(reason: String?, dryRun: Bool, lockWait: Duration = .zero) async throws -> IncidentOutcome {
-        let (services, unreachable) = await managerOrLookup()
-        if dryRun {
-            let (plan, survey) = try await planHalt(reason: reason, services: services)
-            return IncidentOutcome(plan: plan, applied: false, wasHalted: survey.halted)
+        let services = await lookup()
+        let mutation = IncidentMutation(runner: self, kind: .halt(reason: reason), services: services)
+        let result = try await pipeline(services).run(mutation, dryRun: dryRun, locking: .take(wait: lockWait))
+        guard result.applied else {
+            return IncidentOutcome(plan: result.plan, applied: false, wasHalted: mutation.wasHalted.value)
         }
-        let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "halt", wait: lockWait)
-        defer { withExtendedLifetime(lock) {} }
-        let (plan, survey) = try await planHalt(reason: reason, services: services)
-        let command = reason.map { "halt: \($0)" } ?? "halt"
-        let incomplete = unreachable != nil && !deployment.killSwitch.components.isEmpty
-        try await apply(
-            plan, services: services, command: command,
-            extra: incomplete ? "systemd unreachable: nothing stopped" : survey.halted ? "already halted" : nil,
-            outcome: incomplete ? "incomplete" : "success")
         logger.notice(
             "halted",
-            metadata: ["kill_switch.file": "\(deployment.killSwitch.file)", "plan.changes": "\(plan.changes.count)"])
-        if let unreachable, !deployment.killSwitch.components.isEmpty {
+            metadata: ["kill_switch.file": "\(deployment.killSwitch.file)", "plan.changes": "\(result.plan.changes.count)"])
+        if let unreachable = services.unreachable, !deployment.killSwitch.components.isEmpty {
             throw HaltIncomplete(
                 file: deployment.killSwitch.file, units: KillSwitch(deployment).units.all, detail: unreachable)
         }
-        return IncidentOutcome(plan: plan, applied: true, wasHalted: survey.halted)
+        return IncidentOutcome(plan: result.plan, applied: true, wasHalted: mutation.wasHalted.value)
     }
 
     public func resume(dryRun: Bool, lockWait: Duration = .zero, healthTimeout: ConfigDuration? = nil) async throws
         -> IncidentOutcome
     {
-        let (services, unreachable) = await managerOrLookup()
-        if dryRun {
-            let (plan, survey) = try await planResume(services: services, healthTimeout: healthTimeout)
-            return IncidentOutcome(plan: plan, applied: false, wasHalted: survey.halted)
-        }
+        let services = await lookup()
         // Never remove the flag when nothing could be started again: the machine would say
         // "trading allowed" with the engine still down.
-        if let unreachable, !KillSwitch(deployment).units.startable.isEmpty {
+        if !dryRun, let unreachable = services.unreachable, !KillSwitch(deployment).units.startable.isEmpty {
             throw ServiceManagerUnavailable(detail: unreachable)
         }
-        let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "resume", wait: lockWait)
-        defer { withExtendedLifetime(lock) {} }
-        let (plan, survey) = try await planResume(services: services, healthTimeout: healthTimeout)
-        try await apply(plan, services: services, command: "resume", extra: survey.halted ? nil : "was not halted")
-        logger.notice("resumed", metadata: ["plan.changes": "\(plan.changes.count)"])
-        return IncidentOutcome(plan: plan, applied: true, wasHalted: survey.halted)
-    }
-
-    private func apply(
-        _ plan: Plan, services: ServiceManager?, command: String, extra: String?, outcome: String = "success"
-    ) async throws {
-        let gate = services.map { manager in
-            HealthGate(
-                services: manager, probes: LiveProbeChecker(fileSystem: fileSystem),
-                journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
-        }
-        let executor = Executor(fileSystem: fileSystem, services: services, launcher: launcher, gate: gate, logger: logger)
-        let started = Date()
-        do {
-            try await executor.apply(plan)
-        } catch {
-            try? StateStore.recordAudit(
-                AuditEntry(at: started, user: user, pid: getpid(), command: command, result: "failed: \(error)"),
-                layout: layout, fileSystem: fileSystem)
-            throw error
-        }
-        let changes = plan.changes.count
-        try StateStore.recordAudit(
-            AuditEntry(
-                at: started, user: user, pid: getpid(), command: command,
-                result: "\(outcome): \(changes) change\(changes == 1 ? "" : "s")" + (extra.map { " (\($0))" } ?? "")),
-            layout: layout, fileSystem: fileSystem)
+        let mutation = IncidentMutation(runner: self, kind: .resume(healthTimeout: healthTimeout), services: services)
+        let result = try await pipeline(services).run(mutation, dryRun: dryRun, locking: .take(wait: lockWait))
+        if result.applied { logger.notice("resumed", metadata: ["plan.changes": "\(result.plan.changes.count)"]) }
+        return IncidentOutcome(plan: result.plan, applied: result.applied, wasHalted: mutation.wasHalted.value)
     }
 }
 
-/// The service manager for commands that may run without one.
-enum ServiceManagerLookup {
-    /// The manager, or nil with the reason when it cannot be reached (nil, nil when offline).
-    static func find(scope: Scope, offline: Bool, launcher: ProcessLauncher) async -> (ServiceManager?, String?) {
-        if offline { return (nil, nil) }
-        let systemctl = Systemctl(scope: scope, launcher: launcher)
-        do {
-            _ = try await systemctl.status(of: ["default.target"])
-            return (systemctl, nil)
-        } catch let unavailable as ServiceManagerUnavailable {
-            return (nil, unavailable.detail)
-        } catch {
-            return (nil, "\(error)")
+/// Halt's and resume's part of the pipeline: the incident planner and the audit line
+/// ("incomplete" when systemd was unreachable and nothing could be stopped).
+struct IncidentMutation: Mutation {
+    enum Kind: Sendable {
+        case halt(reason: String?)
+        case resume(healthTimeout: ConfigDuration?)
+    }
+
+    var runner: IncidentRunner
+    var kind: Kind
+    var services: ServiceLookup
+    /// Whether the kill switch was on when the (last) plan was made.
+    let wasHalted = SurveyedFlag()
+
+    var command: String {
+        switch kind {
+        case .halt(let reason): return reason.map { "halt: \($0)" } ?? "halt"
+        case .resume: return "resume"
         }
     }
+
+    func plan(in context: MutationContext) async throws -> Plan {
+        switch kind {
+        case .halt(let reason):
+            let (plan, survey) = try await runner.planHalt(reason: reason, services: services.manager)
+            wasHalted.set(survey.halted)
+            return plan
+        case .resume(let healthTimeout):
+            let (plan, survey) = try await runner.planResume(services: services.manager, healthTimeout: healthTimeout)
+            wasHalted.set(survey.halted)
+            return plan
+        }
+    }
+
+    func summary(of plan: Plan, report: ApplyReport) -> String {
+        let changes = plan.changes.count
+        var outcome = "success"
+        var extra: String?
+        switch kind {
+        case .halt:
+            if services.unreachable != nil && !runner.deployment.killSwitch.components.isEmpty {
+                outcome = "incomplete"
+                extra = "systemd unreachable: nothing stopped"
+            } else if wasHalted.value {
+                extra = "already halted"
+            }
+        case .resume:
+            if !wasHalted.value { extra = "was not halted" }
+        }
+        return "\(outcome): \(changes) change\(changes == 1 ? "" : "s")" + (extra.map { " (\($0))" } ?? "")
+    }
+}
+
+/// A fact the survey found, kept for the audit line and the outcome.
+final class SurveyedFlag: Sendable {
+    private let stored = Mutex(false)
+    var value: Bool { stored.withLock { $0 } }
+    func set(_ value: Bool) { stored.withLock { $0 = value } }
 }

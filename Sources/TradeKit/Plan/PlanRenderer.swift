@@ -11,17 +11,28 @@ public enum PlanRenderer {
                 var change: String
                 var note: String?
             }
+            struct Undo: Encodable {
+                /// Index (in `actions`) after which a failure applies `actions`.
+                var after: Int
+                var reason: String
+                var actions: [Entry]
+            }
             var command: String
             var changes: Int
             var actions: [Entry]
             var notes: [String]
+            var compensation: Undo?
+        }
+        func entries(_ actions: [Action]) -> [Document.Entry] {
+            actions.map {
+                .init(type: $0.effect.typeName, target: $0.effect.target, change: $0.change.rawValue, note: $0.note)
+            }
         }
         let document = Document(
-            command: plan.command, changes: plan.changes.count,
-            actions: plan.actions.map {
-                .init(type: $0.operation.typeName, target: $0.operation.target, change: $0.change.rawValue, note: $0.note)
-            },
-            notes: plan.notes)
+            command: plan.command, changes: plan.changes.count, actions: entries(plan.actions), notes: plan.notes,
+            compensation: plan.compensation.map {
+                .init(after: $0.afterIndex, reason: $0.reason, actions: entries($0.actions))
+            })
         return JSONOutput.string(document)
     }
 
@@ -34,7 +45,19 @@ public enum PlanRenderer {
         } else {
             out += "\(plan.command): \(changes) change\(changes == 1 ? "" : "s") planned\n"
         }
-        for action in plan.actions where verbose || action.change != .unchanged {
+        for (index, action) in plan.actions.enumerated() where verbose || action.change != .unchanged {
+            out += line(action, color: color)
+            if let compensation = plan.compensation, compensation.afterIndex == index {
+                out += "  if a later step fails (\(compensation.reason)):\n"
+                for undo in compensation.actions { out += "  " + line(undo, color: color) }
+            }
+        }
+        for note in plan.notes { out += "note: \(note)\n" }
+        return out
+    }
+
+    private static func line(_ action: Action, color: Bool) -> String {
+            var out = ""
             let symbol: String
             switch action.change {
             case .create: symbol = "+"
@@ -44,17 +67,15 @@ public enum PlanRenderer {
             case .unchanged: symbol = "="
             }
             let note = action.note.map { "  (\($0))" } ?? ""
-            let line = "\(symbol) \(action.change.rawValue.padded(9)) \(action.operation.typeName.padded(22)) "
-                + "\(action.operation.target)\(note)\n"
+            let line = "\(symbol) \(action.change.rawValue.padded(9)) \(action.effect.typeName.padded(22)) "
+                + "\(action.effect.target)\(note)\n"
             out += color ? colorize(line, action.change) : line
             if let diff = action.diff, action.change != .unchanged {
                 for diffLine in diff.split(separator: "\n", omittingEmptySubsequences: false) where !diffLine.isEmpty {
                     out += "    \(diffLine)\n"
                 }
             }
-        }
-        for note in plan.notes { out += "note: \(note)\n" }
-        return out
+            return out
     }
 
     private static func colorize(_ line: String, _ change: ChangeKind) -> String {

@@ -80,16 +80,21 @@ public struct RestorePlanner: Sendable {
                 ? OwnerSpec(user: deployment.project.user, group: deployment.project.group) : nil,
             limits: ArchiveLimits(deployment.backup), project: deployment.project.name)
         plan.add(
-            .restoreStage(stage), .create,
+            .restoreStage(stage, changes: changes), .create,
             note: "\(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed")
         if let preRestoreBackup { plan.add(.archive(preRestoreBackup), .create, note: "pre-restore backup of the live state") }
         let active = services.filter { survey.serviceStates?[$0]?.activeState == "active" }
         if !offline, !services.isEmpty, survey.serviceStates != nil {
-            if !active.isEmpty { plan.add(.systemctl(verb: "stop", units: active), .run, note: "honours each stop timeout") }
+            if !active.isEmpty { plan.add(.systemctl(.stop, units: active), .run, note: "honours each stop timeout") }
         }
         plan.add(.exchange(first: "\(staging)/shared", second: layout.shared), .update, note: "atomic swap of shared/")
+        let reachable = !offline && survey.serviceStates != nil
+        plan.compensateFailuresAfterLastAction(reason: "the previous shared/ is swapped back") { undo in
+            undo.add(.exchange(first: "\(staging)/shared", second: layout.shared), .update, note: "swap back")
+            if reachable, !services.isEmpty { undo.add(.systemctl(.restart, units: services), .run) }
+        }
         if !offline, !services.isEmpty, survey.serviceStates != nil {
-            plan.add(.systemctl(verb: "start", units: services), .run)
+            plan.add(.systemctl(.start, units: services), .run)
             let targets = deployment.components.filter { $0.kind == .service }.map {
                 HealthGateSpec.Target(
                     component: $0.name, unit: UnitNames.service(deployment.project.name, $0.name),

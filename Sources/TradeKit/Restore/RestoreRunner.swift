@@ -15,28 +15,36 @@ public struct RestoreRolledBack: Error, Sendable, CustomStringConvertible {
     public var description: String { "restore failed and the previous data was swapped back: \(reason)" }
 }
 
-/// Runs `restore`: verify → plan → (dry-run | lock, stage, pre-restore backup, stop, swap, start, health).
+/// Runs `restore` through the pipeline: verify (read-only) → survey → plan (stage, pre-restore
+/// backup, stop, swap, start, health; and the swap back should a step after the swap fail).
 public struct RestoreRunner: Sendable {
     public var deployment: Deployment
     public var fileSystem: FileSystem
     public var environment: [String: String]
     public var offline: Bool
     public var logger: Logger
+    public var state: StateDatabase
 
-    public init(deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool, logger: Logger) {
+    public init(
+        deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool, logger: Logger,
+        state: StateDatabase? = nil
+    ) {
         self.deployment = deployment
         self.fileSystem = fileSystem
         self.environment = environment
         self.offline = offline
         self.logger = logger
+        self.state = state ?? StateDatabase(layout: DeployLayout(deployment, environment: environment), fileSystem: fileSystem)
     }
 
     var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
 
     public func run(reference: String, only: [String], dryRun: Bool, lockWait: Duration = .zero) async throws -> RestoreOutcome {
-        let backups = BackupRunner(deployment: deployment, fileSystem: fileSystem, environment: environment, logger: logger)
+        let backups = BackupRunner(
+            deployment: deployment, fileSystem: fileSystem, environment: environment, logger: logger, state: state)
         let archive = try backups.resolve(reference)
-        let report = try backups.verify(archive)
+        // Read-only: a dry run records nothing, not even that the archive verified.
+        let report = try backups.inspect(archive)
         guard report.ok else {
             let failed = report.files.filter { !$0.ok }.map { "\($0.path): \($0.detail)" }.joined(separator: "; ")
             throw ArchiveRefused(archive: archive, entry: nil, reason: "verification failed: \(failed)")
@@ -44,83 +52,68 @@ public struct RestoreRunner: Sendable {
         for path in only where !report.manifest.files.contains(where: { $0.path == "shared/\(path)" || $0.path.hasPrefix("shared/\(path)/") }) {
             throw ArchiveRefused(archive: archive, entry: path, reason: "--only path is not in the archive")
         }
-        let services = try await serviceManager()
-        let lock = dryRun ? nil : try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "restore", wait: lockWait)
-        defer { withExtendedLifetime(lock) {} }
-        let units = deployment.components.filter { $0.kind == .service }.map { UnitNames.service(deployment.project.name, $0.name) }
-        let planner = RestorePlanner(
-            deployment: deployment, layout: layout, manifest: report.manifest, archive: archive, only: only,
-            survey: try await RestoreSurvey.gather(
-                shared: layout.shared, scope: only.isEmpty ? deployment.backup.databases + deployment.backup.paths : only,
-                root: layout.root, fileSystem: fileSystem, services: services, units: units),
-            now: Date(), offline: offline, preRestoreBackup: nil)
-        var withBackup = planner
-        let backupSurvey = try BackupSurvey.gather(deployment: deployment, layout: layout, fileSystem: fileSystem)
-        withBackup.preRestoreBackup = BackupPlanner(
-            deployment: deployment, request: BackupRequest(), survey: backupSurvey, layout: layout
-        ).spec()
-        withBackup.preRestoreBackup = withBackup.preRestoreBackup.map { Self.forensic($0, fileSystem: fileSystem) }
-        let plan = withBackup.plan()
-        guard !dryRun else { return RestoreOutcome(plan: plan, changes: planner.changes(), archive: archive, applied: false) }
-        let started = Date()
-        let command = "restore \(archive)" + (only.isEmpty ? "" : " --only \(only.joined(separator: " "))")
+        let services = await ServiceLookup.find(scope: deployment.project.scope, offline: offline)
+        let context = MutationContext(
+            deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: SubprocessLauncher(),
+            logger: logger, user: ProcessInfo.processInfo.userName, offline: offline, services: services, state: state)
+        let mutation = RestoreMutation(runner: self, archive: archive, manifest: report.manifest, only: only, now: Date())
         do {
-            try await apply(plan, services: services, staging: planner.staging)
-        } catch {
-            let outcome = error is RestoreRolledBack ? "rolled back" : "failed"
-            try? StateStore.recordAudit(
-                AuditEntry(command: command, result: "\(outcome): \(error)", at: started), layout: layout, fileSystem: fileSystem)
-            throw error
-        }
-        let changes = planner.changes()
-        try StateStore.recordAudit(
-            AuditEntry(
-                command: command,
-                result: "success: \(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed",
-                at: started),
-            layout: layout, fileSystem: fileSystem)
-        return RestoreOutcome(plan: plan, changes: planner.changes(), archive: archive, applied: true)
-    }
-
-    private func apply(_ plan: Plan, services: ServiceManager?, staging: String) async throws {
-        var executor = Executor(
-            fileSystem: fileSystem, services: services, launcher: SubprocessLauncher(),
-            gate: services.map {
-                HealthGate(
-                    services: $0, probes: LiveProbeChecker(fileSystem: fileSystem),
-                    journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
-            }, logger: logger)
-        executor.store = try StateStore(path: fileSystem.hostPath(layout.stateDatabase))
-        let swapIndex = plan.actions.firstIndex { $0.operation.typeName == "exchange" } ?? plan.actions.count
-        let before = Plan(command: plan.command, actions: Array(plan.actions[..<min(swapIndex + 1, plan.actions.count)]))
-        let after = Plan(command: plan.command, actions: Array(plan.actions[min(swapIndex + 1, plan.actions.count)...]))
-        // Up to and including the swap: a failure leaves the live data untouched.
-        try await executor.apply(before)
-        do {
-            try await executor.apply(after)
-            logger.notice("restore succeeded")
-        } catch {
-            logger.error("restore failed after the swap; swapping back", metadata: ["error": "\(error)"])
-            var rollback = Plan(command: "restore rollback")
-            rollback.add(.exchange(first: "\(staging)/shared", second: layout.shared), .update)
-            let units = deployment.components.filter { $0.kind == .service }.map {
-                UnitNames.service(deployment.project.name, $0.name)
-            }
-            if services != nil, !units.isEmpty { rollback.add(.systemctl(verb: "restart", units: units), .run) }
-            try await executor.apply(rollback)
-            throw RestoreRolledBack(reason: "\(error)")
+            let result = try await MutationPipeline(context: context).run(
+                mutation, dryRun: dryRun, locking: .take(wait: lockWait))
+            if result.applied { logger.notice("restore succeeded") }
+            let changes = result.plan.changes(of: StageRestore.self).first?.changes
+            return RestoreOutcome(
+                plan: result.plan, changes: changes ?? RestoreChanges(added: [], changed: [], removed: [], unchanged: []),
+                archive: archive, applied: result.applied)
+        } catch let failure as ApplyError where failure.compensated {
+            throw RestoreRolledBack(reason: "\(failure)")
         }
     }
+}
 
-    private func serviceManager() async throws -> ServiceManager? {
-        if offline { return nil }
-        let systemctl = Systemctl(scope: deployment.project.scope)
-        do {
-            _ = try await systemctl.status(of: ["default.target"])
-            return systemctl
-        } catch is ServiceManagerUnavailable {
-            return nil
+/// Restore's part of the pipeline: its survey and planner, the restore and backup handlers
+/// (the pre-restore backup is an archive action), the audit line.
+struct RestoreMutation: Mutation {
+    var runner: RestoreRunner
+    var archive: String
+    var manifest: BackupManifest
+    var only: [String]
+    var now: Date
+
+    var command: String { "restore \(archive)" + (only.isEmpty ? "" : " --only \(only.joined(separator: " "))") }
+
+    func planner(in context: MutationContext) async throws -> RestorePlanner {
+        let deployment = runner.deployment
+        let layout = context.layout
+        let units = deployment.components.filter { $0.kind == .service }.map {
+            UnitNames.service(deployment.project.name, $0.name)
         }
+        let survey = try await RestoreSurvey.gather(
+            shared: layout.shared, scope: only.isEmpty ? deployment.backup.databases + deployment.backup.paths : only,
+            root: layout.root, fileSystem: context.fileSystem, services: context.services.manager, units: units)
+        var planner = RestorePlanner(
+            deployment: deployment, layout: layout, manifest: manifest, archive: archive, only: only, survey: survey,
+            now: now, offline: context.offline, preRestoreBackup: nil)
+        let backupSurvey = try BackupSurvey.gather(
+            deployment: deployment, layout: layout, fileSystem: context.fileSystem, store: try context.state.existing())
+        planner.preRestoreBackup = RestoreRunner.forensic(
+            BackupPlanner(deployment: deployment, request: BackupRequest(), survey: backupSurvey, layout: layout).spec(),
+            fileSystem: context.fileSystem)
+        return planner
+    }
+
+    func plan(in context: MutationContext) async throws -> Plan { try await planner(in: context).plan() }
+
+    func handlers(in context: MutationContext) throws -> [any EffectHandler] {
+        RestoreEffectHandlers(fileSystem: context.fileSystem).all
+            + BackupEffectHandlers(fileSystem: context.fileSystem, store: try context.state.store()).all
+    }
+
+    func summary(of plan: Plan, report: ApplyReport) -> String {
+        guard let changes = plan.changes(of: StageRestore.self).first?.changes else {
+            return "success: nothing restored"
+        }
+        return "success: \(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed"
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A value `secrets set` refuses (exit 64). Says what is wrong, never the value.
-public struct EnvValueError: Error, Sendable, CustomStringConvertible {
+public struct EnvValueError: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { .usage }
     public var description: String
 }
 

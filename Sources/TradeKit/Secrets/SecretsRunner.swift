@@ -1,12 +1,14 @@
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// `secrets set` cannot tell which env file is meant, or the file is not usable (exit 64 or 65).
-public struct SecretsTargetError: Error, Sendable, CustomStringConvertible {
+public struct SecretsTargetError: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { isUsage ? .usage : .dataError }
     public var description: String
     /// True when a different command line would work (exit 64), false for bad data on disk (65).
     public var isUsage: Bool
@@ -72,9 +74,10 @@ public struct SecretsRunner: Sendable {
 
     var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
 
-    private func managerOrLookup() async -> (ServiceManager?, String?) {
-        if let services { return (services, nil) }
-        return await ServiceManagerLookup.find(scope: deployment.project.scope, offline: offline, launcher: launcher)
+    /// The service manager the tests gave, else systemd's, looked up once.
+    private func lookup() async -> ServiceLookup {
+        if let services { return ServiceLookup(manager: services, unreachable: nil) }
+        return await ServiceLookup.find(scope: deployment.project.scope, offline: offline)
     }
 
     /// Every env file named by a component, in config order.
@@ -190,7 +193,7 @@ public struct SecretsRunner: Sendable {
         guard !restart.isEmpty else { return }
         let units = restart.map { UnitNames.service(project, $0.name) }
         plan.add(
-            .systemctl(verb: "restart", units: units), .run,
+            .systemctl(.restart, units: units), .run,
             note: "they read \(file.file) at start; each gets its stop timeout")
         let targets = restart.map {
             HealthGateSpec.Target(
@@ -207,41 +210,21 @@ public struct SecretsRunner: Sendable {
         -> SecretsOutcome
     {
         let file = try resolve(component: component)
-        let (services, unreachable) = await managerOrLookup()
-        if dryRun {
-            let (plan, change) = try await planSet(key: key, value: value, file: file, services: services)
-            return SecretsOutcome(plan: plan, file: file, change: change, applied: false)
+        let services = await lookup()
+        if !dryRun, let unreachable = services.unreachable { throw ServiceManagerUnavailable(detail: unreachable) }
+        let context = MutationContext(
+            deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: launcher, logger: logger,
+            user: user, offline: offline, services: services)
+        let mutation = SecretsMutation(runner: self, key: key, value: value, file: file)
+        let result = try await MutationPipeline(context: context).run(
+            mutation, dryRun: dryRun, locking: .take(wait: lockWait))
+        let change = mutation.change.value ?? .unchanged
+        if result.applied {
+            logger.notice(
+                "secret set",
+                metadata: ["secret.key": "\(key)", "secret.file": "\(file.path)", "secret.change": "\(change.rawValue)"])
         }
-        if let unreachable { throw ServiceManagerUnavailable(detail: unreachable) }
-        let lock = try ProjectLock(path: fileSystem.hostPath(layout.lockFile), command: "secrets set", wait: lockWait)
-        defer { withExtendedLifetime(lock) {} }
-        let (plan, change) = try await planSet(key: key, value: value, file: file, services: services)
-        let gate = services.map { manager in
-            HealthGate(
-                services: manager, probes: LiveProbeChecker(fileSystem: fileSystem),
-                journalLines: { unit in (try? JournalReader().lastMessages(unit: unit, count: 15)) ?? [] })
-        }
-        let executor = Executor(fileSystem: fileSystem, services: services, launcher: launcher, gate: gate, logger: logger)
-        let started = Date()
-        let command = "secrets set \(key) (\(file.path))"
-        do {
-            try await executor.apply(plan)
-        } catch {
-            try? StateStore.recordAudit(
-                AuditEntry(at: started, user: user, pid: getpid(), command: command, result: "failed: \(error)"),
-                layout: layout, fileSystem: fileSystem)
-            throw error
-        }
-        let restarted = plan.changes.first { $0.operation.typeName == "systemctl.restart" }?.operation.target
-        try StateStore.recordAudit(
-            AuditEntry(
-                at: started, user: user, pid: getpid(), command: command,
-                result: "success: \(change.rawValue)" + (restarted.map { "; restarted \($0)" } ?? "")),
-            layout: layout, fileSystem: fileSystem)
-        logger.notice(
-            "secret set",
-            metadata: ["secret.key": "\(key)", "secret.file": "\(file.path)", "secret.change": "\(change.rawValue)"])
-        return SecretsOutcome(plan: plan, file: file, change: change, applied: true)
+        return SecretsOutcome(plan: result.plan, file: file, change: change, applied: result.applied)
     }
 
     /// Key names, mode and owner of every env file, with warnings.
@@ -274,4 +257,36 @@ public struct SecretsRunner: Sendable {
                 owner: owner, keys: env.keys, warnings: warnings)
         }
     }
+}
+
+/// `secrets set`'s part of the pipeline. The value lives only in the plan's secret file
+/// action; the audit line names the key and the file.
+struct SecretsMutation: Mutation {
+    var runner: SecretsRunner
+    var key: String
+    var value: String
+    var file: EnvFileUse
+    /// How the key changed, as the (last) plan found it.
+    let change = PlannedChange()
+
+    var command: String { "secrets set \(key) (\(file.path))" }
+
+    func plan(in context: MutationContext) async throws -> Plan {
+        let (plan, change) = try await runner.planSet(
+            key: key, value: value, file: file, services: context.services.manager)
+        self.change.set(change)
+        return plan
+    }
+
+    func summary(of plan: Plan, report: ApplyReport) -> String {
+        let restarted = plan.changes(of: UnitJob.self).first { $0.verb == .restart }?.target
+        return "success: \((change.value ?? .unchanged).rawValue)" + (restarted.map { "; restarted \($0)" } ?? "")
+    }
+}
+
+/// The env-file change the survey found, kept for the outcome and the audit line.
+final class PlannedChange: Sendable {
+    private let stored = Mutex<EnvFile.Change?>(nil)
+    var value: EnvFile.Change? { stored.withLock { $0 } }
+    func set(_ value: EnvFile.Change) { stored.withLock { $0 = value } }
 }

@@ -5,7 +5,8 @@ import Foundation
 #endif
 
 /// Another tradectl holds the project lock (exit 75).
-public struct LockHeldError: Error, Sendable, CustomStringConvertible {
+public struct LockHeldError: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { .tempFail }
     public var holder: String
     public var description: String {
         "another tradectl is running on this project (\(holder)); wait for it to finish, then retry"

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A failed system call with the path it was about, e.g. `rename(/opt/v6/.current.tmp): EXDEV`.
-public struct SystemCallError: Error, Sendable, CustomStringConvertible {
+public struct SystemCallError: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { errno == EACCES || errno == EPERM ? .noPermission : .failure }
     public var call: String
     public var path: String
     public var errno: Int32

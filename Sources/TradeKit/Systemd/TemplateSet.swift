@@ -112,7 +112,8 @@ public struct TemplateSet: Sendable {
     }
 }
 
-public struct TemplateError: Error, Sendable, CustomStringConvertible {
+public struct TemplateError: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var exitStatus: ExitStatus { .dataError }
     public var message: String
     public var description: String { message }
 }
