@@ -29,26 +29,28 @@ public struct Deployment: Sendable, Equatable {
 public enum Environment: String, Sendable, CaseIterable, Codable { case dev, paper, production }
 public enum Scope: String, Sendable, CaseIterable, Codable { case system, user }
 
+/// The sections' initial values are placeholders: `DeploymentSchema` sets every property when a
+/// config is decoded, and the defaults are declared there, once, with the key.
 public struct ProjectConfig: Sendable, Equatable {
-    public var name: String
-    public var environment: Environment
-    public var root: String
-    public var user: String
-    public var group: String
-    public var scope: Scope
-    public var stateDir: String
+    public var name: String = ""
+    public var environment: Environment = .dev
+    public var root: String = ""
+    public var user: String = ""
+    public var group: String = ""
+    public var scope: Scope = .system
+    public var stateDir: String = ""
     public var templatesDir: String?
     public var tradectlPath: String?
 }
 
 public struct ReleasesConfig: Sendable, Equatable {
-    public var source: String
-    public var keep: Int
-    public var build: [String]
+    public var source: String = ""
+    public var keep: Int = 0
+    public var build: [String] = []
     /// Run inside the new release after it is built, before `current` switches (migrations).
-    public var preSwitch: [String]
-    public var shared: [SharedPath]
-    public var exclude: [String]
+    public var preSwitch: [String] = []
+    public var shared: [SharedPath] = []
+    public var exclude: [String] = []
 }
 
 /// A path kept in `<root>/shared/` and linked into each release.
@@ -75,22 +77,22 @@ public enum RestartPolicy: String, Sendable, Codable, CaseIterable {
 }
 
 public struct Component: Sendable, Equatable {
-    public var name: String
-    public var kind: ComponentKind
-    public var exec: String
-    public var workingDir: String
+    public var name: String = ""
+    public var kind: ComponentKind = .service
+    public var exec: String = ""
+    public var workingDir: String = ""
     public var envFile: String?
-    public var environment: [(key: String, value: String)]
+    public var environment: [(key: String, value: String)] = []
     public var schedule: String?
-    public var restart: RestartPolicy
-    public var restartSec: ConfigDuration
+    public var restart: RestartPolicy = .no
+    public var restartSec: ConfigDuration = .seconds(0)
     public var stopTimeout: ConfigDuration?
-    public var after: [String]
-    public var requires: [String]
-    public var trades: Bool
-    public var dryRun: Bool
+    public var after: [String] = []
+    public var requires: [String] = []
+    public var trades: Bool = false
+    public var dryRun: Bool = false
     public var restartDaily: String?
-    public var probes: Probes
+    public var probes: Probes = Probes()
 
     public static func == (lhs: Component, rhs: Component) -> Bool {
         lhs.name == rhs.name && lhs.kind == rhs.kind && lhs.exec == rhs.exec && lhs.workingDir == rhs.workingDir
@@ -106,73 +108,73 @@ public struct Probes: Sendable, Equatable {
     public var http: String?
     public var tcp: String?
     public var heartbeat: String?
-    public var heartbeatMaxAge: ConfigDuration
+    public var heartbeatMaxAge: ConfigDuration = .seconds(0)
     public var sqlite: String?
 
     public var isEmpty: Bool { http == nil && tcp == nil && heartbeat == nil && sqlite == nil }
 }
 
 public struct DeploySettings: Sendable, Equatable {
-    public var healthTimeout: ConfigDuration
+    public var healthTimeout: ConfigDuration = .seconds(0)
 }
 
 public struct BackupConfig: Sendable, Equatable {
-    public var dir: String
-    public var schedule: String
-    public var compression: String
-    public var databases: [String]
-    public var paths: [String]
-    public var includeLogs: Bool
-    public var keepLast: Int
-    public var keepHourly: Int
-    public var keepDaily: Int
-    public var keepWeekly: Int
-    public var keepMonthly: Int
+    public var dir: String = ""
+    public var schedule: String = ""
+    public var compression: String = ""
+    public var databases: [String] = []
+    public var paths: [String] = []
+    public var includeLogs: Bool = false
+    public var keepLast: Int = 0
+    public var keepHourly: Int = 0
+    public var keepDaily: Int = 0
+    public var keepWeekly: Int = 0
+    public var keepMonthly: Int = 0
     public var keepWithin: ConfigDuration?
     /// Restore refuses archives with a larger entry, total, or more entries (decompression bombs).
-    public var maxEntryMiB: Int
-    public var maxTotalMiB: Int
-    public var maxEntries: Int
+    public var maxEntryMiB: Int = 0
+    public var maxTotalMiB: Int = 0
+    public var maxEntries: Int = 0
 }
 
 public struct HealthConfig: Sendable, Equatable {
-    public var schedule: String
-    public var timeout: ConfigDuration
-    public var diskWarnPercent: Int
-    public var diskCritPercent: Int
-    public var memoryWarnPercent: Int
-    public var memoryCritPercent: Int
+    public var schedule: String = ""
+    public var timeout: ConfigDuration = .seconds(0)
+    public var diskWarnPercent: Int = 0
+    public var diskCritPercent: Int = 0
+    public var memoryWarnPercent: Int = 0
+    public var memoryCritPercent: Int = 0
     /// Journal entries of priority ≤ err per hour (plus `error_patterns` matches).
-    public var errorsWarnPerHour: Int
-    public var errorsCritPerHour: Int
-    public var errorPatterns: [String]
-    public var backupMaxAge: ConfigDuration
+    public var errorsWarnPerHour: Int = 0
+    public var errorsCritPerHour: Int = 0
+    public var errorPatterns: [String] = []
+    public var backupMaxAge: ConfigDuration = .seconds(0)
     /// How late a timer may be before its run counts as missed.
-    public var timerGrace: ConfigDuration
+    public var timerGrace: ConfigDuration = .seconds(0)
     /// Runs kept in the state DB.
-    public var historyKeep: Int
+    public var historyKeep: Int = 0
 }
 
 public struct MonitorConfig: Sendable, Equatable {
-    public var enabled: Bool
-    public var interval: ConfigDuration
-    public var watchdog: ConfigDuration
+    public var enabled: Bool = false
+    public var interval: ConfigDuration = .seconds(0)
+    public var watchdog: ConfigDuration = .seconds(0)
     /// Plain regular expressions: any match is one warning event (`[[monitor.patterns]]` says more).
-    public var journalPatterns: [String]
-    public var patterns: [JournalPattern]
-    public var autoRestart: Bool
-    public var maxRestarts: Int
-    public var restartWindow: ConfigDuration
+    public var journalPatterns: [String] = []
+    public var patterns: [JournalPattern] = []
+    public var autoRestart: Bool = false
+    public var maxRestarts: Int = 0
+    public var restartWindow: ConfigDuration = .seconds(0)
     /// First delay before a monitor restart; doubled for each further restart in the window.
-    public var restartDelay: ConfigDuration
+    public var restartDelay: ConfigDuration = .seconds(0)
     /// Consecutive bad cycles before a check alerts (per check name in `alertAfterChecks`).
-    public var alertAfter: Int
-    public var alertAfterChecks: [String: Int]
+    public var alertAfter: Int = 0
+    public var alertAfterChecks: [String: Int] = [:]
     /// Flapping, as Nagios defines it: over the last `flapSamples` results, the share of
     /// changes (good↔bad) reaches `flapHighPercent`; it stops below `flapLowPercent`.
-    public var flapSamples: Int
-    public var flapHighPercent: Int
-    public var flapLowPercent: Int
+    public var flapSamples: Int = 0
+    public var flapHighPercent: Int = 0
+    public var flapLowPercent: Int = 0
     public var metricsListen: String?
     /// node_exporter textfile collector directory; `<project>.prom` is written there atomically.
     public var textfileDir: String?
@@ -214,20 +216,20 @@ public enum WebhookFormat: String, Sendable, Codable, CaseIterable { case slack,
 public struct AlertsConfig: Sendable, Equatable {
     /// Secret: never printed.
     public var webhookURL: String?
-    public var webhookFormat: WebhookFormat
+    public var webhookFormat: WebhookFormat = .slack
     /// argv of a program that gets each alert as JSON on stdin (mail, SMS).
-    public var command: [String]
-    public var minSeverity: Severity
-    public var repeatAfter: ConfigDuration
+    public var command: [String] = []
+    public var minSeverity: Severity = .warning
+    public var repeatAfter: ConfigDuration = .seconds(0)
     /// Per delivery attempt.
-    public var timeout: ConfigDuration
+    public var timeout: ConfigDuration = .seconds(0)
     /// Further attempts after the first, with doubling backoff.
-    public var retries: Int
+    public var retries: Int = 0
     /// Alerts waiting per notifier; the oldest is dropped (and counted) when full.
-    public var queueSize: Int
+    public var queueSize: Int = 0
 }
 
 public struct KillSwitchConfig: Sendable, Equatable {
-    public var file: String
-    public var components: [String]
+    public var file: String = ""
+    public var components: [String] = []
 }

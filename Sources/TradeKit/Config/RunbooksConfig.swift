@@ -7,19 +7,3 @@ public struct RunbooksConfig: Sendable, Equatable {
 
     public init(dirs: [String] = []) { self.dirs = dirs }
 }
-
-extension DeploymentDecoder {
-    func decodeRunbooks(_ reader: SectionReader) -> RunbooksConfig {
-        let base = URL(fileURLWithPath: configPath).deletingLastPathComponent()
-        var dirs: [String] = []
-        for (index, dir) in reader.stringList("dirs").enumerated() {
-            guard !dir.isEmpty else {
-                issues.error("\(reader.keyPath("dirs"))[\(index)]", "must not be empty", at: reader.originOf("dirs"))
-                continue
-            }
-            dirs.append(dir.hasPrefix("/") ? dir : base.appendingPathComponent(dir).standardized.path)
-        }
-        reader.finish()
-        return RunbooksConfig(dirs: dirs)
-    }
-}

@@ -66,43 +66,61 @@ final class SectionReader {
         return value
     }
 
-    func requiredString(_ key: String) -> String? {
+    /// Marks `key` read; reports it as required and returns false when it is absent.
+    func require(_ key: String) -> Bool {
+        used.insert(key)
         guard has(key) else {
-            used.insert(key)
             issues.error(keyPath(key), "is required", at: origin)
-            return nil
+            return false
         }
-        return string(key)
+        return true
     }
 
-    func int(_ key: String, default fallback: Int, range: ClosedRange<Int> = 0...Int.max) -> Int {
-        guard let node = node(key) else { return fallback }
+    /// Reports a problem with `key` (`suffix` names an element, e.g. `[2]`) at its line.
+    func report(_ key: String, suffix: String = "", _ message: String, at place: ConfigOrigin? = nil) {
+        issues.error(keyPath(key) + suffix, message, at: place ?? originOf(key))
+    }
+
+    func warn(_ key: String, _ message: String) {
+        issues.warning(keyPath(key), message, at: originOf(key))
+    }
+
+    /// nil when absent or out of `range` (reported).
+    func int(_ key: String, range: ClosedRange<Int> = 0...Int.max) -> Int? {
+        guard let node = node(key) else { return nil }
+        return Self.int(node, keyPath: keyPath(key), range: range, issues: issues)
+    }
+
+    private static func int(_ node: ConfigNode, keyPath: String, range: ClosedRange<Int>, issues: IssueCollector)
+        -> Int?
+    {
         guard case .integer(let value) = node.value else {
-            issues.error(keyPath(key), "must be an integer, got \(node.value.typeName)", at: node.origin)
-            return fallback
+            issues.error(keyPath, "must be an integer, got \(node.value.typeName)", at: node.origin)
+            return nil
         }
         guard range.contains(value) else {
             let upper = range.upperBound == Int.max ? "" : " and at most \(range.upperBound)"
-            issues.error(keyPath(key), "must be at least \(range.lowerBound)\(upper), got \(value)", at: node.origin)
-            return fallback
+            issues.error(keyPath, "must be at least \(range.lowerBound)\(upper), got \(value)", at: node.origin)
+            return nil
         }
         return value
     }
 
-    func bool(_ key: String, default fallback: Bool) -> Bool {
-        guard let node = node(key) else { return fallback }
+    func bool(_ key: String) -> Bool? {
+        guard let node = node(key) else { return nil }
         guard case .bool(let value) = node.value else {
             issues.error(keyPath(key), "must be true or false, got \(node.value.typeName)", at: node.origin)
-            return fallback
+            return nil
         }
         return value
     }
 
-    func stringList(_ key: String) -> [String] {
-        guard let node = node(key) else { return [] }
+    /// nil when absent or not a list; elements that are not strings are reported and left out.
+    func stringList(_ key: String) -> [String]? {
+        guard let node = node(key) else { return nil }
         guard case .array(let items) = node.value else {
             issues.error(keyPath(key), "must be a list of strings, got \(node.value.typeName)", at: node.origin)
-            return []
+            return nil
         }
         var result: [String] = []
         for (index, item) in items.enumerated() {
@@ -126,19 +144,33 @@ final class SectionReader {
         return duration
     }
 
-    func duration(_ key: String, default fallback: ConfigDuration) -> ConfigDuration {
-        duration(key) ?? fallback
-    }
-
-    func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice) -> Choice
+    func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, as type: Choice.Type = Choice.self) -> Choice?
     where Choice.RawValue == String {
-        guard let text = string(key) else { return fallback }
+        guard let text = string(key) else { return nil }
         guard let value = Choice(rawValue: text) else {
             let allowed = Choice.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
             issues.error(keyPath(key), "must be one of \(allowed), got \"\(text)\"", at: originOf(key))
-            return fallback
+            return nil
         }
         return value
+    }
+
+    /// A table of integers in `range`, e.g. `alert_after_checks = { http = 3 }`; `checkName` may refuse a name.
+    func intTable(_ key: String, range: ClosedRange<Int>, fallback: Int, checkName: (String) -> String?)
+        -> [String: Int]?
+    {
+        guard node(key) != nil else { return nil }
+        let table = self.table(key)
+        var result: [String: Int] = [:]
+        for name in table.keys {
+            if let problem = checkName(name) { table.report(name, problem) }
+            table.used.insert(name)
+            result[name] = table.entries[name].flatMap {
+                Self.int($0, keyPath: table.keyPath(name), range: range, issues: issues)
+            } ?? fallback
+        }
+        table.finish()
+        return result
     }
 
     /// A nested table, e.g. `probes` inside a component.
@@ -146,12 +178,17 @@ final class SectionReader {
         SectionReader(path: keyPath(key), node: node(key), issues: issues, fallbackOrigin: origin)
     }
 
+    /// An element of a list of tables, read at `path` (`components[1]`).
+    func child(_ path: String, _ node: ConfigNode) -> SectionReader {
+        SectionReader(path: path, node: node, issues: issues, fallbackOrigin: origin)
+    }
+
     /// A table of string values in file order, e.g. `environment = { TZ = "UTC" }`.
-    func stringTable(_ key: String) -> [(key: String, value: String)] {
-        guard let node = node(key) else { return [] }
+    func stringTable(_ key: String) -> [(key: String, value: String)]? {
+        guard let node = node(key) else { return nil }
         guard case .table(let entries, let order) = node.value else {
             issues.error(keyPath(key), "must be a table of strings, got \(node.value.typeName)", at: node.origin)
-            return []
+            return nil
         }
         return order.compactMap { name in
             guard let item = entries[name] else { return nil }
