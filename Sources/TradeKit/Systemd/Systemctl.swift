@@ -2,7 +2,10 @@ import Foundation
 
 /// Talks to systemd by running `systemctl` (`--user` for user scope).
 ///
-/// Commands are built as values (`command(_:)`) so tests can assert the exact lines.
+/// The fallback to `SystemdBus`, chosen only with `TRADECTL_SERVICE_MANAGER=systemctl`
+/// (`ServiceManagers.connect`): every call is a child process (~10 ms), which is what the
+/// in-process bus avoids. Commands are built as values (`command(_:)`) so tests can assert
+/// the exact lines.
 public struct Systemctl: ServiceManager {
     public var scope: Scope
     public var launcher: ProcessLauncher
@@ -12,15 +15,13 @@ public struct Systemctl: ServiceManager {
         self.launcher = launcher
     }
 
-    static let properties = ["Id", "LoadState", "ActiveState", "SubState", "Result", "NRestarts", "MainPID", "UnitFileState"]
-
     public func command(_ arguments: [String]) -> Command {
         Command("systemctl", (scope == .user ? ["--user"] : []) + ["--no-pager"] + arguments)
     }
 
     public func status(of units: [String]) async throws -> [String: UnitStatus] {
         guard !units.isEmpty else { return [:] }
-        let result = try await checked(command(["show", "--property=" + Self.properties.joined(separator: ",")] + units))
+        let result = try await checked(command(["show", "--property=" + UnitStatus.propertyNames.joined(separator: ",")] + units))
         return Self.parseShow(result.output)
     }
 
@@ -47,8 +48,8 @@ public struct Systemctl: ServiceManager {
         _ = try await checked(command(["daemon-reload"]))
     }
 
-    public func perform(_ verb: String, units: [String]) async throws {
-        _ = try await checked(command([verb] + units))
+    public func perform(_ verb: UnitVerb, units: [String]) async throws {
+        _ = try await checked(command([verb.rawValue] + units))
     }
 
     private func checked(_ command: Command) async throws -> CommandResult {
