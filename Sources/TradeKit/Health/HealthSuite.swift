@@ -7,13 +7,22 @@ public struct HealthSuite: Sendable {
     public var fileSystem: FileSystem
     public var environment: [String: String]
     public var launcher: ProcessLauncher
+    /// Asked by the unit and timer checks and the monitor's recovery; one connection for the
+    /// suite's life, so a monitor cycle does not reconnect.
+    public var services: ServiceManager
     public var now: Date
 
-    public init(deployment: Deployment, fileSystem: FileSystem, environment: [String: String], launcher: ProcessLauncher = SubprocessLauncher(), now: Date = Date()) {
+    /// `services` nil: `ServiceManagers.connect` for the project's scope and `environment`.
+    public init(
+        deployment: Deployment, fileSystem: FileSystem, environment: [String: String],
+        launcher: ProcessLauncher = SubprocessLauncher(), services: ServiceManager? = nil, now: Date = Date()
+    ) {
         self.deployment = deployment
         self.fileSystem = fileSystem
         self.environment = environment
         self.launcher = launcher
+        self.services = services
+            ?? ServiceManagers.connect(scope: deployment.project.scope, environment: environment, launcher: launcher)
         self.now = now
     }
 
@@ -28,7 +37,7 @@ public struct HealthSuite: Sendable {
     public func checks(only: Set<String> = [], history: HealthHistory) -> [Check] {
         let project = deployment.project
         let timeout = deployment.health.timeout.duration
-        let manager = Systemctl(scope: project.scope, launcher: launcher)
+        let manager = services
         var checks: [Check] = []
         let services = deployment.components.filter { $0.kind == .service }
             .map { (component: $0.name, unit: UnitNames.service(project.name, $0.name)) }
@@ -44,7 +53,9 @@ public struct HealthSuite: Sendable {
             (component: $0.name, timer: UnitNames.timer(project.name, $0.name), service: UnitNames.service(project.name, $0.name), schedule: $0.schedule ?? "")
         }
         if !oneshots.isEmpty {
-            checks.append(TimerCheck(timeout: timeout, oneshots: oneshots, manager: manager, grace: deployment.health.timerGrace.seconds, now: now))
+            checks.append(TimerCheck(
+                timeout: timeout, oneshots: oneshots, manager: manager, grace: deployment.health.timerGrace.seconds,
+                now: now, launcher: launcher))
         }
         for component in deployment.components {
             if let url = component.probes.http { checks.append(HTTPCheck(timeout: timeout, component: component.name, url: url)) }

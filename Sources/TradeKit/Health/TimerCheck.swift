@@ -7,9 +7,11 @@ public struct TimerCheck: Check {
     public let name = "timer"
     public var timeout: Duration
     public var oneshots: [(component: String, timer: String, service: String, schedule: String)]
-    public var manager: Systemctl
+    public var manager: ServiceManager
     public var grace: TimeInterval
     public var now: Date
+    /// Runs `systemd-analyze calendar` for the longest gap of a schedule (cached an hour).
+    public var launcher: ProcessLauncher = SubprocessLauncher()
 
     static let timerProperties = ["ActiveState", "LastTriggerUSec", "NextElapseUSecRealtime", "ActiveEnterTimestamp"]
     static let serviceProperties = ["Result", "ExecMainStatus", "ExecMainExitTimestamp", "ActiveState"]
@@ -26,7 +28,7 @@ public struct TimerCheck: Check {
         }
         var results: [CheckResult] = []
         for oneshot in oneshots {
-            let gap = await CalendarSpec.longestGap(oneshot.schedule, launcher: manager.launcher)
+            let gap = await CalendarSpec.longestGap(oneshot.schedule, launcher: launcher)
             results.append(judge(oneshot, timer: properties[oneshot.timer] ?? [:], service: properties[oneshot.service] ?? [:], gap: gap))
         }
         return results
@@ -74,7 +76,7 @@ public struct TimerCheck: Check {
         return result(.ok, "last run \(Self.format(lastExit)) succeeded; \(next)")
     }
 
-    /// `@1700000000` (from `--timestamp=unix`) or `Mon 2026-11-23 14:30:00 UTC` → date; empty, `n/a` or 0 → nil.
+    /// `@1700000000` (`ServiceManager.properties`, like `--timestamp=unix`) or `Mon 2026-11-23 14:30:00 UTC` → date; empty, `n/a` or 0 → nil.
     static func time(_ value: String?) -> Date? {
         guard let value, !value.isEmpty else { return nil }
         if value.hasPrefix("@") {

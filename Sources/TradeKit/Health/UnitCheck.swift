@@ -1,12 +1,12 @@
 import Foundation
 
-/// State of every service of the project in one `systemctl show` call; a restart counter
+/// State of every service of the project in one service-manager query; a restart counter
 /// that rose since the previous health run is a restart loop (degraded).
 public struct UnitCheck: Check {
     public let name = "unit"
     public var timeout: Duration
     public var services: [(component: String, unit: String)]
-    public var manager: Systemctl
+    public var manager: ServiceManager
     /// NRestarts per unit at the previous recorded run.
     public var previousRestarts: [String: Int]
     /// Service unit → its daily-restart helper (`restart_daily`). While the helper runs its
@@ -26,7 +26,7 @@ public struct UnitCheck: Check {
         return services.map { judge($0, statuses: statuses) }
     }
 
-    /// One service's result from the `systemctl show` properties of every unit asked for.
+    /// One service's result from the statuses of every unit asked for.
     func judge(_ service: (component: String, unit: String), statuses: [String: UnitStatus])
         -> CheckResult
     {

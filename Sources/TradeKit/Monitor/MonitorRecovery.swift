@@ -27,7 +27,7 @@ final class MonitorRecovery: @unchecked Sendable {
         // `systemctl show` (the check reports no unit-file state, so a bad one is re-read).
         let troubled = report.results.contains { $0.check == "unit" && $0.status != .ok }
         guard !services.isEmpty, troubled || history.values.contains(where: \.escalated) else { return [] }
-        let manager = Systemctl(scope: deployment.project.scope, launcher: suite.launcher)
+        let manager = suite.services
         let units = services.map { UnitNames.service(project, $0.name) }
         guard let statuses = try? await manager.status(of: units) else { return [] }
         let observed = services.compactMap { component in
@@ -55,7 +55,7 @@ final class MonitorRecovery: @unchecked Sendable {
 
     /// `reset-failed` clears the start limit systemd hit, so `start` is not refused again.
     /// A plan like any other mutating command's, applied by the Executor under the project lock.
-    private func restart(_ component: String, unit: String, attempt: Int, manager: Systemctl) async -> String {
+    private func restart(_ component: String, unit: String, attempt: Int, manager: ServiceManager) async -> String {
         let lock: ProjectLock
         do {
             lock = try ProjectLock(path: suite.fileSystem.hostPath(suite.layout.lockFile), command: "monitor restart \(unit)")

@@ -1,18 +1,25 @@
 import Foundation
 
-/// Gathers `tradectl status`: one `systemctl show` for every unit, the state DB, the
+/// Gathers `tradectl status`: one service-manager query for every unit, the state DB, the
 /// kill switch, and the last error lines read from the journal in-process.
 public struct StatusService: Sendable {
     public var deployment: Deployment
     public var fileSystem: FileSystem
     public var environment: [String: String]
     public var launcher: ProcessLauncher
+    public var services: ServiceManager
 
-    public init(deployment: Deployment, fileSystem: FileSystem, environment: [String: String], launcher: ProcessLauncher = SubprocessLauncher()) {
+    /// `services` nil: `ServiceManagers.connect` for the project's scope and `environment`.
+    public init(
+        deployment: Deployment, fileSystem: FileSystem, environment: [String: String],
+        launcher: ProcessLauncher = SubprocessLauncher(), services: ServiceManager? = nil
+    ) {
         self.deployment = deployment
         self.fileSystem = fileSystem
         self.environment = environment
         self.launcher = launcher
+        self.services = services
+            ?? ServiceManagers.connect(scope: deployment.project.scope, environment: environment, launcher: launcher)
     }
 
     static let properties = [
@@ -31,7 +38,7 @@ public struct StatusService: Sendable {
         var properties: [String: [String: String]] = [:]
         var systemdError: String?
         do {
-            properties = try await Systemctl(scope: project.scope, launcher: launcher).properties(Self.properties, of: units)
+            properties = try await services.properties(Self.properties, of: units)
         } catch {
             systemdError = "\(error)"
         }
