@@ -6,7 +6,7 @@ struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Validate the config or print the effective config.",
-        subcommands: [Check.self, Show.self]
+        subcommands: [Check.self, Show.self, Schema.self]
     )
 
     struct Check: AsyncParsableCommand {
@@ -52,6 +52,35 @@ struct ConfigCommand: AsyncParsableCommand {
                 let (deployment, issues) = try context.loadConfig()
                 context.warn(issues)
                 context.print(global.json ? ConfigPrinter.json(deployment) + "\n" : ConfigPrinter.toml(deployment))
+            }
+        }
+    }
+
+    /// Prints (or writes into the docs) the key tables generated from the config schema.
+    struct Schema: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the key tables of docs/configuration.md, generated from the config schema.",
+            discussion: "Used by scripts/gen-config-doc.sh; --update rewrites the marked tables in a file in place.",
+            shouldDisplay: false)
+
+        @Flag(help: "Print markdown tables under their marker comments (the default and only format).")
+        var markdown = false
+
+        @Option(help: ArgumentHelp("Rewrite the generated tables of this markdown file in place.", valueName: "path"))
+        var update: String?
+
+        func run() throws {
+            guard let update else {
+                print(ConfigSchemaDoc.allMarkdown, terminator: "")
+                return
+            }
+            let url = URL(fileURLWithPath: update)
+            let document = try String(contentsOf: url, encoding: .utf8)
+            do {
+                let updated = try ConfigSchemaDoc.update(document)
+                if updated != document { try updated.write(to: url, atomically: true, encoding: .utf8) }
+            } catch let error as ConfigSchemaDoc.DocError {
+                throw ValidationError("\(update): \(error.message)")
             }
         }
     }
