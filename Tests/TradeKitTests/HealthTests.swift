@@ -4,6 +4,7 @@ import Testing
 
 struct FakeCheck: Check {
     var name: String
+    var kind: CheckKind { .release }
     var timeout: Duration
     var delay: Duration
     var status: HealthStatus

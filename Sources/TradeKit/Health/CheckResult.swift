@@ -62,6 +62,14 @@ public struct Metric: Sendable, Equatable, Codable {
 }
 
 /// What one check found.
+/// Every kind of check `health` runs. `--check NAME`, `monitor.silence` entries and the JSON
+/// `check` field use the raw value; code compares the case.
+public enum CheckKind: String, Sendable, CaseIterable, Codable {
+    case unit, timer, http, tcp, heartbeat, sqlite, disk, memory, journal, backup, secrets
+    case killSwitch = "kill-switch"
+    case release
+}
+
 public struct CheckResult: Sendable, Equatable, Codable {
     public var check: String
     public var target: String
@@ -69,6 +77,12 @@ public struct CheckResult: Sendable, Equatable, Codable {
     public var summary: String
     public var metrics: [Metric]
     public var durationMilliseconds: Int
+    /// systemd's restart counter (NRestarts) of the unit a unit or timer check judged: the
+    /// number the restart baseline and the monitor's `_restarts` metrics count from.
+    public var restarts: Int?
+
+    /// The check's kind; nil only for results made outside `health` (the monitor's patterns).
+    public var kind: CheckKind? { CheckKind(rawValue: check) }
 
     public init(check: String, target: String, status: HealthStatus, summary: String, metrics: [Metric] = [], durationMilliseconds: Int = 0) {
         self.check = check
@@ -80,14 +94,16 @@ public struct CheckResult: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case check, target, status, summary, metrics
+        case check, target, status, summary, metrics, restarts
         case durationMilliseconds = "duration_ms"
     }
 }
 
 /// A health check. Each runs concurrently with the others, under its own timeout.
 public protocol Check: Sendable {
-    /// The name used by `--check NAME` (`unit`, `timer`, `http`, …).
+    /// Which check this is; its raw value is the name `--check NAME` uses.
+    var kind: CheckKind { get }
+    /// The name in results and `--check`: the kind's raw value (test doubles may differ).
     var name: String { get }
     var timeout: Duration { get }
     /// What a timed-out result is about (a component, a path); empty for whole-project checks.
@@ -97,4 +113,9 @@ public protocol Check: Sendable {
 
 extension Check {
     public var target: String { "" }
+}
+
+extension Check {
+    /// The name used by `--check NAME` (`unit`, `timer`, `http`, …).
+    public var name: String { kind.rawValue }
 }

@@ -12,10 +12,13 @@ public struct HealthService: Sendable {
     }
 
     public func run(only: Set<String> = [], record: Bool = true) async -> HealthReport {
-        let history = suite.history()
+        // One open of the state DB for the whole run: read the history, record the result.
+        let store = suite.fileSystem.info(suite.layout.stateDatabase) == nil
+            ? nil : try? StateStore(path: suite.fileSystem.hostPath(suite.layout.stateDatabase))
+        let history = suite.history(store: store)
         let results = await HealthRunner().run(suite.checks(only: only, history: history))
         let report = HealthReport(project: suite.deployment.project.name, at: suite.now, results: results)
-        if record { self.record(report) }
+        if record, let store { self.record(report, in: store) }
         // Notice, not warning: on a terminal the table already says it; the journal gets both.
         let level: Logger.Level = report.status == .ok ? .info : .notice
         logger.log(level: level, "health \(report.status.rawValue)", metadata: ["health.status": "\(report.status.rawValue)"])
@@ -23,11 +26,7 @@ public struct HealthService: Sendable {
     }
 
     /// Restart counters are kept with the run so the next run can spot a restart loop.
-    private func record(_ report: HealthReport) {
-        let layout = suite.layout
-        guard suite.fileSystem.info(layout.stateDir) != nil,
-            let store = try? StateStore(path: suite.fileSystem.hostPath(layout.stateDatabase))
-        else { return }
+    private func record(_ report: HealthReport, in store: StateStore) {
         let restarts = report.restartCounters(project: suite.deployment.project.name)
         do {
             try store.recordHealth(report, restarts: restarts, keep: suite.deployment.health.historyKeep)
@@ -42,10 +41,8 @@ extension HealthReport {
     /// so the next run (health or the monitor) can spot a restart loop.
     public func restartCounters(project: String) -> [String: Int] {
         var restarts: [String: Int] = [:]
-        for result in results where result.check == "unit" {
-            if let metric = result.metrics.first(where: { $0.label.hasSuffix("_restarts") }) {
-                restarts[UnitNames.service(project, result.target)] = Int(metric.value)
-            }
+        for result in results where result.kind == .unit {
+            if let count = result.restarts { restarts[UnitNames.service(project, result.target)] = count }
         }
         return restarts
     }

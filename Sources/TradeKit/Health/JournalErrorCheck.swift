@@ -4,7 +4,7 @@ import Foundation
 /// units in the last hour, read through sd-journal. A journal that cannot be read is
 /// `unknown`, never "0 errors".
 public struct JournalErrorCheck: Check {
-    public let name = "journal"
+    public let kind = CheckKind.journal
     public var timeout: Duration
     public var units: [String]
     public var patterns: [String]

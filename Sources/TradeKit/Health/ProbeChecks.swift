@@ -6,7 +6,7 @@ import Foundation
 
 /// `probes.http`: status code and latency.
 public struct HTTPCheck: Check {
-    public let name = "http"
+    public let kind = CheckKind.http
     public var timeout: Duration
     public var component: String
     public var url: String
@@ -35,7 +35,7 @@ public struct HTTPCheck: Check {
 
 /// `probes.tcp`: a port that must accept a connection (e.g. a broker gateway).
 public struct TCPCheck: Check {
-    public let name = "tcp"
+    public let kind = CheckKind.tcp
     public var timeout: Duration
     public var component: String
     public var host: String
@@ -51,7 +51,7 @@ public struct TCPCheck: Check {
 
 /// `probes.heartbeat`: a file the engine touches, younger than its max age.
 public struct HeartbeatCheck: Check {
-    public let name = "heartbeat"
+    public let kind = CheckKind.heartbeat
     public var timeout: Duration
     public var component: String
     public var path: String

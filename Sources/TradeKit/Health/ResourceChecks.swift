@@ -2,7 +2,7 @@ import Foundation
 
 /// Free space of the filesystems holding data and backups (statvfs).
 public struct DiskCheck: Check {
-    public let name = "disk"
+    public let kind = CheckKind.disk
     public var timeout: Duration
     /// Label → host path.
     public var paths: [(label: String, path: String)]
@@ -43,7 +43,7 @@ extension DiskCheck {
 
 /// Memory available (MemAvailable of /proc/meminfo).
 public struct MemoryCheck: Check {
-    public let name = "memory"
+    public let kind = CheckKind.memory
     public var timeout: Duration
     public var warnPercent: Int
     public var critPercent: Int

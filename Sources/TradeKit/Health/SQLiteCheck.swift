@@ -3,7 +3,7 @@ import GRDB
 
 /// A database the engine needs: exists, `PRAGMA quick_check`, journal mode, writable, size.
 public struct SQLiteCheck: Check {
-    public let name = "sqlite"
+    public let kind = CheckKind.sqlite
     public var timeout: Duration
     public var target: String
     /// Path on this host.

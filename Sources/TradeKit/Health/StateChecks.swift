@@ -2,7 +2,7 @@ import Foundation
 
 /// The newest complete backup is younger than `health.backup_max_age`; its verification is known.
 public struct BackupFreshnessCheck: Check {
-    public let name = "backup"
+    public let kind = CheckKind.backup
     public var timeout: Duration
     public var catalog: [CatalogEntry]
     public var maxAge: ConfigDuration
@@ -42,7 +42,7 @@ public struct BackupFreshnessCheck: Check {
 
 /// Env files hold API keys: mode 0600 and owned by the service user.
 public struct SecretsCheck: Check {
-    public let name = "secrets"
+    public let kind = CheckKind.secrets
     public var timeout: Duration
     public var files: [String]
     public var owner: String?
@@ -67,7 +67,7 @@ public struct SecretsCheck: Check {
 
 /// The kill switch: engaged is a warning (trading is halted on purpose), with its reason.
 public struct KillSwitchCheck: Check {
-    public let name = "kill-switch"
+    public let kind = CheckKind.killSwitch
     public var timeout: Duration
     public var path: String
     public var fileSystem: FileSystem
@@ -84,7 +84,7 @@ public struct KillSwitchCheck: Check {
 
 /// `current` points at the release the state DB says was deployed last.
 public struct ReleaseCheck: Check {
-    public let name = "release"
+    public let kind = CheckKind.release
     public var timeout: Duration
     public var current: String?
     public var recorded: String?

@@ -28,56 +28,27 @@ public struct IncidentOutcome: Sendable {
 
 /// `tradectl halt` and `tradectl resume`: survey → plan → (dry-run | lock, apply, audit).
 public struct IncidentRunner: Sendable {
-    public var deployment: Deployment
-    public var fileSystem: FileSystem
-    public var environment: [String: String]
-    /// `--root`: the flag only; no service manager is contacted.
-    public var offline: Bool
-    public var launcher: ProcessLauncher
-    public var logger: Logger
-    public var user: String
+    public var setup: RunnerSetup
     /// The service manager to use instead of looking for systemd (tests pass a fake).
     public var services: ServiceManager?
-    /// The invocation's one state database.
-    public var state: StateDatabase
 
     public init(
         deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
         launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger, user: String = ProcessInfo.processInfo.userName
     ) {
-        self.deployment = deployment
-        self.fileSystem = fileSystem
-        self.environment = environment
-        self.offline = offline
-        self.launcher = launcher
-        self.logger = logger
-        self.user = user
-        state = StateDatabase(layout: DeployLayout(deployment, environment: environment), fileSystem: fileSystem)
-    }
-
-    var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
-
-    /// The service manager the tests gave, else systemd's, looked up once.
-    private func lookup() async -> ServiceLookup {
-        if let services { return ServiceLookup(manager: services, unreachable: nil) }
-        return await ServiceLookup.find(scope: deployment.project.scope, offline: offline)
-    }
-
-    private func pipeline(_ services: ServiceLookup) -> MutationPipeline {
-        MutationPipeline(
-            context: MutationContext(
-                deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: launcher, logger: logger,
-                user: user, offline: offline, services: services, state: state))
+        setup = RunnerSetup(
+            deployment: deployment, fileSystem: fileSystem, environment: environment, offline: offline,
+            launcher: launcher, logger: logger, user: user)
     }
 
     /// Plans halt against a given service manager (nil: none reachable). Read-only.
     public func planHalt(reason: String?, services: ServiceManager?, now: Date = Date()) async throws -> (
         Plan, IncidentSurvey
     ) {
-        let survey = try await IncidentSurvey.gather(deployment: deployment, fileSystem: fileSystem, services: services)
+        let survey = try await IncidentSurvey.gather(deployment: setup.deployment, fileSystem: setup.fileSystem, services: services)
         return (
-            IncidentPlanner(deployment: deployment, survey: survey, offline: offline).halt(
-                reason: reason, user: user, now: now), survey
+            IncidentPlanner(deployment: setup.deployment, survey: survey, offline: setup.offline).halt(
+                reason: reason, user: setup.user, now: now), survey
         )
     }
 
@@ -85,26 +56,26 @@ public struct IncidentRunner: Sendable {
     public func planResume(services: ServiceManager?, healthTimeout: ConfigDuration? = nil) async throws -> (
         Plan, IncidentSurvey
     ) {
-        let survey = try await IncidentSurvey.gather(deployment: deployment, fileSystem: fileSystem, services: services)
+        let survey = try await IncidentSurvey.gather(deployment: setup.deployment, fileSystem: setup.fileSystem, services: services)
         return (
-            IncidentPlanner(deployment: deployment, survey: survey, offline: offline).resume(
+            IncidentPlanner(deployment: setup.deployment, survey: survey, offline: setup.offline).resume(
                 healthTimeout: healthTimeout), survey
         )
     }
 
     public func halt(reason: String?, dryRun: Bool, lockWait: Duration = .zero) async throws -> IncidentOutcome {
-        let services = await lookup()
+        let services = await setup.lookup(self.services)
         let mutation = IncidentMutation(runner: self, kind: .halt(reason: reason), services: services)
-        let result = try await pipeline(services).run(mutation, dryRun: dryRun, locking: .take(wait: lockWait))
+        let result = try await setup.pipeline(services).run(mutation, dryRun: dryRun, locking: .take(wait: lockWait))
         guard result.applied else {
             return IncidentOutcome(plan: result.plan, applied: false, wasHalted: mutation.wasHalted.value)
         }
-        logger.notice(
+        setup.logger.notice(
             "halted",
-            metadata: ["kill_switch.file": "\(deployment.killSwitch.file)", "plan.changes": "\(result.plan.changes.count)"])
-        if let unreachable = services.unreachable, !deployment.killSwitch.components.isEmpty {
+            metadata: ["kill_switch.file": "\(setup.deployment.killSwitch.file)", "plan.changes": "\(result.plan.changes.count)"])
+        if let unreachable = services.unreachable, !setup.deployment.killSwitch.components.isEmpty {
             throw HaltIncomplete(
-                file: deployment.killSwitch.file, units: KillSwitch(deployment).units.all, detail: unreachable)
+                file: setup.deployment.killSwitch.file, units: KillSwitch(setup.deployment).units.all, detail: unreachable)
         }
         return IncidentOutcome(plan: result.plan, applied: true, wasHalted: mutation.wasHalted.value)
     }
@@ -112,15 +83,15 @@ public struct IncidentRunner: Sendable {
     public func resume(dryRun: Bool, lockWait: Duration = .zero, healthTimeout: ConfigDuration? = nil) async throws
         -> IncidentOutcome
     {
-        let services = await lookup()
+        let services = await setup.lookup(self.services)
         // Never remove the flag when nothing could be started again: the machine would say
         // "trading allowed" with the engine still down.
-        if !dryRun, let unreachable = services.unreachable, !KillSwitch(deployment).units.startable.isEmpty {
+        if !dryRun, let unreachable = services.unreachable, !KillSwitch(setup.deployment).units.startable.isEmpty {
             throw ServiceManagerUnavailable(detail: unreachable)
         }
         let mutation = IncidentMutation(runner: self, kind: .resume(healthTimeout: healthTimeout), services: services)
-        let result = try await pipeline(services).run(mutation, dryRun: dryRun, locking: .take(wait: lockWait))
-        if result.applied { logger.notice("resumed", metadata: ["plan.changes": "\(result.plan.changes.count)"]) }
+        let result = try await setup.pipeline(services).run(mutation, dryRun: dryRun, locking: .take(wait: lockWait))
+        if result.applied { setup.logger.notice("resumed", metadata: ["plan.changes": "\(result.plan.changes.count)"]) }
         return IncidentOutcome(plan: result.plan, applied: result.applied, wasHalted: mutation.wasHalted.value)
     }
 }
@@ -165,7 +136,7 @@ struct IncidentMutation: Mutation {
         var extra: String?
         switch kind {
         case .halt:
-            if services.unreachable != nil && !runner.deployment.killSwitch.components.isEmpty {
+            if services.unreachable != nil && !runner.setup.deployment.killSwitch.components.isEmpty {
                 outcome = "incomplete"
                 extra = "systemd unreachable: nothing stopped"
             } else if wasHalted.value {

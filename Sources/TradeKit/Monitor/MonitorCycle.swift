@@ -155,8 +155,8 @@ public final class MonitorCycle: @unchecked Sendable {
 
     private func components(_ report: HealthReport) -> [MonitorSnapshot.ComponentSample] {
         deployment.components.map { component in
-            let unit = report.results.first { ($0.check == "unit" || $0.check == "timer") && $0.target == component.name }
-            let restarts = unit?.metrics.first { $0.label.hasSuffix("_restarts") }.map { Int($0.value) } ?? 0
+            let unit = report.results.first { ($0.kind == .unit || $0.kind == .timer) && $0.target == component.name }
+            let restarts = unit?.restarts ?? 0
             return .init(
                 name: component.name, kind: component.kind, up: unit.map { $0.status != .critical } ?? false,
                 restarts: restarts, monitorRestarts: recovery.restartCount(component.name))
@@ -181,7 +181,7 @@ public final class MonitorCycle: @unchecked Sendable {
 
     /// A halt is deliberate: the kill switch itself and what it stopped are not incidents.
     static func isSilenced(_ result: CheckResult, _ silenced: Set<String>) -> Bool {
-        if result.check == "kill-switch" { return true }
+        if result.kind == .killSwitch { return true }
         return silenced.contains(result.target)
     }
 }

@@ -49,13 +49,7 @@ public struct SecretsOutcome: Sendable {
 /// The value lives only in the plan's file content (a `secret` file action: never shown, never
 /// logged); plans, diffs, audit rows and output carry the key name and `<redacted>`.
 public struct SecretsRunner: Sendable {
-    public var deployment: Deployment
-    public var fileSystem: FileSystem
-    public var environment: [String: String]
-    public var offline: Bool
-    public var launcher: ProcessLauncher
-    public var logger: Logger
-    public var user: String
+    public var setup: RunnerSetup
     /// The service manager to use instead of looking for systemd (tests pass a fake).
     public var services: ServiceManager?
 
@@ -63,32 +57,20 @@ public struct SecretsRunner: Sendable {
         deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
         launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger, user: String = ProcessInfo.processInfo.userName
     ) {
-        self.deployment = deployment
-        self.fileSystem = fileSystem
-        self.environment = environment
-        self.offline = offline
-        self.launcher = launcher
-        self.logger = logger
-        self.user = user
-    }
-
-    var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
-
-    /// The service manager the tests gave, else systemd's, looked up once.
-    private func lookup() async -> ServiceLookup {
-        if let services { return ServiceLookup(manager: services, unreachable: nil) }
-        return await ServiceLookup.find(scope: deployment.project.scope, offline: offline)
+        setup = RunnerSetup(
+            deployment: deployment, fileSystem: fileSystem, environment: environment, offline: offline,
+            launcher: launcher, logger: logger, user: user)
     }
 
     /// Every env file named by a component, in config order.
     public func envFiles() -> [EnvFileUse] {
         var uses: [EnvFileUse] = []
-        for component in deployment.components {
+        for component in setup.deployment.components {
             guard let file = component.envFile else { continue }
             if let index = uses.firstIndex(where: { $0.file == file }) {
                 uses[index].components.append(component.name)
             } else {
-                uses.append(EnvFileUse(file: file, path: layout.shared(file), components: [component.name]))
+                uses.append(EnvFileUse(file: file, path: setup.layout.shared(file), components: [component.name]))
             }
         }
         return uses
@@ -98,10 +80,10 @@ public struct SecretsRunner: Sendable {
     public func resolve(component: String?) throws -> EnvFileUse {
         let uses = envFiles()
         if let component {
-            guard let named = deployment.component(named: component) else {
+            guard let named = setup.deployment.component(named: component) else {
                 throw SecretsTargetError(
                     description:
-                        "unknown component \(component); known: \(deployment.components.map(\.name).joined(separator: ", "))",
+                        "unknown component \(component); known: \(setup.deployment.components.map(\.name).joined(separator: ", "))",
                     isUsage: true)
             }
             guard let file = named.envFile, let use = uses.first(where: { $0.file == file }) else {
@@ -124,16 +106,16 @@ public struct SecretsRunner: Sendable {
         -> (Plan, EnvFile.Change)
     {
         var plan = Plan(command: "secrets set")
-        let info = fileSystem.info(file.path)
+        let info = setup.fileSystem.info(file.path)
         if let info, info.kind != .file {
             throw SecretsTargetError(description: "\(file.path) is not a regular file", isUsage: false)
         }
-        var env = EnvFile(fileSystem.read(file.path).map { String(decoding: $0, as: UTF8.self) } ?? "")
+        var env = EnvFile(setup.fileSystem.read(file.path).map { String(decoding: $0, as: UTF8.self) } ?? "")
         let change = try env.set(key, to: value)
         let owner: OwnerSpec? =
             info.map { OwnerSpec(user: "\($0.uid)", group: "\($0.gid)") }
-            ?? (deployment.project.scope == .system
-                ? OwnerSpec(user: deployment.project.user, group: deployment.project.group) : nil)
+            ?? (setup.deployment.project.scope == .system
+                ? OwnerSpec(user: setup.deployment.project.user, group: setup.deployment.project.group) : nil)
         let kind: ChangeKind =
             info == nil ? .create : change == .unchanged && info?.mode == 0o600 ? .unchanged : .update
         let redacted = Secrets.redacted
@@ -156,16 +138,16 @@ public struct SecretsRunner: Sendable {
             .file(path: file.path, content: Data(env.text.utf8), mode: 0o600, owner: owner, secret: true), kind,
             note: note, diff: diff)
         guard change != .unchanged else { return (plan, change) }
-        let project = deployment.project.name
-        let units = deployment.components.filter { file.components.contains($0.name) && $0.kind == .service }
+        let project = setup.deployment.project.name
+        let units = setup.deployment.components.filter { file.components.contains($0.name) && $0.kind == .service }
             .map { UnitNames.service(project, $0.name) }
         planRestarts(&plan, file: file, statuses: try await services?.status(of: units))
         return (plan, change)
     }
 
     private func planRestarts(_ plan: inout Plan, file: EnvFileUse, statuses: [String: UnitStatus]?) {
-        let project = deployment.project.name
-        let users = deployment.components.filter { file.components.contains($0.name) }
+        let project = setup.deployment.project.name
+        let users = setup.deployment.components.filter { file.components.contains($0.name) }
         for oneshot in users where oneshot.kind == .oneshot {
             plan.notes.append("\(oneshot.name) runs on a schedule: its next run reads the new value")
         }
@@ -173,18 +155,18 @@ public struct SecretsRunner: Sendable {
         guard !candidates.isEmpty else { return }
         guard let statuses else {
             plan.notes.append(
-                offline
-                    ? "offline (--root): nothing restarted; restart \(candidates.map(\.name).joined(separator: ", ")) on the target"
+                setup.offline
+                    ? "setup.offline (--root): nothing restarted; restart \(candidates.map(\.name).joined(separator: ", ")) on the target"
                     : "no service manager reachable: nothing restarted")
             return
         }
-        let halted = fileSystem.info(deployment.killSwitch.file) != nil
+        let halted = setup.fileSystem.info(setup.deployment.killSwitch.file) != nil
         var restart: [Component] = []
         for component in candidates {
             let unit = UnitNames.service(project, component.name)
             if IncidentPlanner.running.contains(statuses[unit]?.activeState ?? "") {
                 restart.append(component)
-            } else if halted && deployment.killSwitch.components.contains(component.name) {
+            } else if halted && setup.deployment.killSwitch.components.contains(component.name) {
                 plan.notes.append("\(component.name) is held by the kill switch: it reads the new value on resume")
             } else {
                 plan.notes.append("\(component.name) is not running: it reads the new value when started")
@@ -198,10 +180,10 @@ public struct SecretsRunner: Sendable {
         let targets = restart.map {
             HealthGateSpec.Target(
                 component: $0.name, unit: UnitNames.service(project, $0.name),
-                probes: ProbeSpec.of($0, root: layout.root))
+                probes: ProbeSpec.of($0, root: setup.layout.root))
         }
         plan.add(
-            .waitHealthy(HealthGateSpec(targets: targets, timers: [], timeout: deployment.deploy.healthTimeout)), .run)
+            .waitHealthy(HealthGateSpec(targets: targets, timers: [], timeout: setup.deployment.deploy.healthTimeout)), .run)
     }
 
     /// Plans and, unless `dryRun`, applies under the project lock; audits the key and file, never the value.
@@ -210,17 +192,13 @@ public struct SecretsRunner: Sendable {
         -> SecretsOutcome
     {
         let file = try resolve(component: component)
-        let services = await lookup()
+        let services = await setup.lookup(self.services)
         if !dryRun, let unreachable = services.unreachable { throw ServiceManagerUnavailable(detail: unreachable) }
-        let context = MutationContext(
-            deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: launcher, logger: logger,
-            user: user, offline: offline, services: services)
         let mutation = SecretsMutation(runner: self, key: key, value: value, file: file)
-        let result = try await MutationPipeline(context: context).run(
-            mutation, dryRun: dryRun, locking: .take(wait: lockWait))
+        let result = try await setup.pipeline(services).run(mutation, dryRun: dryRun, locking: .take(wait: lockWait))
         let change = mutation.change.value ?? .unchanged
         if result.applied {
-            logger.notice(
+            setup.logger.notice(
                 "secret set",
                 metadata: ["secret.key": "\(key)", "secret.file": "\(file.path)", "secret.change": "\(change.rawValue)"])
         }
@@ -229,24 +207,24 @@ public struct SecretsRunner: Sendable {
 
     /// Key names, mode and owner of every env file, with warnings.
     public func list() -> [EnvFileListing] {
-        let expectedOwner = deployment.project.scope == .system ? deployment.project.user : nil
+        let expectedOwner = setup.deployment.project.scope == .system ? setup.deployment.project.user : nil
         return envFiles().map { use in
-            guard let info = fileSystem.info(use.path) else {
+            guard let info = setup.fileSystem.info(use.path) else {
                 return EnvFileListing(
                     file: use.file, path: use.path, components: use.components, exists: false, mode: nil, owner: nil,
                     keys: [], warnings: ["\(use.path) does not exist (deploy seeds it from the release source)"])
             }
-            let env = EnvFile(fileSystem.read(use.path).map { String(decoding: $0, as: UTF8.self) } ?? "")
+            let env = EnvFile(setup.fileSystem.read(use.path).map { String(decoding: $0, as: UTF8.self) } ?? "")
             let owner = getpwuid(info.uid).map { String(cString: $0.pointee.pw_name) } ?? "\(info.uid)"
             var warnings: [String] = []
             if info.kind != .file { warnings.append("not a regular file") }
             if info.mode & 0o077 != 0 {
                 warnings.append(
-                    "mode \(String(info.mode, radix: 8)) lets others read it: chmod 600 \(fileSystem.hostPath(use.path))"
+                    "mode \(String(info.mode, radix: 8)) lets others read it: chmod 600 \(setup.fileSystem.hostPath(use.path))"
                 )
             }
             if let expectedOwner, owner != expectedOwner {
-                warnings.append("owned by \(owner), not the service user \(expectedOwner)")
+                warnings.append("owned by \(owner), not the service setup.user \(expectedOwner)")
             }
             for key in env.duplicateKeys {
                 warnings.append("\(key) is assigned more than once (systemd uses the last)")

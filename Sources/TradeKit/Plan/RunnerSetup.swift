@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+
+/// What a command runner is built with — the project, the machine it plans for, who runs it —
+/// held once instead of as the same fields in every runner.
+public struct RunnerSetup: Sendable {
+    public var deployment: Deployment
+    public var fileSystem: FileSystem
+    public var environment: [String: String]
+    /// `--root`: no service manager is contacted.
+    public var offline: Bool
+    public var launcher: ProcessLauncher
+    public var logger: Logger
+    /// Who runs the command, for the audit log.
+    public var user: String
+    /// The invocation's one state database.
+    public var state: StateDatabase
+
+    public init(
+        deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
+        launcher: ProcessLauncher, logger: Logger, user: String, state: StateDatabase? = nil
+    ) {
+        self.deployment = deployment
+        self.fileSystem = fileSystem
+        self.environment = environment
+        self.offline = offline
+        self.launcher = launcher
+        self.logger = logger
+        self.user = user
+        self.state = state ?? StateDatabase(layout: DeployLayout(deployment, environment: environment), fileSystem: fileSystem)
+    }
+
+    public var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
+
+    /// The given manager (tests pass a fake), else systemd's for the project's scope.
+    public func lookup(_ given: ServiceManager?) async -> ServiceLookup {
+        if let given { return ServiceLookup(manager: given, unreachable: nil) }
+        return await ServiceLookup.find(scope: deployment.project.scope, offline: offline)
+    }
+
+    /// The pipeline for this setup and a service lookup.
+    public func pipeline(_ services: ServiceLookup) -> MutationPipeline {
+        MutationPipeline(
+            context: MutationContext(
+                deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: launcher, logger: logger,
+                user: user, offline: offline, services: services, state: state))
+    }
+}
