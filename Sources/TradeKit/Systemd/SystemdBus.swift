@@ -84,6 +84,7 @@ public final class SystemdBus: ServiceManager {
                         let bus = try current ?? BusConnection.open(scope: scope, environment: environment)
                         current = bus
                         do {
+                            try bus.drain()
                             return try body(bus)
                         } catch let error as SystemdBusError where error.isUnreachable {
                             current = nil
@@ -345,6 +346,17 @@ private final class BusConnection {
         return try cookies.map { cookie in
             guard let reply = collector.replies[cookie] else { throw SystemdBusError(operation: "reply", code: EIO) }
             return reply
+        }
+    }
+
+    /// Drops the signals that arrived since the last use. The manager sends every unit's
+    /// changes to each private connection unasked, and nothing reads them between uses: in
+    /// a monitor they would pile up in sd-bus's read queue without this.
+    func drain() throws {
+        while true {
+            let processed = sd_bus_process(bus, nil)
+            if processed < 0 { throw SystemdBusError(operation: "process", code: -processed) }
+            if processed == 0 { return }
         }
     }
 
