@@ -30,7 +30,7 @@ public struct DeployRunner: Sendable {
         self.state = state
     }
 
-    var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }
+    public var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }
 
     /// Builds the plan without side effects; `services` is nil when offline or unreachable.
     public func makePlan(services: ServiceManager?) async throws -> (Plan, String) {

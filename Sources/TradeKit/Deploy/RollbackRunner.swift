@@ -15,30 +15,22 @@ public struct UnknownRelease: Error, Sendable, CustomStringConvertible, ExitStat
 
 /// Switches `current` to a kept release, restarts the services and waits for health.
 public struct RollbackRunner: Sendable {
-    public var deployment: Deployment
-    public var request: DeployRequest
-    public var fileSystem: FileSystem
-    public var launcher: ProcessLauncher
-    public var logger: Logger
-    public var state: StateDatabase?
+    /// The same project, request and machine a deploy would use: rollback plans against them
+    /// and runs in the context a deploy would (the service manager, the state database).
+    public var deploy: DeployRunner
 
     public init(
         deployment: Deployment, request: DeployRequest, fileSystem: FileSystem,
         launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger, state: StateDatabase? = nil
     ) {
-        self.deployment = deployment
-        self.request = request
-        self.fileSystem = fileSystem
-        self.launcher = launcher
-        self.logger = logger
-        self.state = state
+        deploy = DeployRunner(
+            deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher, logger: logger,
+            state: state)
     }
-
-    var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }
 
     /// The release to return to: `--to`, else the newest earlier successful one.
     public func target(_ requested: String?) throws -> String {
-        let history = ReleaseHistory(layout: layout, fileSystem: fileSystem)
+        let history = ReleaseHistory(layout: deploy.layout, fileSystem: deploy.fileSystem)
         let releases = history.list()
         let current = releases.first(where: \.current)?.version
         if let requested {
@@ -55,20 +47,20 @@ public struct RollbackRunner: Sendable {
 
     public func plan(to version: String, manager: ServiceManager?, halted: Bool) -> Plan {
         var plan = Plan(command: "rollback")
-        let link = fileSystem.info(layout.current)?.linkTarget
+        let link = deploy.fileSystem.info(deploy.layout.current)?.linkTarget
         let target = "releases/\(version)"
-        plan.add(.symlink(path: layout.current, target: target), link == target ? .unchanged : .update, note: link.map { "was \($0)" })
-        let held = halted && !request.startWhileHalted ? Set(deployment.killSwitch.components) : []
+        plan.add(.symlink(path: deploy.layout.current, target: target), link == target ? .unchanged : .update, note: link.map { "was \($0)" })
+        let held = halted && !deploy.request.startWhileHalted ? Set(deploy.deployment.killSwitch.components) : []
         if !held.isEmpty {
             plan.notes.append("kill switch engaged: \(held.sorted().joined(separator: ", ")) not restarted (--start overrides)")
         }
-        let components = deployment.components.filter { $0.kind == .service && !held.contains($0.name) }
+        let components = deploy.deployment.components.filter { $0.kind == .service && !held.contains($0.name) }
         guard !components.isEmpty else { return plan }
         guard manager != nil else {
             plan.notes.append("no service manager reachable: services were not restarted")
             return plan
         }
-        let project = deployment.project.name
+        let project = deploy.deployment.project.name
         // A crash loop of the release being left may have used up the start limit
         // (StartLimitBurst); clear it, or systemd would refuse the release we return to.
         plan.add(.systemctl(.resetFailed, units: components.map { UnitNames.service(project, $0.name) }), .run)
@@ -76,10 +68,10 @@ public struct RollbackRunner: Sendable {
             .systemctl(.restart, units: components.map { UnitNames.service(project, $0.name) }), .run,
             note: "systemd orders them by After=; each gets its stop timeout")
         let targets = components.map {
-            HealthGateSpec.Target(component: $0.name, unit: UnitNames.service(project, $0.name), probes: ProbeSpec.of($0, root: layout.root))
+            HealthGateSpec.Target(component: $0.name, unit: UnitNames.service(project, $0.name), probes: ProbeSpec.of($0, root: deploy.layout.root))
         }
         plan.add(
-            .waitHealthy(HealthGateSpec(targets: targets, timers: [], timeout: request.healthTimeout ?? deployment.deploy.healthTimeout)),
+            .waitHealthy(HealthGateSpec(targets: targets, timers: [], timeout: deploy.request.healthTimeout ?? deploy.deployment.deploy.healthTimeout)),
             .run)
         return plan
     }
@@ -92,15 +84,12 @@ public struct RollbackRunner: Sendable {
         let version = try target(requested)
         let context =
             if let context { context } else {
-                try await DeployRunner(
-                    deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher,
-                    logger: logger, state: state
-                ).context(dryRun: dryRun)
+                try await deploy.context(dryRun: dryRun)
             }
         let result = try await MutationPipeline(context: context).run(
             RollbackMutation(runner: self, version: version), dryRun: dryRun,
             locking: lockHeld ? .held : .take(wait: lockWait))
-        if result.applied { logger.notice("rollback succeeded", metadata: ["release.version": "\(version)"]) }
+        if result.applied { deploy.logger.notice("rollback succeeded", metadata: ["release.version": "\(version)"]) }
         return (result.plan, version)
     }
 }
@@ -113,7 +102,7 @@ struct RollbackMutation: Mutation {
     var command: String { "rollback" }
 
     func plan(in context: MutationContext) async throws -> Plan {
-        let halted = context.fileSystem.info(runner.deployment.killSwitch.file) != nil
+        let halted = context.fileSystem.info(runner.deploy.deployment.killSwitch.file) != nil
         var plan = runner.plan(to: version, manager: context.services.manager, halted: halted)
         plan.version = version
         return plan

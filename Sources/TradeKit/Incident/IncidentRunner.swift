@@ -27,19 +27,12 @@ public struct IncidentOutcome: Sendable {
 }
 
 /// `tradectl halt` and `tradectl resume`: survey → plan → (dry-run | lock, apply, audit).
-public struct IncidentRunner: Sendable {
+public struct IncidentRunner: Sendable, RunnerSetupInitializable {
     public var setup: RunnerSetup
     /// The service manager to use instead of looking for systemd (tests pass a fake).
     public var services: ServiceManager?
 
-    public init(
-        deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
-        launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger, user: String = ProcessInfo.processInfo.userName
-    ) {
-        setup = RunnerSetup(
-            deployment: deployment, fileSystem: fileSystem, environment: environment, offline: offline,
-            launcher: launcher, logger: logger, user: user)
-    }
+    public init(setup: RunnerSetup) { self.setup = setup }
 
     /// Plans halt against a given service manager (nil: none reachable). Read-only.
     public func planHalt(reason: String?, services: ServiceManager?, now: Date = Date()) async throws -> (

@@ -46,3 +46,20 @@ public struct RunnerSetup: Sendable {
                 user: user, offline: offline, services: services, state: state))
     }
 }
+
+/// A runner built from a `RunnerSetup`; the convenience initializer spells the setup out.
+public protocol RunnerSetupInitializable {
+    init(setup: RunnerSetup)
+}
+
+extension RunnerSetupInitializable {
+    public init(
+        deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
+        launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger, user: String = ProcessInfo.processInfo.userName
+    ) {
+        self.init(
+            setup: RunnerSetup(
+                deployment: deployment, fileSystem: fileSystem, environment: environment, offline: offline,
+                launcher: launcher, logger: logger, user: user))
+    }
+}

@@ -48,19 +48,12 @@ public struct SecretsOutcome: Sendable {
 ///
 /// The value lives only in the plan's file content (a `secret` file action: never shown, never
 /// logged); plans, diffs, audit rows and output carry the key name and `<redacted>`.
-public struct SecretsRunner: Sendable {
+public struct SecretsRunner: Sendable, RunnerSetupInitializable {
     public var setup: RunnerSetup
     /// The service manager to use instead of looking for systemd (tests pass a fake).
     public var services: ServiceManager?
 
-    public init(
-        deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
-        launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger, user: String = ProcessInfo.processInfo.userName
-    ) {
-        setup = RunnerSetup(
-            deployment: deployment, fileSystem: fileSystem, environment: environment, offline: offline,
-            launcher: launcher, logger: logger, user: user)
-    }
+    public init(setup: RunnerSetup) { self.setup = setup }
 
     /// Every env file named by a component, in config order.
     public func envFiles() -> [EnvFileUse] {
