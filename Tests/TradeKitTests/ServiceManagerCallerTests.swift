@@ -213,20 +213,4 @@ struct ServiceManagerCallerTests {
         let dependency = UnitJobFailed(verb: .restart, unit: "a.service", result: "dependency", unitResult: nil)
         #expect(dependency.description.contains("a dependency job failed"))
     }
-
-    @Test("the String-verb shim maps systemctl's verb names and refuses others")
-    func verbShim() async throws {
-        final class Recorder: ServiceManager, @unchecked Sendable {
-            var verbs: [UnitVerb] = []
-            func status(of units: [String]) async throws -> [String: UnitStatus] { [:] }
-            func properties(_ names: [String], of units: [String]) async throws -> [String: [String: String]] { [:] }
-            func daemonReload() async throws {}
-            func perform(_ verb: UnitVerb, units: [String]) async throws { verbs.append(verb) }
-        }
-        let recorder = Recorder()
-        try await recorder.perform("reset-failed", units: ["a.service"])
-        try await recorder.perform("restart", units: ["a.service"])
-        #expect(recorder.verbs == [.resetFailed, .restart])
-        await #expect(throws: SystemctlError.self) { try await recorder.perform("enable", units: ["a.service"]) }
-    }
 }

@@ -74,14 +74,6 @@ extension ServiceManager {
     public func ping() async throws {
         _ = try await status(of: ["default.target"])
     }
-
-    /// Until Plan's `.systemctl(verb:)` carries a `UnitVerb`: the verb by its `systemctl` name.
-    public func perform(_ verb: String, units: [String]) async throws {
-        guard let known = UnitVerb(rawValue: verb) else {
-            throw SystemctlError(command: "\(verb) \(units.joined(separator: " "))", output: "unknown unit verb")
-        }
-        try await perform(known, units: units)
-    }
 }
 
 /// systemd is not reachable (not booted with systemd, no user manager): exit 69.
