@@ -35,15 +35,16 @@ public struct StateStoreAuditLog: RunbookAuditLog {
     public var layout: DeployLayout
     public var fileSystem: FileSystem
 
+    /// Opened on the first row and kept: a runbook records every step.
+    private let state: StateDatabase
+
     public init(layout: DeployLayout, fileSystem: FileSystem) {
         self.layout = layout
         self.fileSystem = fileSystem
+        state = StateDatabase(layout: layout, fileSystem: fileSystem)
     }
 
     public func record(_ entry: AuditEntry) throws {
-        if fileSystem.info(layout.stateDir) == nil {
-            try fileSystem.makeDirectory(layout.stateDir, mode: 0o700, owner: nil)
-        }
-        try StateStore(path: fileSystem.hostPath(layout.stateDatabase)).recordAudit(entry)
+        try state.recordAudit(entry)
     }
 }

@@ -56,13 +56,4 @@ extension StateStore {
             }
         }
     }
-
-    /// Opens the project's state database, creating its directory (0700) when missing, and appends
-    /// one audit row. For callers that hold no `StateStore` (the runbook runner, the monitor).
-    public static func recordAudit(_ entry: AuditEntry, layout: DeployLayout, fileSystem: FileSystem) throws {
-        if fileSystem.info(layout.stateDir) == nil {
-            try fileSystem.makeDirectory(layout.stateDir, mode: 0o700, owner: nil)
-        }
-        try StateStore(path: fileSystem.hostPath(layout.stateDatabase)).recordAudit(entry)
-    }
 }
