@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The longest gap between runs of a systemd calendar spec, from `systemd-analyze calendar`
 /// (systemd's own parser, so every spec systemd accepts is understood the same way).
@@ -41,19 +42,18 @@ enum CalendarSpec {
 }
 
 /// A small thread-safe memo of longest gaps with a time-to-live.
-private final class GapCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [String: (gap: TimeInterval, at: Date)] = [:]
+private final class GapCache: Sendable {
+    private let entries = Mutex<[String: (gap: TimeInterval, at: Date)]>([:])
     private let lifetime: TimeInterval = 3600
 
     func get(_ spec: String, now: Date) -> TimeInterval? {
-        lock.withLock {
+        entries.withLock { entries in
             guard let entry = entries[spec], now.timeIntervalSince(entry.at) < lifetime else { return nil }
             return entry.gap
         }
     }
 
     func set(_ spec: String, _ gap: TimeInterval, now: Date) {
-        lock.withLock { entries[spec] = (gap, now) }
+        entries.withLock { $0[spec] = (gap, now) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs checks concurrently; total time ≈ the slowest check, and a hung check is
 /// reported `unknown` at its timeout while the others still report.
@@ -45,31 +46,32 @@ public struct HealthRunner: Sendable {
 }
 
 /// Hands out the first value offered; later offers are ignored.
-final class FirstResult<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value_: Value?
-    private var waiter: CheckedContinuation<Value, Never>?
+final class FirstResult<Value: Sendable>: Sendable {
+    private struct State {
+        var value: Value?
+        var waiter: CheckedContinuation<Value, Never>?
+    }
+
+    private let state = Mutex(State())
 
     func offer(_ value: Value) {
-        lock.lock()
-        guard value_ == nil else { lock.unlock(); return }
-        value_ = value
-        let waiter = self.waiter
-        self.waiter = nil
-        lock.unlock()
+        let waiter: CheckedContinuation<Value, Never>? = state.withLock { state in
+            guard state.value == nil else { return nil }
+            state.value = value
+            defer { state.waiter = nil }
+            return state.waiter
+        }
         waiter?.resume(returning: value)
     }
 
     func value() async -> Value {
         await withCheckedContinuation { continuation in
-            lock.lock()
-            if let value_ {
-                lock.unlock()
-                continuation.resume(returning: value_)
-            } else {
-                waiter = continuation
-                lock.unlock()
+            let ready: Value? = state.withLock { state in
+                if let value = state.value { return value }
+                state.waiter = continuation
+                return nil
             }
+            if let ready { continuation.resume(returning: ready) }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Runs `tradectl logs` reads on a thread of their own: sd-journal handles must stay on the
 /// thread that opened them, and `--follow` blocks in sd_journal_wait, which must not hold
@@ -85,15 +86,19 @@ final class LogSink {
 }
 
 /// Set from a signal handler queue, read by the follower thread between waits.
-public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stopped = false
-    private var sources: [DispatchSourceSignal] = []
+public final class StopFlag: Sendable {
+    private struct State {
+        var stopped = false
+        /// Kept alive for as long as the flag is.
+        var sources: [DispatchSourceSignal] = []
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    public var isStopped: Bool { lock.withLock { stopped } }
-    public func stop() { lock.withLock { stopped = true } }
+    public var isStopped: Bool { state.withLock { $0.stopped } }
+    public func stop() { state.withLock { $0.stopped = true } }
 
     /// A flag set by SIGINT or SIGTERM. The signals are ignored by default handling and
     /// delivered through dispatch sources instead, so the follower ends cleanly (exit 0,
@@ -102,10 +107,13 @@ public final class StopFlag: @unchecked Sendable {
         let flag = StopFlag()
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { flag.stop() }
-            source.resume()
-            flag.sources.append(source)
+            // Made under the lock so the source goes straight into the state that keeps it.
+            flag.state.withLock { state in
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                source.setEventHandler { flag.stop() }
+                source.resume()
+                state.sources.append(source)
+            }
         }
         return flag
     }

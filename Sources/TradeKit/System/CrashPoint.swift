@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -12,25 +13,15 @@ import Foundation
 /// normal case) it costs one load of a cached value.
 public enum CrashPoint {
     private static let target: Int? = ProcessInfo.processInfo.environment["TRADECTL_CRASH_AT"].flatMap(Int.init)
-    private static let counter = Counter()
+    /// Hits so far; one atomic add gives each hit its own number, whichever thread it is on.
+    private static let counter = Atomic<Int>(0)
 
     public static func hit(_ label: @autoclosure () -> String) {
         guard let target else { return }
-        let count = counter.increment()
+        let count = counter.wrappingAdd(1, ordering: .relaxed).newValue
         if count == target {
             FileHandle.standardError.write(Data("tradectl: crash point \(count): \(label())\n".utf8))
             kill(getpid(), SIGKILL)
-        }
-    }
-
-    private final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func increment() -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            value += 1
-            return value
         }
     }
 }
