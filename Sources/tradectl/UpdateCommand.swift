@@ -33,35 +33,45 @@ struct UpdateCommand: AsyncParsableCommand {
     func run() async throws {
         let context = CommandContext(global, command: "update")
         try await context.run {
-            var checkout: (path: String, commit: String)?
+            // A git source is cloned for dry runs too (the plan is made from the tree, see
+            // GitSource), into a private temp dir outside --root that is removed on every way out.
             if let source, GitSource.isURL(source) {
-                checkout = try await GitSource.fetch(source, branch: version, launcher: SubprocessLauncher())
+                try await GitSource.withCheckout(
+                    source, branch: version, avoiding: [global.root].compactMap { $0 }, launcher: SubprocessLauncher()
+                ) { checkout in try await update(context, source: checkout.path, checkout: checkout) }
+            } else {
+                try await update(context, source: source, checkout: nil)
             }
-            defer { if let checkout { try? FileManager.default.removeItem(atPath: checkout.path) } }
-            let (deployment, issues) = try context.loadConfig(overrides: .init(source: checkout?.path ?? source))
-            context.warn(issues)
-            let offline = global.root != nil && global.root != "/"
-            var request = DeployRequest(
-                version: version ?? checkout.map { String($0.commit.prefix(12)) }, noStart: offline, offline: offline,
-                healthTimeout: healthTimeout.flatMap(ConfigDuration.init(parsing:)), tradectlPath: CommandLine.executablePath,
-                environment: context.environment, user: ProcessInfo.processInfo.userName)
-            request.command = "update"
-            request.startWhileHalted = start
-            request.commit = checkout?.commit
-            let runner = UpdateRunner(
-                deployment: deployment, request: request, fileSystem: context.fileSystem,
-                logger: context.makeLogger(project: deployment.project.name), rollbackOnFailure: !noRollback)
-            let outcome = try await runner.run(dryRun: dryRun, lockWait: .seconds(lockWait)) { plan in
-                if !global.json && !global.quiet { context.print(PlanRenderer.text(plan, verbose: global.verbose, color: context.useColor)) }
+        }
+    }
+
+    private func update(_ context: CommandContext, source: String?, checkout: GitSource.Checkout?) async throws {
+        let (deployment, issues) = try context.loadConfig(overrides: .init(source: source))
+        context.warn(issues)
+        let offline = global.root != nil && global.root != "/"
+        var request = DeployRequest(
+            version: version ?? checkout.map { String($0.commit.prefix(12)) }, noStart: offline, offline: offline,
+            healthTimeout: healthTimeout.flatMap(ConfigDuration.init(parsing:)),
+            tradectlPath: CommandLine.executablePath, environment: context.environment,
+            user: ProcessInfo.processInfo.userName)
+        request.command = "update"
+        request.startWhileHalted = start
+        request.commit = checkout?.commit
+        let runner = UpdateRunner(
+            deployment: deployment, request: request, fileSystem: context.fileSystem,
+            logger: context.makeLogger(project: deployment.project.name), rollbackOnFailure: !noRollback)
+        let outcome = try await runner.run(dryRun: dryRun, lockWait: .seconds(lockWait)) { plan in
+            if !global.json && !global.quiet {
+                context.print(PlanRenderer.text(plan, verbose: global.verbose, color: context.useColor))
             }
-            if global.json {
-                context.print(PlanRenderer.json(outcome.plan) + "\n")
-            } else if dryRun {
-                context.print(PlanRenderer.text(outcome.plan, verbose: global.verbose, color: context.useColor))
-                context.print("dry run: nothing was changed\n")
-            } else if !global.quiet {
-                context.print("updated to \(outcome.version): healthy\n")
-            }
+        }
+        if global.json {
+            context.print(PlanRenderer.json(outcome.plan) + "\n")
+        } else if dryRun {
+            context.print(PlanRenderer.text(outcome.plan, verbose: global.verbose, color: context.useColor))
+            context.print("dry run: nothing was changed\n")
+        } else if !global.quiet {
+            context.print("updated to \(outcome.version): healthy\n")
         }
     }
 }

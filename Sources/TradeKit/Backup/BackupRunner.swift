@@ -184,7 +184,7 @@ struct VerifyMutation: Mutation {
     }
 
     func handlers(in context: MutationContext) throws -> [any EffectHandler] {
-        [ArchiveVerifyHandler(fileSystem: context.fileSystem, store: try context.state.existing())]
+        [ArchiveVerifyHandler(fileSystem: context.fileSystem, store: try context.state.writableIfExisting())]
     }
 
     /// Audited only where a state database exists: checking an archive on a fresh host creates none.

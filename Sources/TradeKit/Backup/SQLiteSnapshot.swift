@@ -40,13 +40,11 @@ public enum SQLiteSnapshot {
         try fsyncFile(destination)
     }
 
-    /// True when the live database opens and passes `PRAGMA quick_check` (read-only).
+    /// True when the live database opens and passes `PRAGMA quick_check`. Restore's survey
+    /// asks, so it reads through a `SurveyConnection`: no `-wal`/`-shm` left by a dry run.
     public static func isIntact(_ path: String) -> Bool {
         do {
-            var configuration = Configuration()
-            configuration.readonly = true
-            configuration.busyMode = .timeout(10)
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let queue = try SurveyConnection.open(path)
             defer { try? queue.close() }
             return try queue.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") } == "ok"
         } catch {

@@ -94,12 +94,11 @@ public enum SQLiteMaintenance {
     }
 
     /// Page counts and journal mode, read-only; nil when the file cannot be read as a database.
+    /// `vacuum`'s plan asks, so it reads through a `SurveyConnection`: a dry run leaves no
+    /// `-wal`/`-shm` behind.
     public static func stats(hostPath: String, busyTimeout: ConfigDuration) -> SQLiteStats? {
         guard FileManager.default.fileExists(atPath: hostPath) else { return nil }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(busyTimeout.seconds)
-        guard let queue = try? DatabaseQueue(path: hostPath, configuration: configuration) else { return nil }
+        guard let queue = try? SurveyConnection.open(hostPath, busyTimeout: busyTimeout.seconds) else { return nil }
         defer { try? queue.close() }
         return try? queue.read { db in
             SQLiteStats(

@@ -34,7 +34,7 @@ public struct ReleaseHistory: Sendable {
     /// Deploy records, oldest first; empty before the first deploy.
     public func records() -> [StateStore.DeployRecord] {
         guard fileSystem.info(layout.stateDatabase) != nil,
-            let store = try? StateStore(path: fileSystem.hostPath(layout.stateDatabase))
+            let store = try? StateStore(surveying: fileSystem.hostPath(layout.stateDatabase))
         else { return [] }
         return (try? store.deploys()) ?? []
     }

@@ -1,10 +1,19 @@
 import Foundation
 import GRDB
 
+/// A write through a store a survey opened (`StateStore(surveying:)`): surveys never write.
+public struct StateStoreReadOnly: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var description: String { "the state database \(path) is open read-only (a survey)" }
+}
+
 /// tradectl's own SQLite database (`<state_dir>/state.db`, WAL): releases, deploys, audit.
 public final class StateStore: Sendable {
-    private let pool: DatabasePool
+    /// A `DatabasePool` for writing; a `DatabaseQueue` that refuses writes for surveys.
+    private let pool: any DatabaseWriter
     public let path: String
+    /// Opened by `init(surveying:)`: every write fails.
+    public let readOnly: Bool
 
     /// Opens (creating and migrating) the state database at a host path.
     public init(path: String) throws {
@@ -12,7 +21,28 @@ public final class StateStore: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
+        readOnly = false
         try Self.migrator.migrate(pool)
+    }
+
+    /// Opens the existing state database at a host path for a read-only survey: nothing in
+    /// its directory changes (see `SurveyConnection`), and writes fail. A database an older
+    /// tradectl left with migrations pending is copied into memory and migrated there, so a
+    /// dry run after an upgrade reads the schema the real run will have, without migrating
+    /// the file.
+    public init(surveying path: String) throws {
+        self.path = path
+        readOnly = true
+        let file = try SurveyConnection.open(path)
+        if try file.read(Self.migrator.hasCompletedMigrations) {
+            pool = file
+            return
+        }
+        let copy = try DatabaseQueue()
+        try file.backup(to: copy)
+        try file.close()
+        try Self.migrator.migrate(copy)
+        pool = copy
     }
 
     static var migrator: DatabaseMigrator {
@@ -52,11 +82,16 @@ public final class StateStore: Sendable {
         return migrator
     }
 
-    func write<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
+    /// Every write goes through here; a survey's store refuses them (GRDB runs each `read`
+    /// under `PRAGMA query_only`, so reads cannot write either).
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        if readOnly { throw StateStoreReadOnly(path: path) }
+        return try pool.write(body)
+    }
     func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
 
     public func recordRelease(_ metadata: ReleaseMetadata) throws {
-        try pool.write { db in
+        try write { db in
             try db.execute(
                 sql: """
                     INSERT INTO releases (version, digest, source, created_at, created_by) VALUES (?, ?, ?, ?, ?)
@@ -81,7 +116,7 @@ public final class StateStore: Sendable {
     }
 
     public func recordDeploy(_ record: DeployRecord, audit: AuditEntry) throws {
-        try pool.write { db in
+        try write { db in
             try db.execute(
                 sql: """
                     INSERT INTO deploys (command, version, started_at, finished_at, changes, plan, outcome, message)
@@ -98,7 +133,7 @@ public final class StateStore: Sendable {
     }
 
     public func deploys() throws -> [DeployRecord] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM deploys ORDER BY id").map(Self.deployRecord)
         }
     }
@@ -106,7 +141,7 @@ public final class StateStore: Sendable {
     /// The newest successful deploy, read alone (the monitor and health ask every cycle; the
     /// whole table carries every plan's JSON).
     public func lastSuccessfulDeploy() throws -> DeployRecord? {
-        try pool.read { db in
+        try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM deploys WHERE outcome = 'success' ORDER BY id DESC LIMIT 1")
                 .map(Self.deployRecord)
         }
@@ -114,7 +149,7 @@ public final class StateStore: Sendable {
 
     /// When the project was first deployed successfully on this machine.
     public func firstSuccessfulDeployAt() throws -> Date? {
-        try pool.read { db in
+        try read { db in
             try Date.fetchOne(db, sql: "SELECT finished_at FROM deploys WHERE outcome = 'success' ORDER BY id ASC LIMIT 1")
         }
     }
@@ -127,7 +162,7 @@ public final class StateStore: Sendable {
 
     /// Marks the newest record of `version` as rolled back (its update failed the health gate).
     public func markRolledBack(version: String) throws {
-        try pool.write { db in
+        try write { db in
             try db.execute(
                 sql: "UPDATE deploys SET outcome = 'rolled back' WHERE id = (SELECT MAX(id) FROM deploys WHERE version = ?)",
                 arguments: [version])
