@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Follows the project's units in the journal on a thread of its own (sd-journal blocks in
 /// `sd_journal_wait` and must stay on the thread that opened it) and hands entries to the
@@ -8,7 +9,11 @@ import Logging
 /// Resumes from a saved cursor; when that entry is gone (vacuumed, rotated away) it says so
 /// (`gaps`) and starts from the oldest entry still there. When the journal errors, it backs
 /// off (1 s doubling to 60 s) instead of spinning.
-public final class JournalFollower: @unchecked Sendable {
+///
+/// Sendable without a waiver: the sd-journal handle (`JournalReader`) is never stored, only
+/// made and used inside `follow()` on the follower thread (or inside `readAvailable()`); what
+/// that thread shares with the loop is `shared`, under its Mutex.
+public final class JournalFollower: Sendable {
     public struct Batch: Sendable {
         public var events: [JournalEvent] = []
         /// Cursor of the last entry in `events` (or the resume point when none).
@@ -24,10 +29,12 @@ public final class JournalFollower: @unchecked Sendable {
     private let units: [String]
     private let logger: Logger
     private let directory: String?
-    private let lock = NSLock()
-    private var pending = Batch()
-    private var stopped = false
-    private var thread: Thread?
+    private struct Shared {
+        var pending = Batch()
+        var stopped = false
+    }
+
+    private let shared: Mutex<Shared>
     /// Entries buffered beyond this are dropped (and counted): memory stays bounded if
     /// the loop stalls while a unit floods the journal.
     private let capacity = 50_000
@@ -37,24 +44,23 @@ public final class JournalFollower: @unchecked Sendable {
         self.units = units
         self.logger = logger
         self.directory = directory
-        pending.cursor = cursor
+        shared = Mutex(Shared(pending: Batch(cursor: cursor)))
     }
 
     public func start() {
         let thread = Thread { [self] in follow() }
         thread.name = "journal-follower"
         thread.start()
-        self.thread = thread
     }
 
     /// Asks the thread to stop; it notices within a second.
-    public func stop() { lock.withLock { stopped = true } }
+    public func stop() { shared.withLock { $0.stopped = true } }
 
     /// Everything followed since the previous call.
     public func drain() -> Batch {
-        lock.withLock {
-            let batch = pending
-            pending = Batch(cursor: batch.cursor)
+        shared.withLock { shared in
+            let batch = shared.pending
+            shared.pending = Batch(cursor: batch.cursor)
             return batch
         }
     }
@@ -67,7 +73,7 @@ public final class JournalFollower: @unchecked Sendable {
         return drain()
     }
 
-    private var isStopped: Bool { lock.withLock { stopped } }
+    private var isStopped: Bool { shared.withLock { $0.stopped } }
 
     private func follow() {
         var backoff: UInt32 = 1
@@ -80,7 +86,7 @@ public final class JournalFollower: @unchecked Sendable {
                     _ = try reader.wait(microseconds: 1_000_000)
                 }
             } catch {
-                lock.withLock { pending.errors += 1 }
+                shared.withLock { $0.pending.errors += 1 }
                 logger.warning("journal follower: \(error); retrying in \(backoff)s")
                 for _ in 0..<backoff where !isStopped { sleep(1) }
                 backoff = min(backoff * 2, 60)
@@ -92,12 +98,12 @@ public final class JournalFollower: @unchecked Sendable {
     private func open() throws -> JournalReader {
         let reader = try JournalReader(directory: directory)
         try reader.apply(JournalFilter(groups: [units.map { ["_SYSTEMD_UNIT=\($0)"] }]))
-        guard let cursor = lock.withLock({ pending.cursor }) else {
+        guard let cursor = shared.withLock({ $0.pending.cursor }) else {
             try reader.seekTail()
             // seek_tail leaves the position after the last entry only once previous() steps onto it.
             _ = try reader.previous()
             let last = try? reader.cursor()
-            lock.withLock { pending.cursor = last }
+            shared.withLock { $0.pending.cursor = last }
             return reader
         }
         try reader.seek(cursor: cursor)
@@ -105,7 +111,7 @@ public final class JournalFollower: @unchecked Sendable {
         if try reader.test(cursor: cursor) { return reader }  // on the saved entry: the next `next()` is new.
         // The saved entry is gone (vacuumed, rotated away); sd-journal put us on the closest
         // newer one, which has not been read yet: take it now, readAll goes on after it.
-        lock.withLock { pending.gaps += 1 }
+        shared.withLock { $0.pending.gaps += 1 }
         logger.warning("journal follower: saved position is gone (journal rotated or vacuumed); entries may have been missed")
         try takeCurrent(reader)
         return reader
@@ -121,9 +127,11 @@ public final class JournalFollower: @unchecked Sendable {
             message: reader.field("MESSAGE") ?? "",
             at: Date(timeIntervalSince1970: Double(try reader.realtime()) / 1_000_000), pid: reader.field("_PID"))
         let cursor = try reader.cursor()
-        lock.withLock {
-            if pending.events.count < capacity { pending.events.append(event) } else { pending.dropped += 1 }
-            pending.cursor = cursor
+        shared.withLock { shared in
+            if shared.pending.events.count < capacity { shared.pending.events.append(event) } else {
+                shared.pending.dropped += 1
+            }
+            shared.pending.cursor = cursor
         }
     }
 }

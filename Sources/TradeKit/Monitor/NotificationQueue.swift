@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Hands alerts to notifiers without ever making the monitor wait for one.
 ///
@@ -128,17 +129,20 @@ public final class NotificationQueue: Sendable {
 }
 
 /// One notifier's queue and counters, shared by `enqueue` (any thread) and its worker.
-final class NotificationLane: @unchecked Sendable {
+final class NotificationLane: Sendable {
     let notifier: any Notifier
     /// One element buffered at most: a wake-up means "look at the queue", not "one alert".
     let wakeups: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     private let capacity: Int
-    private let lock = NSLock()
-    private var queue = AlertFIFO()
-    private var busy = false
-    private var counts = (sent: 0, failed: 0, dropped: 0)
-    private var idleWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    private let state = Mutex(State())
+
+    private struct State {
+        var queue = AlertFIFO()
+        var busy = false
+        var counts = (sent: 0, failed: 0, dropped: 0)
+        var idleWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    }
 
     init(notifier: any Notifier, capacity: Int) {
         self.notifier = notifier
@@ -149,41 +153,41 @@ final class NotificationLane: @unchecked Sendable {
     deinit { signal.finish() }
 
     func push(_ alert: Alert) {
-        lock.withLock {
-            if queue.count >= capacity {
-                queue.removeFirst()
-                counts.dropped += 1
+        state.withLock { state in
+            if state.queue.count >= capacity {
+                state.queue.removeFirst()
+                state.counts.dropped += 1
             }
-            queue.append(alert)
+            state.queue.append(alert)
         }
         signal.yield()
     }
 
     /// The oldest alert, marking a delivery in flight; nil when the queue is empty.
     func take() -> Alert? {
-        lock.withLock {
-            guard let alert = queue.removeFirst() else { return nil }
-            busy = true
+        state.withLock { state in
+            guard let alert = state.queue.removeFirst() else { return nil }
+            state.busy = true
             return alert
         }
     }
 
     func finish(delivered: Bool) {
-        let waiters: [CheckedContinuation<Void, Never>] = lock.withLock {
-            if delivered { counts.sent += 1 } else { counts.failed += 1 }
-            busy = false
-            guard queue.count == 0 else { return [] }
-            defer { idleWaiters = [:] }
-            return Array(idleWaiters.values)
+        let waiters: [CheckedContinuation<Void, Never>] = state.withLock { state in
+            if delivered { state.counts.sent += 1 } else { state.counts.failed += 1 }
+            state.busy = false
+            guard state.queue.count == 0 else { return [] }
+            defer { state.idleWaiters = [:] }
+            return Array(state.idleWaiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }
 
     func sample() -> MonitorSnapshot.NotifierSample {
-        lock.withLock {
+        state.withLock { state in
             MonitorSnapshot.NotifierSample(
-                name: notifier.name, sent: counts.sent, failed: counts.failed, dropped: counts.dropped,
-                queued: queue.count)
+                name: notifier.name, sent: state.counts.sent, failed: state.counts.failed,
+                dropped: state.counts.dropped, queued: state.queue.count)
         }
     }
 
@@ -192,15 +196,15 @@ final class NotificationLane: @unchecked Sendable {
         let id = UUID()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = lock.withLock {
-                    if Task.isCancelled || (queue.count == 0 && !busy) { return true }
-                    idleWaiters[id] = continuation
+                let now = state.withLock { state in
+                    if Task.isCancelled || (state.queue.count == 0 && !state.busy) { return true }
+                    state.idleWaiters[id] = continuation
                     return false
                 }
                 if now { continuation.resume() }
             }
         } onCancel: {
-            lock.withLock { idleWaiters.removeValue(forKey: id) }?.resume()
+            state.withLock { $0.idleWaiters.removeValue(forKey: id) }?.resume()
         }
     }
 }

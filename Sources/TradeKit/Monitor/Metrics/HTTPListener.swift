@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +16,10 @@ import Foundation
 /// kernel's backlog), requests are bounded in size, and each response closes its connection.
 /// The thread never touches the async executor, so a wedged monitor loop cannot starve it and
 /// it cannot starve the loop. All socket calls of tradectl are in this file.
-final class HTTPListener: @unchecked Sendable {
+///
+/// Sendable without a waiver: the descriptors are immutable numbers, the connections live in
+/// `EventLoop` on the listener thread only, and the phase shared with `stop()` is a Mutex.
+final class HTTPListener: Sendable {
     typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
 
     struct Limits: Sendable {
@@ -32,11 +36,14 @@ final class HTTPListener: @unchecked Sendable {
     private let wake: (read: Int32, write: Int32)
     private let limits: Limits
     private let handler: Handler
-    private let lock = NSLock()
-    private var phase = Phase.ready
-    private var stoppedWaiters: [CheckedContinuation<Void, Never>] = []
+    private let state = Mutex(State())
 
     private enum Phase { case ready, running, closing, stopped }
+
+    private struct State {
+        var phase = Phase.ready
+        var stoppedWaiters: [CheckedContinuation<Void, Never>] = []
+    }
 
     /// Binds and listens at once, so a taken port fails here, where the caller can report it.
     init(host: String, port: UInt16, limits: Limits = Limits(), handler: @escaping Handler) throws {
@@ -56,14 +63,14 @@ final class HTTPListener: @unchecked Sendable {
     }
 
     deinit {
-        if phase == .ready { closeDescriptors() }
+        if state.withLock({ $0.phase }) == .ready { closeDescriptors() }
     }
 
     /// Serves on a new thread until `stop()`.
     func start() {
-        let starting = lock.withLock {
-            guard phase == .ready else { return false }
-            phase = .running
+        let starting = state.withLock { state in
+            guard state.phase == .ready else { return false }
+            state.phase = .running
             return true
         }
         guard starting else { return }
@@ -71,12 +78,12 @@ final class HTTPListener: @unchecked Sendable {
             EventLoop(listener: socket, wake: wake.read, limits: limits, handler: handler).run()
             // No `stop()` may write into the wake pipe once it is closed (its number could
             // already name another file): leave `running` first, under the lock.
-            lock.withLock { phase = .closing }
+            state.withLock { $0.phase = .closing }
             closeDescriptors()
-            let waiters: [CheckedContinuation<Void, Never>] = lock.withLock {
-                phase = .stopped
-                defer { stoppedWaiters = [] }
-                return stoppedWaiters
+            let waiters: [CheckedContinuation<Void, Never>] = state.withLock { state in
+                state.phase = .stopped
+                defer { state.stoppedWaiters = [] }
+                return state.stoppedWaiters
             }
             for waiter in waiters { waiter.resume() }
         }
@@ -86,10 +93,10 @@ final class HTTPListener: @unchecked Sendable {
 
     /// Asks the thread to close every connection and the socket; returns at once.
     func stop() {
-        let neverStarted = lock.withLock {
-            switch phase {
+        let neverStarted = state.withLock { state in
+            switch state.phase {
             case .ready:
-                phase = .stopped
+                state.phase = .stopped
                 return true
             case .running:
                 var byte: UInt8 = 1
@@ -105,9 +112,9 @@ final class HTTPListener: @unchecked Sendable {
     /// Returns once the thread has closed the socket (at once if it never started).
     func waitUntilStopped() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = lock.withLock {
-                if phase == .ready || phase == .stopped { return true }
-                stoppedWaiters.append(continuation)
+            let done = state.withLock { state in
+                if state.phase == .ready || state.phase == .stopped { return true }
+                state.stoppedWaiters.append(continuation)
                 return false
             }
             if done { continuation.resume() }

@@ -1,19 +1,21 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Serves `/metrics`, `/health` and `/ready` for the monitor on a loopback address.
 ///
 /// The monitor calls `publish(_:)` after each cycle; the snapshot is rendered then, once,
-/// and scrapes only copy bytes under a lock, so a scrape costs nothing and never waits for
-/// a cycle. The socket is served by `HTTPListener` on its own thread (see there why not
-/// FlyingFox): per-connection deadline, bounded connections, bounded requests.
+/// and scrapes only copy bytes under a lock of their own, so a scrape costs nothing and never
+/// waits for a cycle (nor for `start`/`stop`). The socket is served by `HTTPListener` on its
+/// own thread (see there why not FlyingFox): per-connection deadline, bounded connections,
+/// bounded requests.
 ///
 /// - `GET /metrics`: the last snapshot in text format 0.0.4; 503 before the first cycle.
 /// - `GET /health`: 200 `ok` when the last cycle's status was ok or warning; 503 with the
 ///   status otherwise, and before the first cycle (for a load balancer or systemd-style probe).
 /// - `GET /ready`: 503 until the first cycle finished, then 200.
 /// - `HEAD` works like `GET`; other methods get 405, other paths 404.
-public final class MetricsServer: @unchecked Sendable {
+public final class MetricsServer: Sendable {
     /// What the endpoints answer from; nil fields until the first cycle.
     struct Published: Sendable, Equatable {
         var metrics: [UInt8]?
@@ -23,9 +25,8 @@ public final class MetricsServer: @unchecked Sendable {
     private let address: MetricsAddress
     private let limits: HTTPListener.Limits
     private let logger: Logger
-    private let lock = NSLock()
-    private var published = Published()
-    private var listener: HTTPListener?
+    private let published = Mutex(Published())
+    private let listener = Mutex<HTTPListener?>(nil)
 
     /// `connectionTimeout` bounds one exchange from accept to the last byte sent; at most
     /// `maxConnections` are served at once, the rest wait in the kernel's backlog.
@@ -38,35 +39,35 @@ public final class MetricsServer: @unchecked Sendable {
     }
 
     /// The port being served, once started (the kernel's pick when the address says port 0).
-    public var port: UInt16? { lock.withLock { listener?.port } }
+    public var port: UInt16? { listener.withLock { $0?.port } }
 
     /// Makes `snapshot` what the endpoints report until the next call.
     public func publish(_ snapshot: MonitorSnapshot) {
         let metrics = Array(MetricsExposition.render(snapshot).utf8)
-        lock.withLock { published = Published(metrics: metrics, status: snapshot.status) }
+        published.withLock { $0 = Published(metrics: metrics, status: snapshot.status) }
     }
 
     /// Binds the address and starts serving; throws `SystemCallError` when it cannot bind
     /// (port taken: the message names the address). Calling it again does nothing.
     public func start() throws {
-        try lock.withLock {
-            guard listener == nil else { return }
+        try listener.withLock { current in
+            guard current == nil else { return }
             let handler: HTTPListener.Handler = { [weak self] request in
                 guard let self else { return .text(503, "stopping\n") }
-                return Self.respond(to: request, published: self.lock.withLock { self.published })
+                return Self.respond(to: request, published: self.published.withLock { $0 })
             }
             let listener = try HTTPListener(host: address.host, port: address.port, limits: limits, handler: handler)
             listener.start()
-            self.listener = listener
+            current = listener
         }
         logger.info("metrics server listening", metadata: ["metrics.address": "\(address.host):\(port ?? 0)"])
     }
 
     /// Stops serving and returns once the socket is closed.
     public func stop() async {
-        let listener: HTTPListener? = lock.withLock {
-            defer { self.listener = nil }
-            return self.listener
+        let listener: HTTPListener? = self.listener.withLock { current in
+            defer { current = nil }
+            return current
         }
         guard let listener else { return }
         listener.stop()
