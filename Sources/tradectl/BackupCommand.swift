@@ -49,8 +49,7 @@ struct BackupCommand: AsyncParsableCommand {
                 var request = BackupRequest(compression: compression)
                 request.verify = verify
                 if dryRun {
-                    let plan = try runner.plan(request)
-                    context.print(global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
+                    _ = context.showPlan(try runner.plan(request), dryRun: true)
                     return
                 }
                 let progress = global.quiet || global.json ? nil : BackupProgress.forTerminal(label: "backup")
@@ -133,7 +132,11 @@ struct BackupCommand: AsyncParsableCommand {
                 let (deployment, _) = try context.loadConfig()
                 let runner = context.backupRunner(deployment)
                 let plan = try await runner.prune(dryRun: dryRun)
-                context.print(global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
+                if dryRun {
+                    _ = context.showPlan(plan, dryRun: true)
+                } else {
+                    context.print(global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
+                }
             }
         }
     }

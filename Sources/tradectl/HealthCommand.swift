@@ -10,7 +10,8 @@ struct HealthCommand: AsyncParsableCommand {
             Checks: \(HealthSuite.names.joined(separator: ", ")). Each has its own timeout
             (health.timeout); a hung check is reported unknown at its timeout. The worst status wins
             (critical above unknown above warning). --nagios prints monitoring-plugins output with
-            performance data. Each run is recorded in the state DB. See docs/health-and-monitoring.md.
+            performance data. Each run is recorded in the state DB (not under a runbook rehearsal, \
+            TRADECTL_REHEARSAL=1). See docs/health-and-monitoring.md.
             """
     )
 
@@ -34,7 +35,7 @@ struct HealthCommand: AsyncParsableCommand {
             let (deployment, _) = try context.loadConfig()
             let suite = HealthSuite(deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
             let report = await HealthService(suite: suite, logger: context.makeLogger(project: deployment.project.name))
-                .run(only: Set(checks))
+                .run(only: Set(checks), record: context.environment[StepInvocation.rehearsalVariable] == nil)
             if nagios {
                 context.print(HealthOutput.nagios(report) + "\n")
             } else if global.json {

@@ -38,7 +38,7 @@ struct UpdateCommand: AsyncParsableCommand {
             if let source, GitSource.isURL(source) {
                 try await GitSource.withCheckout(
                     source, branch: version, avoiding: [global.root].compactMap { $0 }, launcher: SubprocessLauncher()
-                ) { checkout in try await update(context, source: checkout.path, checkout: checkout) }
+                ) { checkout in try await update(context, source: source, checkout: checkout) }
             } else {
                 try await update(context, source: source, checkout: nil)
             }
@@ -46,7 +46,9 @@ struct UpdateCommand: AsyncParsableCommand {
     }
 
     private func update(_ context: CommandContext, source: String?, checkout: GitSource.Checkout?) async throws {
-        let (deployment, issues) = try context.loadConfig(overrides: .init(source: source))
+        // A git source stays out of the deployment: the installed config keeps releases.source
+        // as configured (not the temporary clone), and the release is read from the clone.
+        let (deployment, issues) = try context.loadConfig(overrides: .init(source: checkout == nil ? source : nil))
         context.warn(issues)
         let offline = global.root != nil && global.root != "/"
         var request = DeployRequest(
@@ -57,6 +59,7 @@ struct UpdateCommand: AsyncParsableCommand {
         request.command = "update"
         request.startWhileHalted = start
         request.commit = checkout?.commit
+        request.checkout = checkout.map { (path: $0.path, origin: source ?? $0.path) }
         let runner = UpdateRunner(
             deployment: deployment, request: request, fileSystem: context.fileSystem,
             logger: context.makeLogger(project: deployment.project.name), rollbackOnFailure: !noRollback)

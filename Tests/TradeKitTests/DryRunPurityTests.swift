@@ -18,6 +18,26 @@ struct DryRunPurityTests {
         var description: String { "tradectl " + arguments.joined(separator: " ") }
     }
 
+    @Test("update from git: the release comes from the clone, the installed config keeps releases.source")
+    func updateFromGit() throws {
+        let project = try DryRunProject()
+        let installed = "\(project.root)/etc/tradectl/v6.toml"
+        let before = try String(contentsOfFile: installed, encoding: .utf8)
+        let result = try project.tradectl(["update", "--source", project.gitSource])
+        #expect(result.status == 0, "\(result.stderr)")
+        let after = try String(contentsOfFile: installed, encoding: .utf8)
+        #expect(after == before, "the installed config changed:\n\(after)")
+        #expect(!after.contains("tradectl-source"), "a temporary clone path reached the installed config")
+        let current = try FileManager.default.destinationOfSymbolicLink(atPath: "\(project.root)/opt/v6/current")
+        let metadata = try #require(
+            ReleaseMetadata.decode(
+                try Data(contentsOf: URL(fileURLWithPath: "\(project.root)/opt/v6/\(current)/\(ReleaseMetadata.fileName)"))))
+        #expect(metadata.source == project.gitSource, "the release names \(metadata.source), not the URL")
+        #expect(metadata.commit?.count == 40)
+        let engine = try String(contentsOfFile: "\(project.root)/opt/v6/\(current)/engine.py", encoding: .utf8)
+        #expect(engine.contains("# a git source"), "the release was not made from the clone")
+    }
+
     @Test("every mutating command's --dry-run leaves --root and the temp dir exactly as they were")
     func everyMutatingCommand() throws {
         let project = try DryRunProject()
@@ -40,10 +60,9 @@ struct DryRunPurityTests {
             Case(arguments: ["halt", "--dry-run"], expect: nothing),
             Case(arguments: ["resume", "--dry-run"], expect: nothing),
             Case(arguments: ["secrets", "set", "V6_ACCOUNT", "--dry-run"], expect: nothing, input: "NEW-ACCOUNT\n"),
-            Case(
-                arguments: ["runbook", "run", "api-key-compromised", "--dry-run"], expect: "DRY RUN",
-                knownIssue: "the rehearsal runs `tradectl health` for real: it records a health run in the state DB "
-                    + "and its sqlite check opens data/v6.db read-only, leaving -wal/-shm (Health/)"),
+            // Its read-only steps really run: `health` under TRADECTL_REHEARSAL records no run, and
+            // its sqlite check reads through a survey connection.
+            Case(arguments: ["runbook", "run", "api-key-compromised", "--dry-run"], expect: "DRY RUN"),
         ]
         for dryRun in cases { try project.expectPure(dryRun) }
     }

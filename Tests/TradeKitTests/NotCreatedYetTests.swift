@@ -19,7 +19,7 @@ struct NotCreatedYetTests {
         // Before the batch job ever ran: the backup succeeds without it and says so; health is OK.
         let dry = try fixture.tradectl(["backup", "--dry-run", "--verify"])
         #expect(dry.stdout.contains("data/demo.db does not exist yet"), "\(dry.stdout)")
-        #expect(dry.stdout.contains("read back and verified"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("read back as `backup verify` does"), "\(dry.stdout)")
         let first = try fixture.tradectl(["backup", "--verify"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("verified"))

@@ -13,7 +13,7 @@ public struct AuditLog: Sendable {
     /// Oldest first. A project never deployed has no state database yet: no rows, and none is created.
     public func entries(since: Date? = nil) throws -> [AuditEntry] {
         guard fileSystem.info(layout.stateDatabase) != nil else { return [] }
-        return try StateStore(path: fileSystem.hostPath(layout.stateDatabase)).auditEntries(since: since)
+        return try StateStore(surveying: fileSystem.hostPath(layout.stateDatabase)).auditEntries(since: since)
     }
 }
 

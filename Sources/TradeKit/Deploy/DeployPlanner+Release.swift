@@ -12,7 +12,7 @@ extension DeployPlanner {
                     message: "release \(version) already exists with different content (releases are immutable); "
                         + "deploy under another --version")
             }
-            plan.add(.copyRelease(source: deployment.releases.source, release: directory, skip: [], owner: nil), .unchanged)
+            plan.add(.copyRelease(source: request.sourceTree(deployment), release: directory, skip: [], owner: nil), .unchanged)
             planSeeds(&plan)
             return false
         case .incomplete?:
@@ -22,8 +22,8 @@ extension DeployPlanner {
         }
         let skip = Set(deployment.releases.shared.map(\.path))
         plan.add(
-            .copyRelease(source: deployment.releases.source, release: directory, skip: skip, owner: nil), .create,
-            note: "\(survey.source.entries.count) entries from \(deployment.releases.source)")
+            .copyRelease(source: request.sourceTree(deployment), release: directory, skip: skip, owner: nil), .create,
+            note: "\(survey.source.entries.count) entries from \(request.sourceName(deployment))")
         for shared in deployment.releases.shared {
             let path = "\(directory)/\(shared.path)"
             plan.add(.symlink(path: path, target: DeployLayout.relativeLink(fromReleasePath: shared.path)), .create)
@@ -33,7 +33,7 @@ extension DeployPlanner {
             plan.add(.hook(command: hook, directory: directory, environment: hookEnvironment), .run, note: "build")
         }
         let metadata = ReleaseMetadata(
-            version: version, digest: survey.source.digest, source: deployment.releases.source, createdAt: request.now,
+            version: version, digest: survey.source.digest, source: request.sourceName(deployment), createdAt: request.now,
             createdBy: request.user, tradectlVersion: TradectlVersion.current, commit: request.commit)
         plan.add(.finalizeRelease(release: directory, metadata: metadata), .create)
         return true

@@ -17,6 +17,15 @@ public struct DeployRequest: Sendable {
     public var startWhileHalted: Bool = false
     /// Source commit when the source is a git checkout.
     public var commit: String?
+    /// Where the release is read from when it is not `releases.source` itself: the private
+    /// clone `update --source <git URL>` made. The deployment (and so the installed config)
+    /// keeps the source as configured; the release metadata names the URL.
+    public var checkout: (path: String, origin: String)?
+
+    /// The directory the release is copied from.
+    public func sourceTree(_ deployment: Deployment) -> String { checkout?.path ?? deployment.releases.source }
+    /// What the release metadata and the plan say the release came from.
+    public func sourceName(_ deployment: Deployment) -> String { checkout?.origin ?? deployment.releases.source }
 
     public init(
         version: String? = nil, noStart: Bool = false, offline: Bool = false, healthTimeout: ConfigDuration? = nil,

@@ -40,7 +40,7 @@ public struct DeploySurvey: Sendable {
     ) async throws -> DeploySurvey {
         let sharedPaths = Set(deployment.releases.shared.map(\.path))
         let source = try SourceTree.scan(
-            root: deployment.releases.source, exclude: deployment.releases.exclude, skip: sharedPaths)
+            root: request.sourceTree(deployment), exclude: deployment.releases.exclude, skip: sharedPaths)
 
         var releases: [String: ReleaseState] = [:]
         for name in fileSystem.list(layout.releases) where !name.hasPrefix(".") {
@@ -82,7 +82,7 @@ public struct DeploySurvey: Sendable {
 
         var seeds: [String: Data] = [:]
         for shared in deployment.releases.shared where !shared.isDirectory && paths[layout.shared(shared.path)] == nil {
-            if let data = FileManager.default.contents(atPath: "\(deployment.releases.source)/\(shared.path)") {
+            if let data = FileManager.default.contents(atPath: "\(request.sourceTree(deployment))/\(shared.path)") {
                 seeds[shared.path] = data
             }
         }

@@ -12,9 +12,12 @@ public struct HealthService: Sendable {
     }
 
     public func run(only: Set<String> = [], record: Bool = true) async -> HealthReport {
-        // One open of the state DB for the whole run: read the history, record the result.
-        let store = suite.fileSystem.info(suite.layout.stateDatabase) == nil
-            ? nil : try? StateStore(path: suite.fileSystem.hostPath(suite.layout.stateDatabase))
+        // One open of the state DB for the whole run: read the history, record the result (a
+        // run that records nothing opens it as a survey, which writes nothing at all).
+        let path = suite.fileSystem.hostPath(suite.layout.stateDatabase)
+        let store =
+            suite.fileSystem.info(suite.layout.stateDatabase) == nil
+            ? nil : record ? try? StateStore(path: path) : try? StateStore(surveying: path)
         let history = suite.history(store: store)
         let results = await HealthRunner().run(suite.checks(only: only, history: history))
         let report = HealthReport(project: suite.deployment.project.name, at: suite.now, results: results)

@@ -26,10 +26,8 @@ public struct HealthSuite: Sendable {
         self.now = now
     }
 
-    public static let names = [
-        "unit", "timer", "http", "tcp", "heartbeat", "sqlite", "disk", "memory", "journal", "backup", "secrets",
-        "kill-switch", "release",
-    ]
+    /// Every check's name, for `--check` and the docs: from `CheckKind`, not a second list.
+    public static var names: [String] { CheckKind.allCases.map(\.rawValue) }
 
     var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
 

@@ -27,10 +27,8 @@ public struct SQLiteCheck: Check {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let metrics = [Metric("\(target)_db_size", Double(size), unit: "B", min: 0)]
         do {
-            var configuration = Configuration()
-            configuration.readonly = true
-            configuration.busyMode = .timeout(2)
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            // A survey connection: it leaves no -wal/-shm behind that the engine did not have.
+            let queue = try SurveyConnection.open(path, busyTimeout: 2)
             defer { try? queue.close() }
             let (check, mode) = try queue.read { db in
                 (try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "", try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "")

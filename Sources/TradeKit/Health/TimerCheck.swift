@@ -4,7 +4,7 @@ import Foundation
 /// that failed, and a run that was missed are reported distinctly. A failing service does
 /// not fail its timer, so the service's own Result is read too.
 public struct TimerCheck: Check {
-    public let name = "timer"
+    public let kind = CheckKind.timer
     public var timeout: Duration
     public var oneshots: [(component: String, timer: String, service: String, schedule: String)]
     public var manager: ServiceManager

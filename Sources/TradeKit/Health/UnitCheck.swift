@@ -3,7 +3,7 @@ import Foundation
 /// State of every service of the project in one service-manager query; a restart counter
 /// that rose since the previous health run is a restart loop (degraded).
 public struct UnitCheck: Check {
-    public let name = "unit"
+    public let kind = CheckKind.unit
     public var timeout: Duration
     public var services: [(component: String, unit: String)]
     public var manager: ServiceManager
@@ -26,8 +26,16 @@ public struct UnitCheck: Check {
         return services.map { judge($0, statuses: statuses) }
     }
 
-    /// One service's result from the statuses of every unit asked for.
+    /// One service's result from the statuses of every unit asked for, with its restart counter.
     func judge(_ service: (component: String, unit: String), statuses: [String: UnitStatus])
+        -> CheckResult
+    {
+        var result = judgement(service, statuses: statuses)
+        result.restarts = statuses[service.unit].flatMap { $0.loadState == "loaded" ? $0.restarts : nil }
+        return result
+    }
+
+    private func judgement(_ service: (component: String, unit: String), statuses: [String: UnitStatus])
         -> CheckResult
     {
         guard let status = statuses[service.unit], status.loadState == "loaded" else {

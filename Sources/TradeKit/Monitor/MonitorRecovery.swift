@@ -24,8 +24,8 @@ final class MonitorRecovery: @unchecked Sendable {
         let deployment = suite.deployment
         let services = deployment.components.filter { $0.kind == .service && !silenced.contains($0.name) }
         // Every service ran fine in this cycle's unit check: nothing to recover, no second
-        // `systemctl show` (the check reports no unit-file state, so a bad one is re-read).
-        let troubled = report.results.contains { $0.check == "unit" && $0.status != .ok }
+        // status query (the check reports no unit-file state, so a bad one is re-read).
+        let troubled = report.results.contains { $0.kind == .unit && $0.status != .ok }
         guard !services.isEmpty, troubled || history.values.contains(where: \.escalated) else { return [] }
         let manager = suite.services
         let units = services.map { UnitNames.service(project, $0.name) }
@@ -54,22 +54,18 @@ final class MonitorRecovery: @unchecked Sendable {
     }
 
     /// `reset-failed` clears the start limit systemd hit, so `start` is not refused again.
-    /// A plan like any other mutating command's, applied by the Executor under the project lock.
+    /// A plan like any other mutating command's, through the pipeline under the project lock.
     private func restart(_ component: String, unit: String, attempt: Int, manager: ServiceManager) async -> String {
-        let lock: ProjectLock
+        let context = MutationContext(
+            deployment: suite.deployment, layout: suite.layout, fileSystem: suite.fileSystem, launcher: suite.launcher,
+            logger: logger, user: ProcessInfo.processInfo.userName, offline: false,
+            services: ServiceLookup(manager: manager, unreachable: nil))
         do {
-            lock = try ProjectLock(path: suite.fileSystem.hostPath(suite.layout.lockFile), command: "monitor restart \(unit)")
-        } catch {
-            return "skipped: \(error)"
-        }
-        defer { withExtendedLifetime(lock) {} }
-        var plan = Plan(command: "monitor restart \(component)")
-        plan.add(.systemctl(verb: "reset-failed", units: [unit]), .run)
-        plan.add(.systemctl(verb: "start", units: [unit]), .run, note: "auto-recovery attempt \(attempt)")
-        let executor = Executor(fileSystem: suite.fileSystem, services: manager, launcher: suite.launcher, gate: nil, logger: logger)
-        do {
-            try await executor.apply(plan)
+            _ = try await MutationPipeline(context: context).run(
+                RecoveryRestart(component: component, unit: unit, attempt: attempt), dryRun: false)
             return "started"
+        } catch let held as LockHeldError {
+            return "skipped: \(held)"
         } catch {
             return "failed: \(error)"
         }
@@ -82,4 +78,23 @@ final class MonitorRecovery: @unchecked Sendable {
             logger.warning("audit not recorded: \(error)")
         }
     }
+}
+
+/// The monitor's restart of one service: reset-failed, start. Audited by the monitor itself
+/// (with the attempt and its result), so the pipeline records nothing more.
+struct RecoveryRestart: Mutation {
+    var component: String
+    var unit: String
+    var attempt: Int
+
+    var command: String { "monitor restart \(unit)" }
+
+    func plan(in context: MutationContext) async throws -> Plan {
+        var plan = Plan(command: "monitor restart \(component)")
+        plan.add(.systemctl(.resetFailed, units: [unit]), .run)
+        plan.add(.systemctl(.start, units: [unit]), .run, note: "auto-recovery attempt \(attempt)")
+        return plan
+    }
+
+    func record(_ outcome: MutationOutcome, plan: Plan, started: Date, in context: MutationContext) throws {}
 }

@@ -45,7 +45,9 @@ public struct ChildProcessStepExecutor: RunbookStepExecutor {
                     try FileDescriptor.open("/dev/null", .readOnly), closeAfterSpawningProcess: true)
             }
             let result = try await Subprocess.run(
-                .path(FilePath(executable)), arguments: Arguments(invocation.arguments), environment: .inherit,
+                .path(FilePath(executable)), arguments: Arguments(invocation.arguments),
+                environment: invocation.rehearsal
+                    ? .inherit.updating(["TRADECTL_REHEARSAL": "1"]) : .inherit,
                 input: input, output: .currentStandardOutput, error: .currentStandardError)
             switch result.terminationStatus {
             case .exited(let code): return .exited(code)

@@ -62,7 +62,9 @@ public struct RunbookRunner: Sendable {
         {
             arguments.append("--yes")
         }
-        return StepInvocation(arguments: arguments + options.passthrough, input: options.dryRun ? .null : .inherit)
+        return StepInvocation(
+            arguments: arguments + options.passthrough, input: options.dryRun ? .null : .inherit,
+            rehearsal: options.dryRun)
     }
 
     /// What a step's exit status means for the run.

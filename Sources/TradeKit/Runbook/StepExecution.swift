@@ -30,11 +30,18 @@ public struct StepInvocation: Sendable, Equatable {
 
     public var arguments: [String]
     public var input: Input
+    /// A rehearsal (`runbook run --dry-run`): the step runs with `TRADECTL_REHEARSAL=1`, so a
+    /// read-only command that records what it saw (`health`'s run history) records nothing.
+    public var rehearsal: Bool
 
-    public init(arguments: [String], input: Input) {
+    public init(arguments: [String], input: Input, rehearsal: Bool = false) {
         self.arguments = arguments
         self.input = input
+        self.rehearsal = rehearsal
     }
+
+    /// The variable a rehearsal sets for its steps (spelled out where the child is started).
+    public static let rehearsalVariable = "TRADECTL_REHEARSAL"
 }
 
 /// Runs one step. The real one starts the tradectl binary; tests substitute a script.

@@ -46,7 +46,7 @@ public struct StatusService: Sendable {
             Self.state(component, project: project.name, properties: properties)
         }
         let store = fileSystem.info(layout.stateDatabase) == nil
-            ? nil : try? StateStore(path: fileSystem.hostPath(layout.stateDatabase))
+            ? nil : try? StateStore(surveying: fileSystem.hostPath(layout.stateDatabase))
         let killSwitch = fileSystem.info(deployment.killSwitch.file) == nil
             ? nil : fileSystem.read(deployment.killSwitch.file).map { String(decoding: $0, as: UTF8.self) }.map {
                 $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "engaged" : $0.trimmingCharacters(in: .whitespacesAndNewlines)
