@@ -1,12 +1,14 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Carries out `RecoveryPolicy`'s decisions: `reset-failed` then `start`, under the project
 /// lock (never while a deploy holds it), each one audited and logged.
-final class MonitorRecovery: @unchecked Sendable {
+final class MonitorRecovery: Sendable {
     let suite: HealthSuite
     let logger: Logger
-    private var counts: [String: Int] = [:]
+    /// Written by `recover`, read for each cycle's snapshot.
+    private let counts = Mutex<[String: Int]>([:])
 
     init(suite: HealthSuite, logger: Logger) {
         self.suite = suite
@@ -14,7 +16,7 @@ final class MonitorRecovery: @unchecked Sendable {
     }
 
     /// Restarts the monitor did per component since it started (for metrics).
-    func restartCount(_ component: String) -> Int { counts[component] ?? 0 }
+    func restartCount(_ component: String) -> Int { counts.withLock { $0[component] ?? 0 } }
 
     /// Acts on the services that should run; returns escalation alerts.
     func recover(
@@ -38,7 +40,7 @@ final class MonitorRecovery: @unchecked Sendable {
             switch action {
             case .restart(let component, let unit, let attempt):
                 let result = await restart(component, unit: unit, attempt: attempt, manager: manager)
-                if result == "started" { counts[component, default: 0] += 1 }
+                if result == "started" { counts.withLock { $0[component, default: 0] += 1 } }
                 audit("monitor restart \(component) (attempt \(attempt))", result: result, store: store)
                 logger.notice("auto-recovery: \(unit) \(result) (attempt \(attempt) of \(deployment.monitor.maxRestarts))")
             case .escalate(let component, _, let summary):
