@@ -15,8 +15,8 @@ public struct DeployRunner: Sendable {
     public var fileSystem: FileSystem
     public var launcher: ProcessLauncher
     public var logger: Logger
-    /// The invocation's state database (nil: one is opened for this runner).
-    public var state: StateDatabase?
+    /// The invocation's one state database (given, or this runner's own).
+    public var state: StateDatabase
 
     public init(
         deployment: Deployment, request: DeployRequest, fileSystem: FileSystem,
@@ -27,13 +27,13 @@ public struct DeployRunner: Sendable {
         self.fileSystem = fileSystem
         self.launcher = launcher
         self.logger = logger
-        self.state = state
+        self.state = state ?? StateDatabase(layout: DeployLayout(deployment, environment: request.environment), fileSystem: fileSystem)
     }
 
     public var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }
 
     /// Builds the plan without side effects; `services` is nil when offline or unreachable.
-    public func makePlan(services: ServiceManager?) async throws -> (Plan, String) {
+    public func makePlan(services: ServiceManager?, state: StateDatabase? = nil) async throws -> (Plan, String) {
         let unsafe = SafetyChecks.fileChecks(deployment, fileSystem: fileSystem).filter { $0.severity == .error }
         if !unsafe.isEmpty { throw ConfigError(issues: unsafe) }
         // Refused like an unsafe config: before templates are read or the machine is surveyed.
@@ -48,7 +48,7 @@ public struct DeployRunner: Sendable {
         ).render()
         let survey = try await DeploySurvey.gather(
             deployment: deployment, request: request, layout: layout, fileSystem: fileSystem, services: services,
-            units: units)
+            units: units, state: state ?? self.state)
         let planner = DeployPlanner(deployment: deployment, request: request, layout: layout, survey: survey)
         var plan = try planner.plan()
         plan.notes += binaryNotes
@@ -90,7 +90,7 @@ struct DeployMutation: Mutation {
     var command: String { runner.request.command }
 
     func plan(in context: MutationContext) async throws -> Plan {
-        try await runner.makePlan(services: context.services.manager).0
+        try await runner.makePlan(services: context.services.manager, state: context.state).0
     }
 
     func handlers(in context: MutationContext) throws -> [any EffectHandler] {

@@ -36,7 +36,7 @@ public struct DeploySurvey: Sendable {
     /// Reads the machine. Only reads: the file system, `systemctl show`, the passwd database.
     public static func gather(
         deployment: Deployment, request: DeployRequest, layout: DeployLayout, fileSystem: FileSystem,
-        services: ServiceManager?, units: [UnitFile]
+        services: ServiceManager?, units: [UnitFile], state: StateDatabase? = nil
     ) async throws -> DeploySurvey {
         let sharedPaths = Set(deployment.releases.shared.map(\.path))
         let source = try SourceTree.scan(
@@ -99,7 +99,7 @@ public struct DeploySurvey: Sendable {
         var survey = DeploySurvey(
             source: source, releases: releases, current: current, paths: paths, contents: contents,
             installedUnits: installed, seeds: seeds, unitStatuses: statuses, accountsExist: accountsExist, units: units)
-        survey.rollbackTarget = ReleaseHistory(layout: layout, fileSystem: fileSystem).rollbackTarget(current: current, releases: releases)
+        survey.rollbackTarget = ReleaseHistory(layout: layout, fileSystem: fileSystem, state: state).rollbackTarget(current: current, releases: releases)
         survey.halted = fileSystem.info(deployment.killSwitch.file) != nil
         return survey
     }

@@ -30,7 +30,7 @@ public struct RollbackRunner: Sendable {
 
     /// The release to return to: `--to`, else the newest earlier successful one.
     public func target(_ requested: String?) throws -> String {
-        let history = ReleaseHistory(layout: deploy.layout, fileSystem: deploy.fileSystem)
+        let history = ReleaseHistory(layout: deploy.layout, fileSystem: deploy.fileSystem, state: deploy.state)
         let releases = history.list()
         let current = releases.first(where: \.current)?.version
         if let requested {

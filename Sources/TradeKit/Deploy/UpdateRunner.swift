@@ -56,7 +56,7 @@ public struct UpdateRunner: Sendable {
                     metadata: ["release.version": "\(failedVersion)", "rollback.to": "\(previous)"])
                 let rollback = RollbackRunner(
                     deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher,
-                    logger: logger)
+                    logger: logger, state: context.state)
                 _ = try await rollback.run(to: previous, dryRun: false, lockHeld: true, context: context)
                 try? context.state.store().markRolledBack(version: failedVersion)
                 throw UpdateRolledBack(failed: failedVersion, restored: previous, reason: "\(failure.underlying)")

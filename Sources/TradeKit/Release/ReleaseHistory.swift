@@ -25,18 +25,23 @@ public struct ReleaseInfo: Sendable, Equatable, Codable {
 public struct ReleaseHistory: Sendable {
     public var layout: DeployLayout
     public var fileSystem: FileSystem
+    /// The invocation's state database (nil: read through a survey connection of its own).
+    public var state: StateDatabase?
 
-    public init(layout: DeployLayout, fileSystem: FileSystem) {
+    public init(layout: DeployLayout, fileSystem: FileSystem, state: StateDatabase? = nil) {
         self.layout = layout
         self.fileSystem = fileSystem
+        self.state = state
     }
 
     /// Deploy records, oldest first; empty before the first deploy.
     public func records() -> [StateStore.DeployRecord] {
-        guard fileSystem.info(layout.stateDatabase) != nil,
-            let store = try? StateStore(surveying: fileSystem.hostPath(layout.stateDatabase))
-        else { return [] }
-        return (try? store.deploys()) ?? []
+        let store =
+            if let state { try? state.existing() } else {
+                fileSystem.info(layout.stateDatabase) == nil
+                    ? nil : try? StateStore(surveying: fileSystem.hostPath(layout.stateDatabase))
+            }
+        return (try? store?.deploys()) ?? []
     }
 
     /// The newest complete release other than `current` whose last outcome was success.
