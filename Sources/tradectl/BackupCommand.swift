@@ -94,18 +94,25 @@ struct BackupCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Read every entry, check every SHA-256, integrity-check every database; exit 65 on any mismatch.")
+            abstract: "Read every entry, check every SHA-256, integrity-check every database; exit 65 on any mismatch.",
+            discussion: """
+                Success records verified_at in the catalog and an audit row, under the project lock (exit 75 \
+                naming the holder after --lock-wait). Nothing is recorded where no state database exists.
+                """)
         @OptionGroup var global: GlobalOptions
 
         @Argument(help: "Archive path or name in the backup dir, or `latest`.")
         var archive: String = "latest"
+
+        @Option(help: "Seconds to wait for another tradectl's project lock (a running backup) before exiting 75.")
+        var lockWait: Int = 60
 
         func run() async throws {
             let context = CommandContext(global, command: "backup verify")
             try await context.run {
                 let (deployment, _) = try context.loadConfig()
                 let runner = context.backupRunner(deployment)
-                let report = try await runner.verify(archive)
+                let report = try await runner.verify(archive, lockWait: .seconds(lockWait))
                 if global.json {
                     context.print(BackupOutput.json(report) + "\n")
                 } else {
