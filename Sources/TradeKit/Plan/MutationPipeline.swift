@@ -22,7 +22,7 @@ public struct ServiceLookup: Sendable {
     public static func find(scope: Scope, offline: Bool) async -> ServiceLookup {
         if offline { return .offline }
         do {
-            let manager = try ServiceManagers.connect(scope: scope)
+            let manager = ServiceManagers.connect(scope: scope)
             try await manager.ping()
             return ServiceLookup(manager: manager, unreachable: nil)
         } catch let unavailable as ServiceManagerUnavailable {
