@@ -2,13 +2,15 @@ import Foundation
 import Logging
 
 /// The update failed its health gate and production was rolled back (exit 1).
-public struct UpdateRolledBack: Error, Sendable, CustomStringConvertible {
+public struct UpdateRolledBack: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
     public var failed: String
     public var restored: String
-    public var reason: String
+    /// Why the gate failed (a `HealthGateFailure`: the component, what was seen, its journal lines).
+    public var underlying: any Error
     public var description: String {
-        "update to \(failed) was not healthy and was rolled back to \(restored), which is healthy:\n\(reason)"
+        "update to \(failed) was not healthy and was rolled back to \(restored), which is healthy:\n\(underlying)"
     }
+    public var exitStatus: ExitStatus { .failure }
 }
 
 /// `tradectl update`: a deploy of a new release under one lock, gated on health, rolled
@@ -59,7 +61,7 @@ public struct UpdateRunner: Sendable {
                     logger: logger, state: context.state)
                 _ = try await rollback.run(to: previous, dryRun: false, lockHeld: true, context: context)
                 try? context.state.store().markRolledBack(version: failedVersion)
-                throw UpdateRolledBack(failed: failedVersion, restored: previous, reason: "\(failure.underlying)")
+                throw UpdateRolledBack(failed: failedVersion, restored: previous, underlying: failure.underlying)
             }
         }
     }

@@ -10,9 +10,11 @@ public struct RestoreOutcome: Sendable {
 }
 
 /// The restore failed after the swap and the previous data was put back (exit 1).
-public struct RestoreRolledBack: Error, Sendable, CustomStringConvertible {
-    public var reason: String
-    public var description: String { "restore failed and the previous data was swapped back: \(reason)" }
+public struct RestoreRolledBack: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    /// The failure after the swap (an `ApplyError`: which action, and its own error).
+    public var underlying: any Error
+    public var description: String { "restore failed and the previous data was swapped back: \(underlying)" }
+    public var exitStatus: ExitStatus { .failure }
 }
 
 /// Runs `restore` through the pipeline: verify (read-only) → survey → plan (stage, pre-restore
@@ -66,7 +68,7 @@ public struct RestoreRunner: Sendable {
                 plan: result.plan, changes: changes ?? RestoreChanges(added: [], changed: [], removed: [], unchanged: []),
                 archive: archive, applied: result.applied)
         } catch let failure as ApplyError where failure.compensated {
-            throw RestoreRolledBack(reason: "\(failure)")
+            throw RestoreRolledBack(underlying: failure)
         }
     }
 }
