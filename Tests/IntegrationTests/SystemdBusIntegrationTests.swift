@@ -141,19 +141,64 @@ extension RealSystemd {
             }
 
             // And, where strace exists, not one execve after the binary's own.
-            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else { return }
+            guard Self.strace else { return }
             for arguments in [["status"], ["health"], ["monitor", "--once"]] {
-                let trace = NSTemporaryDirectory() + "tradectl-it-strace-\(getpid()).txt"
-                defer { try? FileManager.default.removeItem(atPath: trace) }
-                let traced = try Harness.run(
-                    "/usr/bin/strace",
-                    ["-f", "-qq", "-e", "trace=execve,fork,vfork", "-o", trace, Harness.binary, "--config", scratch.config]
-                        + arguments, environment: environment)
+                let (traced, calls) = try Self.traced(scratch, arguments, environment: environment)
                 #expect(traced.status == 0, "\(arguments): \(traced.stdout)\(traced.stderr)")
-                let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
-                    .filter { $0.contains("execve(") || $0.contains("fork(") }
                 #expect(calls.count == 1, "\(arguments) spawned: \(calls)")
             }
+        }
+
+        @Test("a oneshot's timer is judged from the gap deploy recorded: status, health, monitor --once start no child")
+        func noChildProcessForTimers() throws {
+            let scratch = ScratchDeployment(example: "ivcrush")
+            defer { scratch.tearDown() }
+            let deploy = try scratch.tradectl(["deploy"])
+            try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
+            var environment = scratch.environment
+            environment["PATH"] = "/nonexistent"  // systemd-analyze cannot be started by name
+            if Self.strace {
+                let (status, calls) = try Self.traced(scratch, ["status"], environment: environment)
+                #expect(status.status == 0, "\(status.stdout)\(status.stderr)")
+                #expect(calls.count == 1, "status spawned: \(calls)")
+            }
+            for arguments in [["health", "--json"], ["monitor", "--once", "--json"]] {
+                let result: Harness.Result
+                if Self.strace {
+                    let calls: [Substring]
+                    (result, calls) = try Self.traced(scratch, arguments, environment: environment)
+                    #expect(calls.count == 1, "\(arguments) spawned: \(calls)")
+                } else {
+                    result = try Harness.run(
+                        Harness.binary, ["--config", scratch.config] + arguments, environment: environment)
+                }
+                let json = try #require(
+                    try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+                    "\(arguments): \(result.stdout)\(result.stderr)")
+                let timers = ((json["results"] as? [[String: Any]]) ?? []).filter { $0["check"] as? String == "timer" }
+                #expect(timers.count == 1, "\(arguments): \(result.stdout)")
+                for timer in timers {
+                    #expect(timer["target"] as? String == "scan")
+                    #expect(timer["status"] as? String == "ok", "\(arguments): \(timer)")
+                }
+            }
+        }
+
+        static var strace: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") }
+
+        /// Runs tradectl under `strace -f`: its result and every execve/fork (its own execve is one).
+        static func traced(
+            _ scratch: ScratchDeployment, _ arguments: [String], environment: [String: String]
+        ) throws -> (Harness.Result, [Substring]) {
+            let trace = NSTemporaryDirectory() + "tradectl-it-strace-\(getpid()).txt"
+            defer { try? FileManager.default.removeItem(atPath: trace) }
+            let traced = try Harness.run(
+                "/usr/bin/strace",
+                ["-f", "-qq", "-e", "trace=execve,fork,vfork", "-o", trace, Harness.binary, "--config", scratch.config]
+                    + arguments, environment: environment)
+            let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+                .filter { $0.contains("execve(") || $0.contains("fork(") }
+            return (traced, calls)
         }
     }
 }

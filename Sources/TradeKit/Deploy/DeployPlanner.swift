@@ -36,6 +36,7 @@ public struct DeployPlanner: Sendable {
         let releaseIsNew = try planRelease(&plan)
         planInstalledConfig(&plan)
         let unitChanges = planUnits(&plan)
+        planScheduleGaps(&plan)
         let switched = planCurrent(&plan)
         planManager(&plan, unitFilesChanged: unitChanges, releaseChanged: switched || releaseIsNew)
         planPrune(&plan)

@@ -48,7 +48,7 @@ public struct DeployRunner: Sendable {
         ).render()
         let survey = try await DeploySurvey.gather(
             deployment: deployment, request: request, layout: layout, fileSystem: fileSystem, services: services,
-            units: units, state: state ?? self.state)
+            units: units, state: state ?? self.state, launcher: launcher)
         let planner = DeployPlanner(deployment: deployment, request: request, layout: layout, survey: survey)
         var plan = try planner.plan()
         plan.notes += binaryNotes
@@ -95,6 +95,7 @@ struct DeployMutation: Mutation {
 
     func handlers(in context: MutationContext) throws -> [any EffectHandler] {
         ReleaseEffectHandlers(fileSystem: context.fileSystem, launcher: context.launcher).all
+            + ScheduleEffectHandlers(state: context.state).all
     }
 
     func record(_ outcome: MutationOutcome, plan: Plan, started: Date, in context: MutationContext) throws {

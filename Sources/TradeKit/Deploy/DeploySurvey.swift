@@ -32,11 +32,20 @@ public struct DeploySurvey: Sendable {
     public var rollbackTarget: String? = nil
     /// The kill switch file exists (trading components are not started).
     public var halted: Bool = false
+    /// The longest gap between runs of each oneshot's schedule (spec → seconds), from
+    /// `systemd-analyze calendar`: read here so that health and the monitor never start it.
+    public var scheduleGaps: [String: TimeInterval] = [:]
+    /// Schedules `systemd-analyze` gave no gap for (missing on this host, or it failed): why.
+    public var scheduleGapProblems: [String: String] = [:]
+    /// The gaps the state database holds (empty: none yet, or no database).
+    public var storedScheduleGaps: [String: TimeInterval] = [:]
 
-    /// Reads the machine. Only reads: the file system, `systemctl show`, the passwd database.
+    /// Reads the machine. Only reads: the file system, `systemctl show`, the passwd database,
+    /// `systemd-analyze calendar` (a host tool, run even under `--root`).
     public static func gather(
         deployment: Deployment, request: DeployRequest, layout: DeployLayout, fileSystem: FileSystem,
-        services: ServiceManager?, units: [UnitFile], state: StateDatabase? = nil
+        services: ServiceManager?, units: [UnitFile], state: StateDatabase? = nil,
+        launcher: ProcessLauncher = SubprocessLauncher()
     ) async throws -> DeploySurvey {
         let sharedPaths = Set(deployment.releases.shared.map(\.path))
         let source = try SourceTree.scan(
@@ -101,6 +110,15 @@ public struct DeploySurvey: Sendable {
             installedUnits: installed, seeds: seeds, unitStatuses: statuses, accountsExist: accountsExist, units: units)
         survey.rollbackTarget = ReleaseHistory(layout: layout, fileSystem: fileSystem, state: state).rollbackTarget(current: current, releases: releases)
         survey.halted = fileSystem.info(deployment.killSwitch.file) != nil
+        let schedules = Set(deployment.components.filter { $0.kind == .oneshot }.compactMap(\.schedule))
+        for spec in schedules.sorted() {
+            do {
+                survey.scheduleGaps[spec] = try await CalendarSpec.measure(spec, launcher: launcher)
+            } catch {
+                survey.scheduleGapProblems[spec] = "\(error)"
+            }
+        }
+        survey.storedScheduleGaps = (try state?.existing()?.scheduleGaps()) ?? [:]
         return survey
     }
 }

@@ -8,20 +8,35 @@ enum CalendarSpec {
     /// gap over its next ten runs barely moves (a `systemd-analyze` run costs ~6 ms of CPU).
     private static let cache = GapCache()
 
+    /// The cached answer, nil when `systemd-analyze` gives none. Only for a project whose state
+    /// DB holds no gaps (deployed by an older tradectl): `deploy` records them (`measure`).
     static func longestGap(_ spec: String, launcher: ProcessLauncher, now: Date = Date()) async -> TimeInterval? {
         if let cached = cache.get(spec, now: now) { return cached }
-        let gap = await computeLongestGap(spec, launcher: launcher)
-        if let gap { cache.set(spec, gap, now: now) }
+        guard let gap = try? await measure(spec, launcher: launcher) else { return nil }
+        cache.set(spec, gap, now: now)
         return gap
     }
 
-    private static func computeLongestGap(_ spec: String, launcher: ProcessLauncher) async -> TimeInterval? {
+    /// Runs `systemd-analyze calendar --iterations=10` (uncached): the longest gap between two
+    /// of the next ten elapses. Throws when the program is missing, fails, or lists too few.
+    static func measure(_ spec: String, launcher: ProcessLauncher) async throws -> TimeInterval {
         let command = Command(
             "systemd-analyze", ["calendar", "--iterations=10", spec], environment: ["TZ": "UTC", "LC_ALL": "C"])
-        guard let result = try? await launcher.run(command), result.succeeded else { return nil }
+        let result: CommandResult
+        do {
+            result = try await launcher.run(command)
+        } catch {
+            throw CalendarGapUnavailable(spec: spec, reason: "systemd-analyze could not be run: \(error)")
+        }
+        guard result.succeeded else {
+            let why = result.errorOutput.split(separator: "\n").last.map(String.init) ?? "exit status \(result.status)"
+            throw CalendarGapUnavailable(spec: spec, reason: "systemd-analyze calendar failed: \(why)")
+        }
         let times = elapses(result.output)
-        guard times.count >= 2 else { return nil }
-        return zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) }.max()
+        guard times.count >= 2 else {
+            throw CalendarGapUnavailable(spec: spec, reason: "systemd-analyze listed \(times.count) elapse(s), need 2")
+        }
+        return zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) }.max() ?? 0
     }
 
     /// Parses `Next elapse: Mon 2026-11-23 14:30:00 UTC` and `Iter. #2: …` lines.
@@ -39,6 +54,13 @@ enum CalendarSpec {
             return formatter.date(from: value.replacingOccurrences(of: " UTC", with: ""))
         }
     }
+}
+
+/// `systemd-analyze` gave no longest gap for a schedule: missing, refused the spec, or too few runs.
+struct CalendarGapUnavailable: Error, Sendable, CustomStringConvertible {
+    var spec: String
+    var reason: String
+    var description: String { reason }
 }
 
 /// A small thread-safe memo of longest gaps with a time-to-live.

@@ -53,7 +53,7 @@ public struct HealthSuite: Sendable {
         if !oneshots.isEmpty {
             checks.append(TimerCheck(
                 timeout: timeout, oneshots: oneshots, manager: manager, grace: deployment.health.timerGrace.seconds,
-                now: now, launcher: launcher))
+                now: now, recordedGaps: history.scheduleGaps, launcher: launcher))
         }
         for component in deployment.components {
             if let url = component.probes.http { checks.append(HTTPCheck(timeout: timeout, component: component.name, url: url)) }
@@ -120,6 +120,7 @@ public struct HealthSuite: Sendable {
         history.restarts = (try? store.lastHealthRestarts()) ?? [:]
         history.knownDatabases = (try? store.knownDatabases()) ?? []
         history.firstDeployedAt = (try? store.firstSuccessfulDeployAt()) ?? nil
+        history.scheduleGaps = (try? store.scheduleGaps()) ?? [:]
         return history
     }
 }
@@ -134,5 +135,7 @@ public struct HealthHistory: Sendable {
     public var knownDatabases: Set<String> = []
     /// The first successful deploy here: before any backup, the schedule has had this long.
     public var firstDeployedAt: Date?
+    /// The longest gap of each oneshot schedule, recorded by `deploy` (spec → seconds).
+    public var scheduleGaps: [String: TimeInterval] = [:]
     public init() {}
 }

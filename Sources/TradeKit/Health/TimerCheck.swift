@@ -10,7 +10,9 @@ public struct TimerCheck: Check {
     public var manager: ServiceManager
     public var grace: TimeInterval
     public var now: Date
-    /// Runs `systemd-analyze calendar` for the longest gap of a schedule (cached an hour).
+    /// The longest gap of each schedule as `deploy` recorded it in the state DB (spec → seconds).
+    public var recordedGaps: [String: TimeInterval] = [:]
+    /// Runs `systemd-analyze calendar` for a schedule with no recorded gap (cached an hour).
     public var launcher: ProcessLauncher = SubprocessLauncher()
 
     static let timerProperties = ["ActiveState", "LastTriggerUSec", "NextElapseUSecRealtime", "ActiveEnterTimestamp"]
@@ -28,7 +30,11 @@ public struct TimerCheck: Check {
         }
         var results: [CheckResult] = []
         for oneshot in oneshots {
-            let gap = await CalendarSpec.longestGap(oneshot.schedule, launcher: launcher)
+            // The recorded gap, so a deployed project's check starts no process; only a state
+            // DB without one (deployed by an older tradectl, or systemd-analyze was missing at
+            // deploy time) falls back to running systemd-analyze here, cached for an hour.
+            var gap = recordedGaps[oneshot.schedule]
+            if gap == nil { gap = await CalendarSpec.longestGap(oneshot.schedule, launcher: launcher) }
             results.append(judge(oneshot, timer: properties[oneshot.timer] ?? [:], service: properties[oneshot.service] ?? [:], gap: gap))
         }
         return results

@@ -79,6 +79,7 @@ public final class StateStore: Sendable {
         registerHealthMigration(&migrator)
         registerMonitorMigration(&migrator)
         registerKnownDatabasesMigration(&migrator)
+        registerScheduleMigration(&migrator)
         return migrator
     }
 
