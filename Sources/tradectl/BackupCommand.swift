@@ -97,7 +97,8 @@ struct BackupCommand: AsyncParsableCommand {
             abstract: "Read every entry, check every SHA-256, integrity-check every database; exit 65 on any mismatch.",
             discussion: """
                 Success records verified_at in the catalog and an audit row, under the project lock (exit 75 \
-                naming the holder after --lock-wait). Nothing is recorded where no state database exists.
+                naming the holder after --lock-wait). Nothing is recorded where no state database exists, nor \
+                under a runbook rehearsal (TRADECTL_REHEARSAL=1).
                 """)
         @OptionGroup var global: GlobalOptions
 
@@ -112,7 +113,10 @@ struct BackupCommand: AsyncParsableCommand {
             try await context.run {
                 let (deployment, _) = try context.loadConfig()
                 let runner = context.backupRunner(deployment)
-                let report = try await runner.verify(archive, lockWait: .seconds(lockWait))
+                // A runbook rehearsal reads the archive like a real run but records nothing.
+                let rehearsal = context.environment[StepInvocation.rehearsalVariable] != nil
+                let report =
+                    rehearsal ? try runner.inspect(archive) : try await runner.verify(archive, lockWait: .seconds(lockWait))
                 if global.json {
                     context.print(BackupOutput.json(report) + "\n")
                 } else {

@@ -63,6 +63,9 @@ struct DryRunPurityTests {
             // Its read-only steps really run: `health` under TRADECTL_REHEARSAL records no run, and
             // its sqlite check reads through a survey connection.
             Case(arguments: ["runbook", "run", "api-key-compromised", "--dry-run"], expect: "DRY RUN"),
+            // `backup verify` is a read-only step: rehearsed, it reads the archive and records nothing.
+            Case(arguments: ["runbook", "run", "backup-stale", "--dry-run"], expect: "DRY RUN"),
+            Case(arguments: ["runbook", "run", "weekly-maintenance", "--dry-run"], expect: "DRY RUN"),
         ]
         for dryRun in cases { try project.expectPure(dryRun) }
     }

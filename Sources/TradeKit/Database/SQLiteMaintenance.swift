@@ -81,10 +81,8 @@ public enum SQLiteMaintenance {
     {
         guard FileManager.default.fileExists(atPath: hostPath) else { return (.missing, ["file does not exist"]) }
         do {
-            var configuration = Configuration()
-            configuration.readonly = true
-            configuration.busyMode = .timeout(busyTimeout.seconds)
-            let queue = try DatabaseQueue(path: hostPath, configuration: configuration)
+            // A survey connection: `db check` (and a runbook rehearsing it) leaves no -wal/-shm behind.
+            let queue = try SurveyConnection.open(hostPath, busyTimeout: busyTimeout.seconds)
             defer { try? queue.close() }
             let rows = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
             return rows == ["ok"] ? (.ok, []) : (.corrupt, rows)
