@@ -11,7 +11,11 @@ public protocol AlertSink: Sendable {
 /// One monitor cycle: health checks and journal findings → alert policy → auto-recovery →
 /// persisted state and a snapshot for metrics. Keeps what must survive between cycles
 /// (restart counters, traceback blocks, totals) and loads/saves the rest in the state DB.
-public final class MonitorCycle: @unchecked Sendable {
+///
+/// An actor because that state changes across the awaits of a cycle (checks, recovery,
+/// alert hand-off): its callers are already async, and the loop's one-cycle-at-a-time use
+/// needs no lock held over an await.
+public actor MonitorCycle {
     public let deployment: Deployment
     let suite: HealthSuite
     let sink: AlertSink
@@ -45,7 +49,7 @@ public final class MonitorCycle: @unchecked Sendable {
         recovery = MonitorRecovery(suite: suite, logger: logger)
     }
 
-    var layout: DeployLayout { suite.layout }
+    nonisolated var layout: DeployLayout { suite.layout }
 
     /// The state DB, opened once per monitor process (when the project has been deployed; no
     /// DB yet: nothing to remember, and it is looked for again next cycle).
@@ -103,9 +107,12 @@ public final class MonitorCycle: @unchecked Sendable {
             let alerts = policy.evaluate(observations, states: &state.alerts, now: now, project: deployment.project.name, host: host)
             var escalations: [Alert] = []
             if deployment.monitor.autoRestart {
+                // Actor state cannot be passed inout across an await: recover a copy, keep the result.
+                var restarts = state.restarts
                 escalations = await recovery.recover(
-                    report: report, silenced: silenced, history: &state.restarts, now: now, project: deployment.project.name,
+                    report: report, silenced: silenced, history: &restarts, now: now, project: deployment.project.name,
                     host: host, store: store)
+                state.restarts = restarts
             }
             for alert in alerts + escalations { await send(alert) }
         } else {

@@ -35,7 +35,7 @@ public final class MonitorRuntime: Sendable {
 
     /// `monitor --once`: one cycle over what the journal has now, alerts delivered (bounded wait).
     public func once() async -> MonitorSnapshot {
-        let follower = JournalFollower(units: units, cursor: cycle.savedCursor(), logger: logger)
+        let follower = JournalFollower(units: units, cursor: await cycle.savedCursor(), logger: logger)
         let snapshot = await cycle.run(journal: follower.readAvailable)
         writeTextfile(snapshot)
         _ = await queue.drain(timeout: deliveryBudget)
@@ -62,7 +62,7 @@ public final class MonitorRuntime: Sendable {
         let monitor = deployment.monitor
         let server = monitor.metricsListen.flatMap(MetricsAddress.init(parsing:)).map { MetricsServer(address: $0, logger: logger) }
         let daemon = MonitorDaemon(
-            cycle: cycle, follower: JournalFollower(units: units, cursor: cycle.savedCursor(), logger: logger),
+            cycle: cycle, follower: JournalFollower(units: units, cursor: await cycle.savedCursor(), logger: logger),
             interval: monitor.interval.duration, watchdog: ServiceNotifier.watchdogInterval(), logger: logger
         ) { [self] snapshot in
             server?.publish(snapshot)
