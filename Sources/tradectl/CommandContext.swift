@@ -59,6 +59,29 @@ struct CommandContext {
         return !global.quiet
     }
 
+    /// How deploy, update and rollback show their plan before applying it: the text plan,
+    /// unless --json or --quiet.
+    func planBeforeApplying(_ plan: Plan) {
+        if !global.json && !global.quiet {
+            print(PlanRenderer.text(plan, verbose: global.verbose, color: useColor))
+        }
+    }
+
+    /// After deploy or update ran: the JSON plan, or the dry run's plan and its last line. True
+    /// when the caller should print its own one-line outcome (applied, not --quiet).
+    func showAppliedPlan(_ plan: Plan, dryRun: Bool) -> Bool {
+        if global.json {
+            print(PlanRenderer.json(plan) + "\n")
+            return false
+        }
+        if dryRun {
+            print(PlanRenderer.text(plan, verbose: global.verbose, color: useColor))
+            print("dry run: nothing was changed\n")
+            return false
+        }
+        return !global.quiet
+    }
+
     func warn(_ issues: [ConfigIssue]) {
         guard !global.quiet, !global.json else { return }
         for issue in issues where issue.severity == .warning {

@@ -61,17 +61,9 @@ struct DeployCommand: AsyncParsableCommand {
             let runner = DeployRunner(
                 deployment: deployment, request: request, fileSystem: context.fileSystem,
                 logger: context.makeLogger(project: deployment.project.name))
-            let outcome = try await runner.run(dryRun: dryRun, lockWait: .seconds(lockWait)) { plan in
-                if !global.json && !global.quiet {
-                    context.print(PlanRenderer.text(plan, verbose: global.verbose, color: context.useColor))
-                }
-            }
-            if global.json {
-                context.print(PlanRenderer.json(outcome.plan) + "\n")
-            } else if dryRun {
-                context.print(PlanRenderer.text(outcome.plan, verbose: global.verbose, color: context.useColor))
-                context.print("dry run: nothing was changed\n")
-            } else if !global.quiet {
+            let outcome = try await runner.run(
+                dryRun: dryRun, lockWait: .seconds(lockWait), onPlan: context.planBeforeApplying)
+            if context.showAppliedPlan(outcome.plan, dryRun: dryRun) {
                 let changes = outcome.plan.changes.count
                 context.print(
                     changes == 0

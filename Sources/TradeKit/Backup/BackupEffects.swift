@@ -57,14 +57,13 @@ extension Effect where Self == SetCatalogStatus {
 /// The backup capability's handlers: the archive writer (output: `BackupResult`) and the
 /// catalog, both on the invocation's one state database.
 public struct BackupEffectHandlers: Sendable {
-    public var fileSystem: FileSystem
-    public var store: StateStore
-    public var progress: BackupProgress?
+    /// Writes archives; its file system and store are the other handlers' too.
+    public var writer: BackupWriter
+    public var fileSystem: FileSystem { writer.fileSystem }
+    public var store: StateStore { writer.store }
 
     public init(fileSystem: FileSystem, store: StateStore, progress: BackupProgress? = nil) {
-        self.fileSystem = fileSystem
-        self.store = store
-        self.progress = progress
+        writer = BackupWriter(fileSystem: fileSystem, store: store, progress: progress)
     }
 
     public var all: [any EffectHandler] {
@@ -85,8 +84,7 @@ public struct BackupEffectHandlers: Sendable {
     struct Archives: EffectHandler {
         var backup: BackupEffectHandlers
         func apply(_ effect: WriteArchive) async throws -> (any Sendable)? {
-            try BackupWriter(fileSystem: backup.fileSystem, store: backup.store, progress: backup.progress)
-                .write(effect.spec)
+            try backup.writer.write(effect.spec)
         }
     }
 

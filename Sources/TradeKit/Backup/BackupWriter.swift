@@ -19,7 +19,7 @@ public struct BackupResult: Sendable, Equatable {
 /// `archive_write_close` checked, fsync, catalog row (pending), rename, directory fsync,
 /// catalog row complete. A kill -9 anywhere leaves no file under a final archive name
 /// that is incomplete; the next backup cleans what was left.
-public struct BackupWriter {
+public struct BackupWriter: Sendable {
     public var fileSystem: FileSystem
     public var store: StateStore
     public var progress: BackupProgress?

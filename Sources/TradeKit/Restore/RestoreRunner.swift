@@ -19,31 +19,15 @@ public struct RestoreRolledBack: Error, Sendable, CustomStringConvertible, ExitS
 
 /// Runs `restore` through the pipeline: verify (read-only) → survey → plan (stage, pre-restore
 /// backup, stop, swap, start, health; and the swap back should a step after the swap fail).
-public struct RestoreRunner: Sendable {
-    public var deployment: Deployment
-    public var fileSystem: FileSystem
-    public var environment: [String: String]
-    public var offline: Bool
-    public var logger: Logger
-    public var state: StateDatabase
+public struct RestoreRunner: Sendable, RunnerSetupInitializable {
+    public var setup: RunnerSetup
 
-    public init(
-        deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool, logger: Logger,
-        state: StateDatabase? = nil
-    ) {
-        self.deployment = deployment
-        self.fileSystem = fileSystem
-        self.environment = environment
-        self.offline = offline
-        self.logger = logger
-        self.state = state ?? StateDatabase(layout: DeployLayout(deployment, environment: environment), fileSystem: fileSystem)
-    }
-
-    var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
+    public init(setup: RunnerSetup) { self.setup = setup }
 
     public func run(reference: String, only: [String], dryRun: Bool, lockWait: Duration = .zero) async throws -> RestoreOutcome {
         let backups = BackupRunner(
-            deployment: deployment, fileSystem: fileSystem, environment: environment, logger: logger, state: state)
+            deployment: setup.deployment, fileSystem: setup.fileSystem, environment: setup.environment,
+            logger: setup.logger, state: setup.state)
         let archive = try backups.resolve(reference)
         // Read-only: a dry run records nothing, not even that the archive verified.
         let report = try backups.inspect(archive)
@@ -54,15 +38,11 @@ public struct RestoreRunner: Sendable {
         for path in only where !report.manifest.files.contains(where: { $0.path == "shared/\(path)" || $0.path.hasPrefix("shared/\(path)/") }) {
             throw ArchiveRefused(archive: archive, entry: path, reason: "--only path is not in the archive")
         }
-        let services = await ServiceLookup.find(scope: deployment.project.scope, offline: offline)
-        let context = MutationContext(
-            deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: SubprocessLauncher(),
-            logger: logger, user: ProcessInfo.processInfo.userName, offline: offline, services: services, state: state)
         let mutation = RestoreMutation(runner: self, archive: archive, manifest: report.manifest, only: only, now: Date())
         do {
-            let result = try await MutationPipeline(context: context).run(
+            let result = try await setup.pipeline(await setup.lookup(nil)).run(
                 mutation, dryRun: dryRun, locking: .take(wait: lockWait))
-            if result.applied { logger.notice("restore succeeded") }
+            if result.applied { setup.logger.notice("restore succeeded") }
             let changes = result.plan.changes(of: StageRestore.self).first?.changes
             return RestoreOutcome(
                 plan: result.plan, changes: changes ?? RestoreChanges(added: [], changed: [], removed: [], unchanged: []),
@@ -85,7 +65,7 @@ struct RestoreMutation: Mutation {
     var command: String { "restore \(archive)" + (only.isEmpty ? "" : " --only \(only.joined(separator: " "))") }
 
     func planner(in context: MutationContext) async throws -> RestorePlanner {
-        let deployment = runner.deployment
+        let deployment = runner.setup.deployment
         let layout = context.layout
         let units = deployment.components.filter { $0.kind == .service }.map {
             UnitNames.service(deployment.project.name, $0.name)
