@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 swift build --build-tests
+# The code is kept in the project's swift-format style (.swift-format, applied with
+# `swift-format format --in-place --recursive Sources Tests Package.swift`).
+swift-format lint --strict --recursive Sources Tests Package.swift
 if [ $# -gt 0 ]; then
     exec scripts/systemd-harness.sh run -- swift test --skip-build "$@"
 fi

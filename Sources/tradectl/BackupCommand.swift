@@ -116,12 +116,16 @@ struct BackupCommand: AsyncParsableCommand {
                 // A runbook rehearsal reads the archive like a real run but records nothing.
                 let rehearsal = context.environment[StepInvocation.rehearsalVariable] != nil
                 let report =
-                    rehearsal ? try runner.inspect(archive) : try await runner.verify(archive, lockWait: .seconds(lockWait))
+                    rehearsal
+                    ? try runner.inspect(archive) : try await runner.verify(archive, lockWait: .seconds(lockWait))
                 if global.json {
                     context.print(BackupOutput.json(report) + "\n")
                 } else {
-                    for file in report.files { context.print("\(file.ok ? "ok  " : "FAIL") \(file.path): \(file.detail)\n") }
-                    context.print(report.ok ? "\(report.archive): verified\n" : "\(report.archive): FAILED verification\n")
+                    for file in report.files {
+                        context.print("\(file.ok ? "ok  " : "FAIL") \(file.path): \(file.detail)\n")
+                    }
+                    context.print(
+                        report.ok ? "\(report.archive): verified\n" : "\(report.archive): FAILED verification\n")
                 }
                 if !report.ok { throw ExitCode(ExitStatus.dataError.rawValue) }
             }
@@ -146,7 +150,8 @@ struct BackupCommand: AsyncParsableCommand {
                 if dryRun {
                     _ = context.showPlan(plan, dryRun: true)
                 } else {
-                    context.print(global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
+                    context.print(
+                        global.json ? PlanRenderer.json(plan) + "\n" : PlanRenderer.text(plan, verbose: global.verbose))
                 }
             }
         }

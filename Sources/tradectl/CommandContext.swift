@@ -23,7 +23,8 @@ struct CommandContext {
 
     func loadConfig(overrides: ConfigLoader.Overrides = .init()) throws -> (Deployment, [ConfigIssue]) {
         let loader = ConfigLoader(environment: environment)
-        return try loader.load(path: try loader.locate(explicit: global.config, project: global.project), overrides: overrides)
+        return try loader.load(
+            path: try loader.locate(explicit: global.config, project: global.project), overrides: overrides)
     }
 
     /// swift-log to journald under systemd, else to stderr (warnings unless --verbose).
@@ -102,7 +103,8 @@ struct CommandContext {
             var message = "tradectl: error: \(error)"
             if let hint = ExitStatus.hint(for: error) { message += "\n(\(hint))" }
             if let configError = error as? ConfigError {
-                message = configError.issues.map(\.description).joined(separator: "\n")
+                message =
+                    configError.issues.map(\.description).joined(separator: "\n")
                     + "\ntradectl: \(configError.errors.count) config error(s)"
             }
             FileHandle.standardError.write(Data((message + "\n").utf8))

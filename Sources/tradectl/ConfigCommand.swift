@@ -33,7 +33,9 @@ struct ConfigCommand: AsyncParsableCommand {
                     context.print(ConfigCheckReport.json(path: path, issues: issues) + "\n")
                 } else {
                     for issue in issues { context.print("\(issue)\n") }
-                    context.print(errors.isEmpty ? "\(path): valid (\(issues.count) warning(s))\n" : "\(path): \(errors.count) error(s)\n")
+                    context.print(
+                        errors.isEmpty
+                            ? "\(path): valid (\(issues.count) warning(s))\n" : "\(path): \(errors.count) error(s)\n")
                 }
                 if !errors.isEmpty { throw ExitCode(ExitStatus.dataError.rawValue) }
             }

@@ -119,7 +119,9 @@ struct DbCommand: AsyncParsableCommand {
         }
     }
 
-    static func maintain(_ task: SQLiteTask, global: GlobalOptions, options: Options, dryRun: Bool, lockWait: Int)
+    static func maintain(
+        _ task: SQLiteTask, global: GlobalOptions, options: Options, dryRun: Bool, lockWait: Int
+    )
         async throws
     {
         let context = CommandContext(global, command: "db \(task.rawValue)")

@@ -24,7 +24,8 @@ struct Tradectl: AsyncParsableCommand {
         subcommands: [
             DeployCommand.self, UpdateCommand.self, RollbackCommand.self, ReleasesCommand.self, BackupCommand.self,
             RestoreCommand.self, HealthCommand.self, MonitorCommand.self, StatusCommand.self, LogsCommand.self,
-            ConfigCommand.self, HaltCommand.self, ResumeCommand.self, DbCommand.self, SecretsCommand.self, AuditCommand.self,
+            ConfigCommand.self, HaltCommand.self, ResumeCommand.self, DbCommand.self, SecretsCommand.self,
+            AuditCommand.self,
             RunbookCommand.self,
         ]
     )

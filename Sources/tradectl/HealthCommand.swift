@@ -33,7 +33,8 @@ struct HealthCommand: AsyncParsableCommand {
         let context = CommandContext(global, command: "health")
         try await context.run {
             let (deployment, _) = try context.loadConfig()
-            let suite = HealthSuite(deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
+            let suite = HealthSuite(
+                deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
             let report = await HealthService(suite: suite, logger: context.makeLogger(project: deployment.project.name))
                 .run(only: Set(checks), record: context.environment[StepInvocation.rehearsalVariable] == nil)
             if nagios {

@@ -42,7 +42,8 @@ struct MonitorRun: AsyncParsableCommand {
         try await context.run {
             let (deployment, _) = try context.loadConfig()
             let logger = context.makeLogger(project: deployment.project.name)
-            let suite = HealthSuite(deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
+            let suite = HealthSuite(
+                deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
             let runtime = MonitorRuntime(suite: suite, logger: logger)
             guard once else {
                 try await runtime.runDaemon()
@@ -50,7 +51,9 @@ struct MonitorRun: AsyncParsableCommand {
             }
             let snapshot = await runtime.once()
             if global.json {
-                context.print(HealthOutput.json(HealthReport(project: snapshot.project, at: snapshot.at, results: snapshot.checks)) + "\n")
+                context.print(
+                    HealthOutput.json(
+                        HealthReport(project: snapshot.project, at: snapshot.at, results: snapshot.checks)) + "\n")
             } else if !global.quiet {
                 context.print(MonitorDaemon.statusLine(snapshot) + "\n")
             }
@@ -71,7 +74,8 @@ struct MonitorTestAlert: AsyncParsableCommand {
         let context = CommandContext(global, command: "monitor test-alert")
         try await context.run {
             let (deployment, _) = try context.loadConfig()
-            let suite = HealthSuite(deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
+            let suite = HealthSuite(
+                deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
             let runtime = MonitorRuntime(suite: suite, logger: context.makeLogger(project: deployment.project.name))
             let stats = await runtime.testAlert()
             var failed = false
@@ -79,7 +83,9 @@ struct MonitorTestAlert: AsyncParsableCommand {
                 let ok = notifier.sent > 0
                 failed = failed || !ok
                 if !global.quiet {
-                    context.print("\(notifier.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(ok ? "sent" : "FAILED after \(notifier.failed) attempt(s)")\n")
+                    context.print(
+                        "\(notifier.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(ok ? "sent" : "FAILED after \(notifier.failed) attempt(s)")\n"
+                    )
                 }
             }
             if failed { throw ExitCode(1) }

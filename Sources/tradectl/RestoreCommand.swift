@@ -20,7 +20,8 @@ struct RestoreCommand: AsyncParsableCommand {
     @Argument(help: "Archive path or name in the backup dir, or `latest`.")
     var archive: String
 
-    @Option(name: .customLong("only"), parsing: .upToNextOption, help: "Restore only these paths (relative to shared/).")
+    @Option(
+        name: .customLong("only"), parsing: .upToNextOption, help: "Restore only these paths (relative to shared/).")
     var only: [String] = []
 
     @Flag(help: "List what would change and change nothing.")
@@ -51,12 +52,14 @@ struct RestoreCommand: AsyncParsableCommand {
                 guard isatty(STDIN_FILENO) == 1 else {
                     throw ValidationError("restore replaces live data: pass --yes (or --dry-run to look first)")
                 }
-                FileHandle.standardError.write(Data("restore \(archive) over \(deployment.project.root)/shared? type the project name: ".utf8))
+                FileHandle.standardError.write(
+                    Data("restore \(archive) over \(deployment.project.root)/shared? type the project name: ".utf8))
                 guard readLine()?.trimmingCharacters(in: .whitespaces) == deployment.project.name else {
                     throw ValidationError("not confirmed; nothing changed")
                 }
             }
-            let outcome = try await runner.run(reference: archive, only: only, dryRun: dryRun, lockWait: .seconds(lockWait))
+            let outcome = try await runner.run(
+                reference: archive, only: only, dryRun: dryRun, lockWait: .seconds(lockWait))
             if global.json {
                 context.print(JSONOutput.string(outcome.changes) + "\n")
                 return

@@ -6,7 +6,8 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "One screen: release, components, timers, kill switch, last backup, last health, recent errors.",
-        discussion: "Reads systemd once (one systemctl show for all units) and the journal in-process. --json is documented in docs/cli.md."
+        discussion:
+            "Reads systemd once (one systemctl show for all units) and the journal in-process. --json is documented in docs/cli.md."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -15,8 +16,10 @@ struct StatusCommand: AsyncParsableCommand {
         let context = CommandContext(global, command: "status")
         try await context.run {
             let (deployment, _) = try context.loadConfig()
-            let report = await StatusService(deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
-                .gather()
+            let report = await StatusService(
+                deployment: deployment, fileSystem: context.fileSystem, environment: context.environment
+            )
+            .gather()
             context.print(global.json ? JSONOutput.string(report) + "\n" : StatusOutput.text(report))
         }
     }

@@ -75,7 +75,8 @@ struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Switch `current` to the previous successful (or a named) release, restart, verify health.",
-        discussion: "Exit 1 if the target is not healthy either; 65 (listing the candidates) if --to names no kept release.")
+        discussion:
+            "Exit 1 if the target is not healthy either; 65 (listing the candidates) if --to names no kept release.")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Release to return to (default: the previous successful one).") var to: String?
@@ -132,10 +133,13 @@ struct ReleasesCommand: AsyncParsableCommand {
             var out = "   VERSION       COMMIT        CREATED               BY        OUTCOME\n"
             for release in releases {
                 let mark = release.current ? "*  " : release.rollbackTarget ? "<  " : "   "
-                out += mark + release.version.padding(toLength: 13, withPad: " ", startingAt: 0) + " "
-                    + String((release.commit ?? "-").prefix(12)).padding(toLength: 13, withPad: " ", startingAt: 0) + " "
+                out +=
+                    mark + release.version.padding(toLength: 13, withPad: " ", startingAt: 0) + " "
+                    + String((release.commit ?? "-").prefix(12)).padding(toLength: 13, withPad: " ", startingAt: 0)
+                    + " "
                     + formatter.string(from: release.createdAt) + "  "
-                    + release.createdBy.padding(toLength: 9, withPad: " ", startingAt: 0) + " " + (release.outcome ?? "-") + "\n"
+                    + release.createdBy.padding(toLength: 9, withPad: " ", startingAt: 0) + " "
+                    + (release.outcome ?? "-") + "\n"
             }
             out += "(* current, < rollback target)\n"
             context.print(out)

@@ -1,10 +1,13 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 extension RealSystemd {
     /// An engine commits every 2 ms under the real user manager while `tradectl backup` runs.
-    @Suite("Backup under a live writer", .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"), .serialized)
+    @Suite(
+        "Backup under a live writer", .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"),
+        .serialized)
     struct BackupUnderLoadTests {
         static let writer = """
             import os, signal, sqlite3, sys, time
@@ -31,18 +34,18 @@ extension RealSystemd {
             try FileManager.default.createDirectory(atPath: "\(dir)/app", withIntermediateDirectories: true)
             try Self.writer.write(toFile: "\(dir)/app/writer.py", atomically: true, encoding: .utf8)
             try """
-                [project]
-                name = "loadtest"
-                [releases]
-                source = "app"
-                shared = ["data/"]
-                [[components]]
-                name = "writer"
-                exec = "/usr/bin/python3 writer.py"
-                stop_timeout = "10s"
-                [backup]
-                databases = ["data/ticks.db"]
-                """.write(toFile: "\(dir)/tradectl.toml", atomically: true, encoding: .utf8)
+            [project]
+            name = "loadtest"
+            [releases]
+            source = "app"
+            shared = ["data/"]
+            [[components]]
+            name = "writer"
+            exec = "/usr/bin/python3 writer.py"
+            stop_timeout = "10s"
+            [backup]
+            databases = ["data/ticks.db"]
+            """.write(toFile: "\(dir)/tradectl.toml", atomically: true, encoding: .utf8)
             let scratch = ScratchDeployment(name: "loadtest", config: "\(dir)/tradectl.toml")
             defer {
                 scratch.tearDown()
@@ -52,7 +55,9 @@ extension RealSystemd {
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
             let database = "\(scratch.base)/opt/loadtest/shared/data/ticks.db"
             let grown = try Harness.eventually(20) {
-                Int((try? Harness.run("/usr/bin/sqlite3", [database, "SELECT count(*) FROM ticks"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? "") ?? 0 > 1000
+                Int(
+                    (try? Harness.run("/usr/bin/sqlite3", [database, "SELECT count(*) FROM ticks"]).stdout
+                        .trimmingCharacters(in: .whitespacesAndNewlines)) ?? "") ?? 0 > 1000
             }
             try #require(grown, "the writer did not write")
             let before = try Harness.run("/usr/bin/sqlite3", [database, "SELECT max(id) FROM ticks"]).stdout
@@ -72,14 +77,20 @@ extension RealSystemd {
             #expect(tar.status == 0, "\(tar.stderr)")
             let restored = "\(out)/shared/data/ticks.db"
             #expect(try Harness.run("/usr/bin/sqlite3", [restored, "PRAGMA integrity_check"]).stdout.hasPrefix("ok"))
-            let kept = try Harness.run("/usr/bin/sqlite3", [restored, "SELECT count(*) FROM ticks WHERE id <= \(before)"]).stdout
-            #expect(kept.trimmingCharacters(in: .whitespacesAndNewlines) == before, "rows committed before the snapshot are missing")
+            let kept = try Harness.run(
+                "/usr/bin/sqlite3", [restored, "SELECT count(*) FROM ticks WHERE id <= \(before)"]
+            ).stdout
+            #expect(
+                kept.trimmingCharacters(in: .whitespacesAndNewlines) == before,
+                "rows committed before the snapshot are missing")
 
             // Restore under the manager: the writer is stopped, data swapped, writer started and healthy again.
             let restore = try scratch.tradectl(["restore", "latest", "--yes"])
             #expect(restore.status == 0, "\(restore.stdout)\(restore.stderr)")
             #expect(try Harness.property("loadtest-writer.service", "ActiveState") == "active")
-            let journal = try Harness.run("/bin/journalctl", ["--no-pager", "-o", "cat", "_SYSTEMD_UNIT=loadtest-writer.service"]).stdout
+            let journal = try Harness.run(
+                "/bin/journalctl", ["--no-pager", "-o", "cat", "_SYSTEMD_UNIT=loadtest-writer.service"]
+            ).stdout
             #expect(journal.contains("writer: clean shutdown"), "the writer was not stopped gracefully")
             #expect(try Harness.run("/usr/bin/sqlite3", [database, "PRAGMA integrity_check"]).stdout.hasPrefix("ok"))
         }

@@ -1,12 +1,17 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 extension RealSystemd {
     /// Each example deploys for real under a systemd user manager (scripts/systemd-harness.sh).
-    @Suite("Deploy under a real systemd user manager", .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"), .serialized)
+    @Suite(
+        "Deploy under a real systemd user manager",
+        .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"), .serialized)
     struct ExampleDeployTests {
-        @Test("deploy, units active, timers scheduled, re-deploy is a no-op", arguments: ["ivcrush", "v6", "thetagang", "databento"])
+        @Test(
+            "deploy, units active, timers scheduled, re-deploy is a no-op",
+            arguments: ["ivcrush", "v6", "thetagang", "databento"])
         func deployExample(example: String) throws {
             let scratch = ScratchDeployment(example: example)
             defer { scratch.tearDown() }
@@ -54,7 +59,8 @@ extension RealSystemd {
 
             // A graceful stop lets the engine finish its pending orders (SIGTERM handler).
             _ = try Harness.systemctl("stop", unit)
-            let journal = try Harness.run("/bin/journalctl", ["--no-pager", "-o", "cat", "_SYSTEMD_UNIT=\(unit)"]).stdout
+            let journal = try Harness.run("/bin/journalctl", ["--no-pager", "-o", "cat", "_SYSTEMD_UNIT=\(unit)"])
+                .stdout
             #expect(journal.contains("clean shutdown"), "\(journal.suffix(500))")
         }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// Every suite that drives the real user manager is nested here: `.serialized` on the
@@ -16,7 +17,9 @@ enum Harness {
         var url = URL(fileURLWithPath: #filePath)
         while url.path != "/" {
             url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url.path
+            }
         }
         fatalError("repository root not found")
     }()
@@ -69,7 +72,8 @@ enum Harness {
     }
 
     static func property(_ unit: String, _ name: String) throws -> String {
-        try systemctl("show", "--property=\(name)", "--value", unit).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try systemctl("show", "--property=\(name)", "--value", unit).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 
     /// Waits until `condition` holds, polling every 200 ms, up to `seconds`.
@@ -140,7 +144,9 @@ final class ScratchDeployment {
             _ = try? Harness.run("/bin/systemctl", ["--user", "reset-failed"] + units)
         }
         // The config deploy installed for the units (user scope: ~/.config/tradectl).
-        for suffix in ["toml", "env"] { try? FileManager.default.removeItem(atPath: "\(home)/.config/tradectl/\(name).\(suffix)") }
+        for suffix in ["toml", "env"] {
+            try? FileManager.default.removeItem(atPath: "\(home)/.config/tradectl/\(name).\(suffix)")
+        }
         try? FileManager.default.removeItem(atPath: base)
     }
 }

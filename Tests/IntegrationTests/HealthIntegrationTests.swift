@@ -1,10 +1,13 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 extension RealSystemd {
     /// `tradectl health` against the real user manager and journald.
-    @Suite("Health under a real systemd user manager", .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"), .serialized)
+    @Suite(
+        "Health under a real systemd user manager",
+        .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"), .serialized)
     struct HealthIntegrationTests {
         static let web = """
             import http.server, os, sys
@@ -40,40 +43,41 @@ extension RealSystemd {
             try FileManager.default.createDirectory(atPath: "\(dir)/app", withIntermediateDirectories: true)
             try web.write(toFile: "\(dir)/app/web.py", atomically: true, encoding: .utf8)
             try """
-                [project]
-                name = "hc"
-                [releases]
-                source = "app"
-                shared = ["data/"]
-                [[components]]
-                name = "web"
-                exec = "/usr/bin/python3 web.py 18731 ok"
-                probes.http = "http://127.0.0.1:18731/"
-                [[components]]
-                name = "hang"
-                exec = "/usr/bin/python3 web.py 18732 hang"
-                probes.tcp = "127.0.0.1:18732"
-                probes.http = "http://127.0.0.1:18732/"
-                [[components]]
-                name = "failing"
-                kind = "oneshot"
-                exec = "/bin/sh -c 'echo failing run; exit 3'"
-                schedule = "*-*-* 03:00:00"
-                [[components]]
-                name = "skipped"
-                kind = "oneshot"
-                exec = "/bin/sleep 60"
-                schedule = "*:*:0/2"
-                [health]
-                timeout = "2s"
-                timer_grace = "1s"
-                errors_warn_per_hour = 2
-                errors_crit_per_hour = 50
-                """.write(toFile: "\(dir)/tradectl.toml", atomically: true, encoding: .utf8)
+            [project]
+            name = "hc"
+            [releases]
+            source = "app"
+            shared = ["data/"]
+            [[components]]
+            name = "web"
+            exec = "/usr/bin/python3 web.py 18731 ok"
+            probes.http = "http://127.0.0.1:18731/"
+            [[components]]
+            name = "hang"
+            exec = "/usr/bin/python3 web.py 18732 hang"
+            probes.tcp = "127.0.0.1:18732"
+            probes.http = "http://127.0.0.1:18732/"
+            [[components]]
+            name = "failing"
+            kind = "oneshot"
+            exec = "/bin/sh -c 'echo failing run; exit 3'"
+            schedule = "*-*-* 03:00:00"
+            [[components]]
+            name = "skipped"
+            kind = "oneshot"
+            exec = "/bin/sleep 60"
+            schedule = "*:*:0/2"
+            [health]
+            timeout = "2s"
+            timer_grace = "1s"
+            errors_warn_per_hour = 2
+            errors_crit_per_hour = 50
+            """.write(toFile: "\(dir)/tradectl.toml", atomically: true, encoding: .utf8)
             return (ScratchDeployment(name: "hc", config: "\(dir)/tradectl.toml"), dir)
         }
 
-        func report(_ scratch: ScratchDeployment, _ arguments: [String] = []) throws -> (Int32, [[String: Any]], Double) {
+        func report(_ scratch: ScratchDeployment, _ arguments: [String] = []) throws -> (Int32, [[String: Any]], Double)
+        {
             let started = Date()
             let run = try scratch.tradectl(["health", "--json"] + arguments)
             let elapsed = Date().timeIntervalSince(started)
@@ -94,7 +98,8 @@ extension RealSystemd {
             }
             let deploy = try scratch.tradectl(["deploy", "--no-start"])
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
-            _ = try Harness.systemctl("start", "hc-web.service", "hc-hang.service", "hc-failing.timer", "hc-skipped.timer")
+            _ = try Harness.systemctl(
+                "start", "hc-web.service", "hc-hang.service", "hc-failing.timer", "hc-skipped.timer")
             #expect(try Harness.eventually(10) { try Harness.property("hc-web.service", "ActiveState") == "active" })
             // Run the failing oneshot once by hand (its timer fires only at 03:00, so nothing
             // starts it again and resets its Result while the check looks).
@@ -120,9 +125,14 @@ extension RealSystemd {
             // The error count equals journalctl's for the same units, priority and window.
             let journal = try #require(Self.find(results, "journal", "journal"))
             let counted = ((journal["metrics"] as? [[String: Any]])?.first?["value"] as? Double).map(Int.init)
-            let units = ["web", "hang", "failing", "skipped"].flatMap { ["_SYSTEMD_UNIT=hc-\($0).service", "+"] }.dropLast()
-            let expected = try Harness.run("/bin/sh", ["-c", "journalctl -q -p err --since -1h \(units.joined(separator: " ")) | wc -l"]).stdout
-            #expect(counted == Int(expected.trimmingCharacters(in: .whitespacesAndNewlines)), "journalctl counted \(expected)")
+            let units = ["web", "hang", "failing", "skipped"].flatMap { ["_SYSTEMD_UNIT=hc-\($0).service", "+"] }
+                .dropLast()
+            let expected = try Harness.run(
+                "/bin/sh", ["-c", "journalctl -q -p err --since -1h \(units.joined(separator: " ")) | wc -l"]
+            ).stdout
+            #expect(
+                counted == Int(expected.trimmingCharacters(in: .whitespacesAndNewlines)),
+                "journalctl counted \(expected)")
             #expect((counted ?? 0) >= 3)
 
             // A dashboard answering 500: only the http check fails.
@@ -144,7 +154,9 @@ extension RealSystemd {
         }
     }
 
-    @Suite("Status under a real systemd user manager", .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"), .serialized)
+    @Suite(
+        "Status under a real systemd user manager",
+        .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"), .serialized)
     struct StatusIntegrationTests {
         @Test("status shows the release, every component, the timers and the last backup")
         func status() throws {
@@ -154,7 +166,8 @@ extension RealSystemd {
             try #require(try scratch.tradectl(["backup"]).status == 0)
             let result = try scratch.tradectl(["status", "--json"])
             #expect(result.status == 0, "\(result.stderr)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
             #expect(object["project"] as? String == "databento")
             #expect((object["release"] as? [String: Any])?["version"] is String)
             let components = (object["components"] as? [[String: Any]]) ?? []

@@ -8,11 +8,14 @@ extension RealSystemd {
     @Suite("Incident commands", .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"), .serialized)
     struct IncidentIntegrationTests {
         /// tradectl with `input` piped to stdin, as a script would call `secrets set`.
-        static func tradectl(_ scratch: ScratchDeployment, _ arguments: [String], input: String) throws
+        static func tradectl(
+            _ scratch: ScratchDeployment, _ arguments: [String], input: String
+        ) throws
             -> Harness.Result
         {
             try Harness.run(
-                Harness.binary, ["--config", scratch.config] + arguments, environment: scratch.environment, input: input)
+                Harness.binary, ["--config", scratch.config] + arguments, environment: scratch.environment, input: input
+            )
         }
 
         /// The environment of a unit's running main process, as systemd built it.

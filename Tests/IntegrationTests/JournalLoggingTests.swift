@@ -15,20 +15,23 @@ extension RealSystemd {
                 [
                     "--user", "--wait", "--collect", "--quiet", "--unit", unit,
                     "-E", "TRADECTL_TEMPLATES_DIR=\(Harness.repoRoot)/templates",
-                    Harness.binary, "--config", "\(Harness.repoRoot)/examples/ivcrush/tradectl.toml", "--root", root, "deploy",
+                    Harness.binary, "--config", "\(Harness.repoRoot)/examples/ivcrush/tradectl.toml", "--root", root,
+                    "deploy",
                 ])
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
             var entries: [[String: Any]] = []
             _ = try Harness.eventually(10) {
                 let output = try Harness.run(
-                    "/bin/journalctl", ["--no-pager", "-o", "json", "TRADECTL_PROJECT=ivcrush", "TRADECTL_COMMAND=deploy"]
+                    "/bin/journalctl",
+                    ["--no-pager", "-o", "json", "TRADECTL_PROJECT=ivcrush", "TRADECTL_COMMAND=deploy"]
                 ).stdout
                 entries = output.split(separator: "\n").compactMap {
                     try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
                 }
                 return entries.contains { ($0["MESSAGE"] as? String)?.hasPrefix("deploy succeeded") == true }
             }
-            let planned = try #require(entries.first { ($0["MESSAGE"] as? String)?.hasPrefix("deploy planned") == true })
+            let planned = try #require(
+                entries.first { ($0["MESSAGE"] as? String)?.hasPrefix("deploy planned") == true })
             #expect(planned["PRIORITY"] as? String == "6")
             #expect(planned["PLAN_CHANGES"] != nil)
             #expect(planned["SYSLOG_IDENTIFIER"] as? String == "tradectl")

@@ -52,7 +52,8 @@ extension RealSystemd {
             let result = try Harness.run(
                 "/usr/bin/systemd-run",
                 [
-                    "--user", "--unit", unit, "--wait", "--collect", "--quiet", "-p", "StandardError=journal", "/bin/sh",
+                    "--user", "--unit", unit, "--wait", "--collect", "--quiet", "-p", "StandardError=journal",
+                    "/bin/sh",
                     "-c", "sleep 1; \(script)\nsleep 1",
                 ])
             try #require(result.status == 0, "\(unit): \(result.stderr)")
@@ -86,9 +87,11 @@ extension RealSystemd {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let units = try writeEntries(project)
             let cases: [([String], [String])] = [
-                ([], units), (["--priority", "err"], units + ["-p", "err"]), (["--priority", "4"], units + ["-p", "4"]),
+                ([], units), (["--priority", "err"], units + ["-p", "err"]),
+                (["--priority", "4"], units + ["-p", "4"]),
                 (["feed"], [units[1]]), (["engine", "--priority", "crit"], [units[0], "-p", "crit"]),
-                (["--grep", "order"], units + ["--grep", "order"]), (["--grep", "Order"], units + ["--grep", "Order"]),
+                (["--grep", "order"], units + ["--grep", "order"]),
+                (["--grep", "Order"], units + ["--grep", "Order"]),
                 (["--since", "10min"], units + ["--since", "-10min"]),
             ]
             for (ours, theirs) in cases {
@@ -108,7 +111,8 @@ extension RealSystemd {
             let text = try LogsCheck.tradectl(config, ["engine", "--priority", "err"])
             #expect(text.status == 0, "\(text.stderr)")
             let lines = text.stdout.split(separator: "\n").map(String.init)
-            #expect(lines.contains { $0.contains(" \(project)-engine[") && $0.hasSuffix(": order 17 rejected: margin") })
+            #expect(
+                lines.contains { $0.contains(" \(project)-engine[") && $0.hasSuffix(": order 17 rejected: margin") })
             #expect(lines.contains { $0.hasSuffix(": risk limit hit") })
             let json = try LogsCheck.tradectl(config, ["--json", "-n", "2", "feed"])
             let objects = json.stdout.split(separator: "\n").compactMap {
@@ -151,7 +155,8 @@ extension RealSystemd {
     /// A journal built offline with systemd-journal-remote: fields exactly as written.
     @Suite(
         "Logs from a journal directory",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: LogsCheck.journalRemote), "needs systemd-journal-remote"))
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: LogsCheck.journalRemote), "needs systemd-journal-remote"))
     struct LogsDirectoryTests {
         static let units = [
             "dirit-a.service", "dirit-b.service", "dirit-c.service", "dirit-backup.service", "other.service",
@@ -165,7 +170,8 @@ extension RealSystemd {
             for index in 0..<600 {
                 let time = end - UInt64(599 - index) * 300_000_000
                 let message =
-                    index % 7 == 0 ? "order \(index) rejected" : index % 11 == 0 ? "Order \(index) filled" : "tick \(index)"
+                    index % 7 == 0
+                    ? "order \(index) rejected" : index % 11 == 0 ? "Order \(index) filled" : "tick \(index)"
                 text += "__REALTIME_TIMESTAMP=\(time)\n__MONOTONIC_TIMESTAMP=\(1_000_000 + index)\n"
                 text += "_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=bench\n_PID=\(100 + index % 5)\n"
                 text += "_SYSTEMD_UNIT=\(units[index % 5])\nPRIORITY=\(index % 8)\nSYSLOG_IDENTIFIER=python3\n"
@@ -201,10 +207,12 @@ extension RealSystemd {
             for (ours, theirs) in cases {
                 let expected = try LogsCheck.journalctl(["-D", journal] + theirs).count
                 #expect(expected > 0, "\(theirs)")
-                #expect(try LogsCheck.count(config, ["--directory", journal] + ours) == expected, "tradectl logs \(ours)")
+                #expect(
+                    try LogsCheck.count(config, ["--directory", journal] + ours) == expected, "tradectl logs \(ours)")
             }
 
-            let ours = try LogsCheck.tradectl(config, ["--directory", journal, "--json", "--priority", "err", "-n", "20"])
+            let ours = try LogsCheck.tradectl(
+                config, ["--directory", journal, "--json", "--priority", "err", "-n", "20"])
             let mine = ours.stdout.split(separator: "\n").compactMap {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
             }

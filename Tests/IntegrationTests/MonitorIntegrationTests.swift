@@ -55,9 +55,11 @@ extension RealSystemd {
 
                     """)
             text = text.replacingOccurrences(of: "timeout = \"10s\"", with: "timeout = \"2s\"")
-            text = text.replacingOccurrences(of: "probes.heartbeat_max_age = \"30s\"", with: "probes.heartbeat_max_age = \"3s\"")
+            text = text.replacingOccurrences(
+                of: "probes.heartbeat_max_age = \"30s\"", with: "probes.heartbeat_max_age = \"3s\"")
             let dashboard = try #require(text.range(of: "name = \"dashboard\""))
-            let restart = try #require(text.range(of: "restart = \"on-failure\"", range: dashboard.upperBound..<text.endIndex))
+            let restart = try #require(
+                text.range(of: "restart = \"on-failure\"", range: dashboard.upperBound..<text.endIndex))
             text.insert(contentsOf: "\nrestart_sec = \"1s\"", at: restart.upperBound)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             try FileManager.default.createDirectory(atPath: textfile, withIntermediateDirectories: true)
@@ -75,11 +77,14 @@ extension RealSystemd {
 
         func auditLines() throws -> [String] {
             let database = "\(scratch.base)/state/state.db"
-            let result = try Harness.run("/usr/bin/sqlite3", [database, "SELECT command || ' => ' || result FROM audit"])
+            let result = try Harness.run(
+                "/usr/bin/sqlite3", [database, "SELECT command || ' => ' || result FROM audit"])
             return result.stdout.split(separator: "\n").map(String.init)
         }
 
-        @Test("one alert and one recovery per incident; no storm; dead receiver; restart; kill switch; start limit; watchdog")
+        @Test(
+            "one alert and one recovery per incident; no storm; dead receiver; restart; kill switch; start limit; watchdog"
+        )
         func incidents() throws {
             defer {
                 scratch.tearDown()
@@ -115,15 +120,23 @@ extension RealSystemd {
             // 3. A hung engine (heartbeat stale) alerts once; restarting the monitor mid-incident
             //    repeats nothing; the recovery still comes, once.
             let engine = try pid("engine")
-            let (firedBefore, recoveredBefore) = (alerts("heartbeat/engine", "firing"), alerts("heartbeat/engine", "recovered"))
+            let (firedBefore, recoveredBefore) = (
+                alerts("heartbeat/engine", "firing"), alerts("heartbeat/engine", "recovered")
+            )
             _ = try Harness.run("/bin/kill", ["-STOP", engine])
-            #expect(Harness.eventually(30) { alerts("heartbeat/engine", "firing") == firedBefore + 1 }, "\(receiver.alerts)")
+            #expect(
+                Harness.eventually(30) { alerts("heartbeat/engine", "firing") == firedBefore + 1 }, "\(receiver.alerts)"
+            )
             let before = receiver.alerts.count
             _ = try Harness.systemctl("restart", "v6-monitor.service")
             Thread.sleep(forTimeInterval: 6)
-            #expect(receiver.alerts.count == before, "restart repeated: \(receiver.alerts.suffix(receiver.alerts.count - before))")
+            #expect(
+                receiver.alerts.count == before,
+                "restart repeated: \(receiver.alerts.suffix(receiver.alerts.count - before))")
             _ = try Harness.run("/bin/kill", ["-CONT", engine])
-            #expect(Harness.eventually(30) { alerts("heartbeat/engine", "recovered") == recoveredBefore + 1 }, "\(receiver.alerts)")
+            #expect(
+                Harness.eventually(30) { alerts("heartbeat/engine", "recovered") == recoveredBefore + 1 },
+                "\(receiver.alerts)")
             Thread.sleep(forTimeInterval: 2)
             #expect(alerts("heartbeat/engine", "firing") == firedBefore + 1)
             #expect(alerts("heartbeat/engine", "recovered") == recoveredBefore + 1)
@@ -133,7 +146,8 @@ extension RealSystemd {
             _ = try Harness.run("/bin/kill", ["-STOP", engine])
             let failed = Harness.eventually(30) {
                 ((try? metrics()) ?? "").contains("result=\"failed\"} 1")
-                    || ((try? metrics()) ?? "").range(of: #"result="failed"\} [1-9]"#, options: .regularExpression) != nil
+                    || ((try? metrics()) ?? "").range(of: #"result="failed"\} [1-9]"#, options: .regularExpression)
+                        != nil
             }
             #expect(failed, "\((try? metrics()) ?? "")")
             _ = try Harness.run("/bin/kill", ["-CONT", engine])
@@ -142,12 +156,16 @@ extension RealSystemd {
             #expect(Self.value(try metrics(), "tradectl_monitor_cycles_total") > cycles)
             #expect(try Harness.property("v6-monitor.service", "ActiveState") == "active")
             try receiver.start()
-            #expect(Harness.eventually(20) { (try? Harness.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(metricsPort)/health"]))?.status == 0 })
+            #expect(
+                Harness.eventually(20) {
+                    (try? Harness.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(metricsPort)/health"]))?.status == 0
+                })
 
             // 5. Halted by the kill switch: the engine stays stopped, no alert, no restart.
             Thread.sleep(forTimeInterval: 4)  // the thawed engine's recovery (2 good cycles) lands first
             let quiet = receiver.alerts.count
-            try "halted by test\n".write(toFile: "\(scratch.base)/opt/v6/shared/KILL", atomically: true, encoding: .utf8)
+            try "halted by test\n".write(
+                toFile: "\(scratch.base)/opt/v6/shared/KILL", atomically: true, encoding: .utf8)
             _ = try Harness.systemctl("stop", "v6-engine.service")
             Thread.sleep(forTimeInterval: 6)
             #expect(try Harness.property("v6-engine.service", "ActiveState") == "inactive")
@@ -161,15 +179,22 @@ extension RealSystemd {
             let lockHolder = Process()
             lockHolder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
             lockHolder.arguments = [
-                "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(600)",
+                "-c",
+                "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(600)",
                 "\(scratch.base)/state/tradectl.lock",
             ]
             try lockHolder.run()
             defer { if lockHolder.isRunning { kill(lockHolder.processIdentifier, SIGKILL) } }
-            #expect(Harness.eventually(10) { ((try? Harness.property("v6-monitor.service", "StatusText")) ?? "").contains("deploy in progress") })
+            #expect(
+                Harness.eventually(10) {
+                    ((try? Harness.property("v6-monitor.service", "StatusText")) ?? "").contains("deploy in progress")
+                })
             let portHolder = Process()
             portHolder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            portHolder.arguments = ["-c", "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 8765)); s.listen(); time.sleep(600)"]
+            portHolder.arguments = [
+                "-c",
+                "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 8765)); s.listen(); time.sleep(600)",
+            ]
             _ = try Harness.systemctl("kill", "--signal=SIGKILL", "v6-dashboard.service")
             try portHolder.run()
             defer { if portHolder.isRunning { kill(portHolder.processIdentifier, SIGKILL) } }
@@ -182,11 +207,18 @@ extension RealSystemd {
             kill(portHolder.processIdentifier, SIGKILL)
             portHolder.waitUntilExit()
             Thread.sleep(forTimeInterval: 3)
-            #expect(try Harness.property("v6-dashboard.service", "ActiveState") == "failed", "monitor acted during a deploy")
+            #expect(
+                try Harness.property("v6-dashboard.service", "ActiveState") == "failed", "monitor acted during a deploy"
+            )
             kill(lockHolder.processIdentifier, SIGKILL)
             lockHolder.waitUntilExit()
-            #expect(Harness.eventually(20) { ((try? Harness.property("v6-dashboard.service", "ActiveState")) ?? "") == "active" })
-            #expect(try auditLines().contains { $0.hasPrefix("monitor restart dashboard (attempt 1) => started") }, "\((try? auditLines()) ?? [])")
+            #expect(
+                Harness.eventually(20) {
+                    ((try? Harness.property("v6-dashboard.service", "ActiveState")) ?? "") == "active"
+                })
+            #expect(
+                try auditLines().contains { $0.hasPrefix("monitor restart dashboard (attempt 1) => started") },
+                "\((try? auditLines()) ?? [])")
 
             // 7. Metrics pass promtool, on the endpoint and in the textfile.
             if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {

@@ -41,9 +41,12 @@ extension RealSystemd {
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
             #expect(try Harness.property("v6-engine.service", "ActiveState") == "inactive")
             #expect(FileManager.default.fileExists(atPath: "\(scratch.base)/opt/v6/shared/KILL"))
-            #expect(try Harness.property("v6-dashboard.service", "ActiveState") == "active", "only trading components stop")
+            #expect(
+                try Harness.property("v6-dashboard.service", "ActiveState") == "active", "only trading components stop")
             Thread.sleep(forTimeInterval: 6)  // several monitor cycles while halted
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "inactive", "the monitor did not restart it")
+            #expect(
+                try Harness.property("v6-engine.service", "ActiveState") == "inactive", "the monitor did not restart it"
+            )
             let engineAlerts = receiver.alerts.filter { $0["target"] as? String == "engine" }.count
             #expect(engineAlerts == engineAlertsBefore, "\(receiver.alerts)")
             let steps = try audit(scratch).filter { $0.hasPrefix("runbook emergency-shutdown step") }
@@ -64,7 +67,8 @@ extension RealSystemd {
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
             let database = "\(scratch.base)/opt/v6/shared/data/v6.db"
             #expect(Harness.eventually(20) { FileManager.default.fileExists(atPath: database) })
-            _ = try sqlite(database, "CREATE TABLE IF NOT EXISTS drill (note TEXT); INSERT INTO drill VALUES ('before backup');")
+            _ = try sqlite(
+                database, "CREATE TABLE IF NOT EXISTS drill (note TEXT); INSERT INTO drill VALUES ('before backup');")
             let backup = try scratch.tradectl(["backup"])
             try #require(backup.status == 0, "\(backup.stdout)\(backup.stderr)")
             _ = try sqlite(database, "INSERT INTO drill VALUES ('after backup'); PRAGMA wal_checkpoint(TRUNCATE);")

@@ -6,7 +6,8 @@ import Testing
 extension RealSystemd {
     /// `SystemdBus` against the real user manager: properties, jobs, reset-failed, reload,
     /// and no manager at all. Units of its own, installed in the harness's ~/.config.
-    @Suite("sd-bus service manager", .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"), .serialized)
+    @Suite(
+        "sd-bus service manager", .enabled(if: Harness.available, "run under scripts/systemd-harness.sh"), .serialized)
     struct SystemdBusIntegrationTests {
         let unitDir: String
         let ok = "tradectl-bus-ok.service"
@@ -51,9 +52,12 @@ extension RealSystemd {
             #expect(status.unitFileState == unitFileState)
 
             // The same text `systemctl show --timestamp=unix` prints, for every property a caller reads.
-            let names = ["ActiveState", "SubState", "NRestarts", "MainPID", "ActiveEnterTimestamp", "Result", "Description"]
+            let names = [
+                "ActiveState", "SubState", "NRestarts", "MainPID", "ActiveEnterTimestamp", "Result", "Description",
+            ]
             let ours = try #require(try await bus.properties(names, of: [ok])[ok])
-            let shown = try Harness.systemctl("show", "--timestamp=unix", "--property=" + names.joined(separator: ","), ok)
+            let shown = try Harness.systemctl(
+                "show", "--timestamp=unix", "--property=" + names.joined(separator: ","), ok)
             for line in shown.stdout.split(separator: "\n") {
                 let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
                 #expect(ours[parts[0]] == (parts.count > 1 ? parts[1] : ""), "\(parts[0])")
@@ -92,7 +96,9 @@ extension RealSystemd {
             // daemon-reload: a changed unit file is read again.
             try write(ok, description: "tradectl bus test, reloaded", exec: "/bin/sleep infinity", type: "simple")
             try await bus.daemonReload()
-            #expect(try await bus.properties(["Description"], of: [ok])[ok]?["Description"] == "tradectl bus test, reloaded")
+            #expect(
+                try await bus.properties(["Description"], of: [ok])[ok]?["Description"] == "tradectl bus test, reloaded"
+            )
         }
 
         @Test("no manager at a bogus XDG_RUNTIME_DIR is ServiceManagerUnavailable (exit 69), not a crash or a hang")

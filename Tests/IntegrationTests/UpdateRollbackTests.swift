@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 extension RealSystemd {
@@ -54,7 +55,9 @@ extension RealSystemd {
             print("update: crashing v3 rolled back and healthy after \(String(format: "%.1f", rollbackSeconds))s")
             let releases = try scratch.tradectl(["releases", "--json"])
             let list = (try JSONSerialization.jsonObject(with: Data(releases.stdout.utf8)) as? [[String: Any]]) ?? []
-            #expect(list.first { $0["version"] as? String == "v3" }?["outcome"] as? String == "rolled back", "\(releases.stdout)")
+            #expect(
+                list.first { $0["version"] as? String == "v3" }?["outcome"] as? String == "rolled back",
+                "\(releases.stdout)")
             #expect(list.first { $0["version"] as? String == "v2" }?["current"] as? Bool == true)
 
             let broken = try Self.source("v4", in: dir) { path in
@@ -64,7 +67,9 @@ extension RealSystemd {
             let v4 = try scratch.tradectl(["update", "--version", "v4", "--source", broken])
             #expect(v4.status == 1, "\(v4.stdout)\(v4.stderr)")
             #expect(try Self.current(scratch) == "releases/v2")
-            #expect(try Harness.property("v6-engine.service", "MainPID") == pid, "production was restarted by a failed build")
+            #expect(
+                try Harness.property("v6-engine.service", "MainPID") == pid,
+                "production was restarted by a failed build")
 
             let dry = try scratch.tradectl(["rollback", "--dry-run"])
             #expect(dry.stdout.contains("systemctl.restart"), "\(dry.stdout)")

@@ -56,13 +56,16 @@ final class WebhookReceiver {
     }
 
     static func connects(_ port: Int) -> Bool {
-        (try? Harness.run("/usr/bin/python3", ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1)"]))?.status == 0
+        (try? Harness.run(
+            "/usr/bin/python3", ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1)"]))?.status
+            == 0
     }
 
     /// A port nobody listens on right now (bound to 0, read back, released).
     static func freePort() throws -> Int {
         let result = try Harness.run(
-            "/usr/bin/python3", ["-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+            "/usr/bin/python3",
+            ["-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
         guard let port = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw CocoaError(.featureUnsupported)
         }

@@ -12,7 +12,9 @@ struct RunResult {
 
 /// Runs a host program to completion. Outputs go to temporary files, not pipes, so a
 /// chatty child can never block on a full pipe while we wait for it.
-func runHost(_ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil)
+func runHost(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+)
     throws -> RunResult
 {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("systemscope-\(UUID().uuidString)")
@@ -62,7 +64,9 @@ final class Container: @unchecked Sendable {
         script = "\(repoRoot)/scripts/booted-systemd.sh"
     }
 
-    private func harness(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> RunResult {
+    private func harness(
+        _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+    ) throws -> RunResult {
         try runHost("/bin/bash", [script] + arguments, environment: environment, input: input)
     }
 

@@ -28,11 +28,14 @@ struct Example {
         var root = ""
         var components: [Component] = []
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
+            let line =
+                raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
                 .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             if line.hasPrefix("[") {
                 section = line
-                if line == "[[components]]" { components.append(Component(name: "", oneshot: false, restartDaily: false)) }
+                if line == "[[components]]" {
+                    components.append(Component(name: "", oneshot: false, restartDaily: false))
+                }
                 continue
             }
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -19,7 +19,9 @@ final class SystemScopeTests: XCTestCase {
         var url = URL(fileURLWithPath: #filePath)
         while url.path != "/" {
             url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url.path
+            }
         }
         return FileManager.default.currentDirectoryPath
     }()
@@ -72,7 +74,8 @@ final class SystemScopeTests: XCTestCase {
 
     override func setUpWithError() throws {
         try XCTSkipUnless(
-            Self.enabled, "system-scope suite: set TRADECTL_SYSTEM_SUITE=1 (boots a systemd-nspawn container; see docs/testing.md)")
+            Self.enabled,
+            "system-scope suite: set TRADECTL_SYSTEM_SUITE=1 (boots a systemd-nspawn container; see docs/testing.md)")
         if let error = Self.setupError { throw SuiteError("suite setup failed: \(error)") }
         continueAfterFailure = true
     }
@@ -99,7 +102,8 @@ final class SystemScopeTests: XCTestCase {
         try configureV6Alerts(container)
         for example in examples {
             let started = Date()
-            deploys[example.name] = try container.exec(["tradectl", "--config", example.config, "deploy"], timeout: 600)
+            deploys[example.name] = try container.exec(
+                ["tradectl", "--config", example.config, "deploy"], timeout: 600)
             timings.append(String(format: "deploy %@: %.0fs", example.name, Date().timeIntervalSince(started)))
         }
         deployedAt = Date()
@@ -111,7 +115,8 @@ final class SystemScopeTests: XCTestCase {
         if let deb {
             try container.copyIn(deb, to: "/root/tradectl.deb")
             let apt = try container.sh(
-                "cd /root && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ./tradectl.deb", timeout: 300)
+                "cd /root && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ./tradectl.deb",
+                timeout: 300)
             guard apt.status == 0 else { throw SuiteError("apt-get install ./tradectl.deb: \(apt.output)") }
         } else {
             let binary = ProcessInfo.processInfo.environment["TRADECTL_BINARY"] ?? "\(repoRoot)/.build/debug/tradectl"
@@ -123,7 +128,9 @@ final class SystemScopeTests: XCTestCase {
             try container.copyIn("\(repoRoot)/runbooks", to: "/usr/share/tradectl/runbooks")
         }
         let version = try container.exec(["tradectl", "--version"])
-        timings.append("installed: \(deb ?? "development build") — tradectl --version: \(version.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+        timings.append(
+            "installed: \(deb ?? "development build") — tradectl --version: \(version.output.trimmingCharacters(in: .whitespacesAndNewlines))"
+        )
     }
 
     /// V6's monitor reports to the receiver (generic JSON) and cycles every 2 s, so an
@@ -135,7 +142,8 @@ final class SystemScopeTests: XCTestCase {
             throw SuiteError("examples/v6/tradectl.toml changed shape: no [alerts] or interval = \"15s\"")
         }
         text = text.replacingOccurrences(
-            of: "[alerts]\n", with: "[alerts]\nwebhook_url = \"\(WebhookReceiver.url)\"\nwebhook_format = \"generic\"\n")
+            of: "[alerts]\n", with: "[alerts]\nwebhook_url = \"\(WebhookReceiver.url)\"\nwebhook_format = \"generic\"\n"
+        )
         text = text.replacingOccurrences(of: "interval = \"15s\"", with: "interval = \"2s\"")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
@@ -189,7 +197,8 @@ final class SystemScopeTests: XCTestCase {
         let dir = try container.hostPath("/etc/systemd/system")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir)
         return files.filter { file in
-            examples.contains { file.hasPrefix("\($0.name)-") } && (file.hasSuffix(".service") || file.hasSuffix(".timer"))
+            examples.contains { file.hasPrefix("\($0.name)-") }
+                && (file.hasSuffix(".service") || file.hasSuffix(".timer"))
         }.sorted()
     }
 
@@ -272,14 +281,16 @@ final class SystemScopeTests: XCTestCase {
         let until = max(Date().addingTimeInterval(10), Self.deployedAt.addingTimeInterval(65))
         Thread.sleep(forTimeInterval: max(0, until.timeIntervalSinceNow))
         let warnings = try journal(since: start, ["-o", "cat", "-p", "warning"] + tradectlUnits)
-        XCTAssertEqual(warnings.trimmingCharacters(in: .whitespacesAndNewlines), "", "priority ≤ warning from tradectl's units")
+        XCTAssertEqual(
+            warnings.trimmingCharacters(in: .whitespacesAndNewlines), "", "priority ≤ warning from tradectl's units")
     }
 
     /// Since the suite started (deploy, first oneshots, the window before the first
     /// backup included): no warning from tradectl's units and no thread-priority line.
     func test04b_noWarningsSinceDeploy() throws {
         let warnings = try journal(since: Self.suiteStart, ["-o", "cat", "-p", "warning"] + tradectlUnits)
-        XCTAssertEqual(warnings.trimmingCharacters(in: .whitespacesAndNewlines), "", "priority ≤ warning from tradectl's units")
+        XCTAssertEqual(
+            warnings.trimmingCharacters(in: .whitespacesAndNewlines), "", "priority ≤ warning from tradectl's units")
         let noise = try journal(since: Self.suiteStart, ["-o", "cat"]).split(separator: "\n").filter {
             $0.contains("Failed to set thread priority")
         }
@@ -291,7 +302,8 @@ final class SystemScopeTests: XCTestCase {
         let units = try renderedUnits()
         XCTAssertFalse(units.isEmpty)
         for unit in units {
-            let text = try String(contentsOfFile: try container.hostPath("/etc/systemd/system/\(unit)"), encoding: .utf8)
+            let text = try String(
+                contentsOfFile: try container.hostPath("/etc/systemd/system/\(unit)"), encoding: .utf8)
             for needle in [".build", "/srv/tradectl-src", "/tmp"] {
                 let lines = text.split(separator: "\n").filter { $0.contains(needle) }
                 XCTAssertTrue(lines.isEmpty, "\(unit) references \(needle): \(lines.joined(separator: " | "))")
@@ -302,7 +314,9 @@ final class SystemScopeTests: XCTestCase {
                 let unit = "\(example.name)-\(role).service"
                 let exec = try container.property(unit, "ExecStart")
                 XCTAssertTrue(exec.contains("path=/usr/bin/tradectl"), "\(unit) ExecStart: \(exec)")
-                XCTAssertTrue(exec.contains("/etc/tradectl/\(example.name).toml"), "\(unit) does not read the installed config: \(exec)")
+                XCTAssertTrue(
+                    exec.contains("/etc/tradectl/\(example.name).toml"),
+                    "\(unit) does not read the installed config: \(exec)")
             }
         }
     }
@@ -313,12 +327,14 @@ final class SystemScopeTests: XCTestCase {
     func test05b_commandsFindTheInstalledConfig() throws {
         for example in examples {
             try requireDeployed(example)
-            let status = try container.exec(["tradectl", "--project", example.name, "health", "--check", "release"], timeout: 60)
+            let status = try container.exec(
+                ["tradectl", "--project", example.name, "health", "--check", "release"], timeout: 60)
             XCTAssertEqual(status.status, 0, "tradectl --project \(example.name) health: \(status.output)")
             let installed = try String(
                 contentsOfFile: try container.hostPath("/etc/tradectl/\(example.name).toml"), encoding: .utf8)
             XCTAssertFalse(installed.contains("webhook_url"), "installed config of \(example.name) holds a secret")
-            let again = try container.exec(["tradectl", "--project", example.name, "deploy", "--dry-run"], timeout: 120)
+            let again = try container.exec(
+                ["tradectl", "--project", example.name, "deploy", "--dry-run"], timeout: 120)
             XCTAssertEqual(again.status, 0, again.output)
             XCTAssertTrue(again.stdout.contains("nothing to do") || again.stdout.contains("0 changes"), again.stdout)
         }
@@ -386,7 +402,8 @@ final class SystemScopeTests: XCTestCase {
         let crashing = "/srv/tradectl-src/v6-crashing"
         let copy = try container.sh(
             "rm -rf \(crashing) && cp -a \(v6.source)/app \(crashing) && "
-                + "printf 'import sys\\nprint(\"engine: cannot load risk model\", flush=True)\\nsys.exit(1)\\n' > \(crashing)/engine.py")
+                + "printf 'import sys\\nprint(\"engine: cannot load risk model\", flush=True)\\nsys.exit(1)\\n' > \(crashing)/engine.py"
+        )
         XCTAssertEqual(copy.status, 0, copy.output)
         let update = try timed("update to a crashing release, rolled back") {
             try tradectl(v6, ["update", "--source", crashing, "--version", "crashing"], timeout: 600)
@@ -444,10 +461,13 @@ final class SystemScopeTests: XCTestCase {
         func sqlite(_ sql: String) throws -> RunResult {
             try container.exec(["runuser", "-u", owner, "--", "sqlite3", "-cmd", ".timeout 5000", database, sql])
         }
-        XCTAssertEqual(try sqlite("CREATE TABLE IF NOT EXISTS drill (note TEXT); INSERT INTO drill VALUES ('before backup');").status, 0)
+        XCTAssertEqual(
+            try sqlite("CREATE TABLE IF NOT EXISTS drill (note TEXT); INSERT INTO drill VALUES ('before backup');")
+                .status, 0)
         let backup = try tradectl(v6, ["backup"])
         XCTAssertEqual(backup.status, 0, backup.output)
-        XCTAssertEqual(try sqlite("INSERT INTO drill VALUES ('after backup'); PRAGMA wal_checkpoint(TRUNCATE);").status, 0)
+        XCTAssertEqual(
+            try sqlite("INSERT INTO drill VALUES ('after backup'); PRAGMA wal_checkpoint(TRUNCATE);").status, 0)
 
         // Damage: overwrite pages in the middle of the file, as a bad disk would.
         let hostDatabase = try container.hostPath(database)
@@ -488,10 +508,13 @@ final class SystemScopeTests: XCTestCase {
         defer { _ = try? container.systemctl("kill", "--kill-who=main", "-s", "CONT", dashboard) }
         func received(_ kind: String) -> Bool {
             receiver.alerts.contains {
-                $0["kind"] as? String == kind && $0["target"] as? String == "dashboard" && $0["project"] as? String == "v6"
+                $0["kind"] as? String == kind && $0["target"] as? String == "dashboard"
+                    && $0["project"] as? String == "v6"
             }
         }
-        let firing = try timed("dashboard frozen → firing alert") { try container.eventually(90, every: 1) { received("firing") } }
+        let firing = try timed("dashboard frozen → firing alert") {
+            try container.eventually(90, every: 1) { received("firing") }
+        }
         XCTAssertTrue(firing, "no firing alert for the dashboard from v6-monitor.service: \(receiver.alerts)")
         XCTAssertEqual(try container.systemctl("kill", "--kill-who=main", "-s", "CONT", dashboard).status, 0)
         let recovered = try timed("dashboard thawed → recovered alert") {

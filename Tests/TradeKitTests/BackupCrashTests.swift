@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// kill -9 at every fail point of backup and of restore.
@@ -35,10 +36,15 @@ struct BackupCrashTests {
             #expect(next.status == 0, "point \(point): \(next.stderr)")
             let list = try fixture.tradectl(["backup", "list", "--json"])
             let catalog = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
-            let catalogued = Set(catalog.compactMap { ($0["path"] as? String).map { ($0 as NSString).lastPathComponent } })
-            #expect(catalogued == Set(fixture.archives()), "point \(point): catalog \(catalogued) vs disk \(fixture.archives())")
+            let catalogued = Set(
+                catalog.compactMap { ($0["path"] as? String).map { ($0 as NSString).lastPathComponent } })
+            #expect(
+                catalogued == Set(fixture.archives()),
+                "point \(point): catalog \(catalogued) vs disk \(fixture.archives())")
             #expect(catalog.allSatisfy { $0["status"] as? String == "complete" })
-            let hidden = try FileManager.default.contentsOfDirectory(atPath: fixture.backups).filter { $0.hasPrefix(".") }
+            let hidden = try FileManager.default.contentsOfDirectory(atPath: fixture.backups).filter {
+                $0.hasPrefix(".")
+            }
             #expect(hidden.isEmpty, "point \(point): leftovers \(hidden)")
         }
         print("backup crash consistency: killed at \(killed) fail points")

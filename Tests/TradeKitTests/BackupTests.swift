@@ -1,10 +1,13 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 @Suite("Backup")
 struct BackupTests {
-    @Test("an archive GNU tar reads, byte-identical to the manifest, with a database sqlite3 opens", arguments: ["gzip", "zstd"])
+    @Test(
+        "an archive GNU tar reads, byte-identical to the manifest, with a database sqlite3 opens",
+        arguments: ["gzip", "zstd"])
     func archiveInterop(compression: String) throws {
         let fixture = try BackupFixture()
         let result = try fixture.tradectl(["backup", "--compression", compression])
@@ -21,7 +24,10 @@ struct BackupTests {
         #expect(tarStatus == 0, "\(tarOutput)")
         let manifest = try BackupManifest.decode(try Data(contentsOf: URL(fileURLWithPath: "\(out)/MANIFEST.json")))
         #expect(manifest.project == "demo")
-        #expect(Set(manifest.files.map(\.path)).isSuperset(of: ["shared/data/demo.db", "shared/.env", "shared/data/prices.csv", "config/tradectl.toml"]))
+        #expect(
+            Set(manifest.files.map(\.path)).isSuperset(of: [
+                "shared/data/demo.db", "shared/.env", "shared/data/prices.csv", "config/tradectl.toml",
+            ]))
         for file in manifest.files {
             let (sum, _) = try shell("sha256sum '\(out)/\(file.path)' | cut -d' ' -f1")
             #expect(sum.trimmingCharacters(in: .whitespacesAndNewlines) == file.sha256, "\(file.path)")

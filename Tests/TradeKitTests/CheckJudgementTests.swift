@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 @Suite("Backup freshness")
@@ -48,22 +49,32 @@ struct UnitCheckTests {
 
     @Test("a service stopping while its daily-restart helper runs is the planned restart; without it, critical")
     func plannedRestart() {
-        var check = UnitCheck(timeout: .seconds(1), services: [], manager: Systemctl(scope: .system), previousRestarts: [:])
+        var check = UnitCheck(
+            timeout: .seconds(1), services: [], manager: Systemctl(scope: .system), previousRestarts: [:])
         check.restartHelpers["v6-engine.service"] = "v6-engine-restart.service"
         let engine = (component: "engine", unit: "v6-engine.service")
         let stopping = status("v6-engine.service", "deactivating", "stop-sigterm")
         let planned = check.judge(
-            engine, statuses: ["v6-engine.service": stopping, "v6-engine-restart.service": status("v6-engine-restart.service", "activating", "start")])
+            engine,
+            statuses: [
+                "v6-engine.service": stopping,
+                "v6-engine-restart.service": status("v6-engine-restart.service", "activating", "start"),
+            ])
         #expect(planned.status == .ok, "\(planned.summary)")
         #expect(planned.summary.contains("planned restart"))
         let helperDone = check.judge(
-            engine, statuses: ["v6-engine.service": stopping, "v6-engine-restart.service": status("v6-engine-restart.service", "inactive", "dead")])
+            engine,
+            statuses: [
+                "v6-engine.service": stopping,
+                "v6-engine-restart.service": status("v6-engine-restart.service", "inactive", "dead"),
+            ])
         #expect(helperDone.status == .critical)
         let dashboard = check.judge(
             (component: "dashboard", unit: "v6-dashboard.service"),
             statuses: ["v6-dashboard.service": status("v6-dashboard.service", "inactive", "dead")])
         #expect(dashboard.status == .critical)
-        let running = check.judge(engine, statuses: ["v6-engine.service": status("v6-engine.service", "active", "running")])
+        let running = check.judge(
+            engine, statuses: ["v6-engine.service": status("v6-engine.service", "active", "running")])
         #expect(running.status == .ok)
     }
 }
@@ -73,7 +84,8 @@ struct DiskCheckTests {
     @Test("used percent is df's: reserved blocks count as neither used nor available")
     func usedLikeDF() async throws {
         // The figures of this machine's / : 66053021 blocks, 60922709 free, 19636091 available → df says 21%.
-        #expect(Int(DiskCheck.usedPercent(blocks: 66_053_021, free: 60_922_709, available: 19_636_091).rounded(.up)) == 21)
+        #expect(
+            Int(DiskCheck.usedPercent(blocks: 66_053_021, free: 60_922_709, available: 19_636_091).rounded(.up)) == 21)
         #expect(DiskCheck.usedPercent(blocks: 100, free: 100, available: 95) == 0)
         #expect(DiskCheck.usedPercent(blocks: 100, free: 5, available: 0) == 100)
         // Against df itself on the filesystem the tests run on.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 @Suite("Config loading")
@@ -74,7 +75,8 @@ struct ConfigLoaderTests {
             """
         var text = minimalConfig(source: "/s", extra: extra)
         text = text.replacingOccurrences(
-            of: "env_file = \".env\"", with: "env_file = \".env\"\nenvironment = { API_TOKEN = \"tok-123\", TZ = \"UTC\" }")
+            of: "env_file = \".env\"",
+            with: "env_file = \".env\"\nenvironment = { API_TOKEN = \"tok-123\", TZ = \"UTC\" }")
         let (deployment, _) = try loader.parse(text: text, path: "/etc/t.toml")
         let shown = ConfigPrinter.toml(deployment)
         #expect(!shown.contains("very-secret-token"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// kill -9 at every fail point of a deploy: `current` always names a complete release,

@@ -31,7 +31,8 @@ struct DryRunPurityTests {
         let current = try FileManager.default.destinationOfSymbolicLink(atPath: "\(project.root)/opt/v6/current")
         let metadata = try #require(
             ReleaseMetadata.decode(
-                try Data(contentsOf: URL(fileURLWithPath: "\(project.root)/opt/v6/\(current)/\(ReleaseMetadata.fileName)"))))
+                try Data(
+                    contentsOf: URL(fileURLWithPath: "\(project.root)/opt/v6/\(current)/\(ReleaseMetadata.fileName)"))))
         #expect(metadata.source == project.gitSource, "the release names \(metadata.source), not the URL")
         #expect(metadata.commit?.count == 40)
         let engine = try String(contentsOfFile: "\(project.root)/opt/v6/\(current)/engine.py", encoding: .utf8)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 struct FakeCheck: Check {
@@ -35,15 +36,18 @@ struct HealthTests {
         #expect(results[2].summary.contains("did not answer within 0.8s"))
     }
 
-    @Test("worst status wins; critical ranks above unknown", arguments: [
-        ([HealthStatus.ok, .ok], HealthStatus.ok, Int32(0)),
-        ([.ok, .warning], .warning, 1),
-        ([.warning, .unknown], .unknown, 3),
-        ([.unknown, .critical, .warning], .critical, 2),
-    ])
+    @Test(
+        "worst status wins; critical ranks above unknown",
+        arguments: [
+            ([HealthStatus.ok, .ok], HealthStatus.ok, Int32(0)),
+            ([.ok, .warning], .warning, 1),
+            ([.warning, .unknown], .unknown, 3),
+            ([.unknown, .critical, .warning], .critical, 2),
+        ])
     func worstWins(statuses: [HealthStatus], expected: HealthStatus, code: Int32) {
         let report = HealthReport(
-            project: "p", at: Date(), results: statuses.map { CheckResult(check: "c", target: "t", status: $0, summary: "") })
+            project: "p", at: Date(),
+            results: statuses.map { CheckResult(check: "c", target: "t", status: $0, summary: "") })
         #expect(report.status == expected)
         #expect(report.status.exitCode == code)
     }
@@ -53,10 +57,14 @@ struct HealthTests {
     func nagios() throws {
         var memory = Metric("memory_available", 42.5, unit: "%", warn: 10, crit: 5, min: 0, max: 100)
         memory.lowerIsWorse = true
-        let report = HealthReport(project: "v6", at: Date(), results: [
-            CheckResult(check: "unit", target: "engine", status: .critical, summary: "inactive | dead", metrics: [Metric("engine_restarts", 2, unit: "c", min: 0)]),
-            CheckResult(check: "memory", target: "host", status: .ok, summary: "ok", metrics: [memory]),
-        ])
+        let report = HealthReport(
+            project: "v6", at: Date(),
+            results: [
+                CheckResult(
+                    check: "unit", target: "engine", status: .critical, summary: "inactive | dead",
+                    metrics: [Metric("engine_restarts", 2, unit: "c", min: 0)]),
+                CheckResult(check: "memory", target: "host", status: .ok, summary: "ok", metrics: [memory]),
+            ])
         let line = HealthOutput.nagios(report)
         let parts = line.components(separatedBy: " | ")
         #expect(parts.count == 2, "exactly one pipe separates text and perfdata")
@@ -72,19 +80,24 @@ struct HealthTests {
     @Test("timer judgement tells failed, missed, never-fired and healthy apart")
     func timerJudgement() {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let check = TimerCheck(timeout: .seconds(5), oneshots: [], manager: Systemctl(scope: .user), grace: 60, now: now)
+        let check = TimerCheck(
+            timeout: .seconds(5), oneshots: [], manager: Systemctl(scope: .user), grace: 60, now: now)
         let oneshot = (component: "scan", timer: "p-scan.timer", service: "p-scan.service", schedule: "daily")
         func at(_ secondsAgo: Double) -> String { "@\(Int(now.timeIntervalSince1970 - secondsAgo))" }
         let day = 86_400.0
         let active = ["ActiveState": "active", "ActiveEnterTimestamp": at(10 * day)]
         var timer = active
         timer["LastTriggerUSec"] = at(3600)
-        let failed = check.judge(oneshot, timer: timer, service: ["Result": "exit-code", "ExecMainStatus": "3", "ExecMainExitTimestamp": at(3590)], gap: day)
+        let failed = check.judge(
+            oneshot, timer: timer,
+            service: ["Result": "exit-code", "ExecMainStatus": "3", "ExecMainExitTimestamp": at(3590)], gap: day)
         #expect(failed.status == .critical && failed.summary.contains("last run failed"))
-        let fine = check.judge(oneshot, timer: timer, service: ["Result": "success", "ExecMainExitTimestamp": at(3590)], gap: day)
+        let fine = check.judge(
+            oneshot, timer: timer, service: ["Result": "success", "ExecMainExitTimestamp": at(3590)], gap: day)
         #expect(fine.status == .ok)
         timer["LastTriggerUSec"] = at(3 * day)
-        let missed = check.judge(oneshot, timer: timer, service: ["Result": "success", "ExecMainExitTimestamp": at(3 * day)], gap: day)
+        let missed = check.judge(
+            oneshot, timer: timer, service: ["Result": "success", "ExecMainExitTimestamp": at(3 * day)], gap: day)
         #expect(missed.status == .critical && missed.summary.contains("missed run"))
         let never = check.judge(oneshot, timer: active, service: [:], gap: day)
         #expect(never.status == .critical && never.summary.contains("never fired"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// Hostile and corrupt archives from scripts/make-test-archives.py are refused with exit 65.
@@ -22,7 +23,8 @@ struct HostileArchiveTests {
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = "\(dir)/tradectl.toml"
         let text = minimalConfig(source: dir, root: "\(dir)/opt").replacingOccurrences(
-            of: "dir = \"\(dir)/opt/backups\"", with: "dir = \"\(dir)/backups\"\nmax_entry_mib = 16\nmax_entries = 10000")
+            of: "dir = \"\(dir)/opt/backups\"",
+            with: "dir = \"\(dir)/backups\"\nmax_entry_mib = 16\nmax_entries = 10000")
         try? text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

@@ -293,7 +293,8 @@ struct ResumeNotInstalledTests {
                 )
             })
         let plan = IncidentPlanner(
-            deployment: deployment, survey: IncidentSurvey(flag: Data("x\n".utf8), unitStatuses: unknown), offline: false
+            deployment: deployment, survey: IncidentSurvey(flag: Data("x\n".utf8), unitStatuses: unknown),
+            offline: false
         )
         .resume()
         #expect(plan.changes.map(\.effect.typeName) == ["remove"])

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 @Suite("Installed config")
 struct InstalledConfigTests {
-    @Test("the installed copy parses back to the same deployment and re-installs byte for byte", arguments: Repo.examples)
+    @Test(
+        "the installed copy parses back to the same deployment and re-installs byte for byte", arguments: Repo.examples)
     func fixedPoint(example: String) throws {
         let loader = ConfigLoader(environment: [:])
         let (deployment, _) = try loader.load(path: Repo.example(example))
@@ -76,7 +78,9 @@ struct InstalledConfigTests {
         let templates = try TemplateSet.load(projectDirectory: nil, builtinDirectory: "\(Repo.root)/templates")
         let units = try UnitRenderer(
             deployment: deployment, templates: templates, tradectlPath: "/usr/bin/tradectl",
-            environment: ["TRADECTL_PROJECT_ROOT": "/srv/v6", "TRADECTL_ALERTS_WEBHOOK_URL": "https://hooks.invalid/secret"]
+            environment: [
+                "TRADECTL_PROJECT_ROOT": "/srv/v6", "TRADECTL_ALERTS_WEBHOOK_URL": "https://hooks.invalid/secret",
+            ]
         ).render()
         let backup = try #require(units.first { $0.name == "v6-backup.service" })
         #expect(backup.content.contains("ExecStart=/usr/bin/tradectl --config /etc/tradectl/v6.toml backup --verify"))
@@ -93,9 +97,12 @@ struct InstalledConfigTests {
 
     @Test("user scope installs under $XDG_CONFIG_HOME or ~/.config")
     func userScope() {
-        #expect(InstalledConfig.path(project: "v6", scope: .user, environment: ["HOME": "/home/op"]) == "/home/op/.config/tradectl/v6.toml")
         #expect(
-            InstalledConfig.path(project: "v6", scope: .user, environment: ["HOME": "/home/op", "XDG_CONFIG_HOME": "/x"])
+            InstalledConfig.path(project: "v6", scope: .user, environment: ["HOME": "/home/op"])
+                == "/home/op/.config/tradectl/v6.toml")
+        #expect(
+            InstalledConfig.path(
+                project: "v6", scope: .user, environment: ["HOME": "/home/op", "XDG_CONFIG_HOME": "/x"])
                 == "/x/tradectl/v6.toml")
         #expect(InstalledConfig.path(project: "v6", scope: .system, environment: [:]) == "/etc/tradectl/v6.toml")
     }
@@ -117,7 +124,9 @@ struct ConfigLocateTests {
         let empty = "\(dir.path)/empty"
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         #expect(try loader([etc], cwd: empty).locate(explicit: "/a.toml") == "/a.toml")
-        #expect(try loader([etc], cwd: empty, environment: ["TRADECTL_CONFIG": "/b.toml"]).locate(explicit: nil) == "/b.toml")
+        #expect(
+            try loader([etc], cwd: empty, environment: ["TRADECTL_CONFIG": "/b.toml"]).locate(explicit: nil)
+                == "/b.toml")
         #expect(try loader([etc], cwd: empty).locate(explicit: nil) == "\(etc)/v6.toml")
         #expect(try loader([etc], cwd: empty).locate(explicit: nil, project: "v6") == "\(etc)/v6.toml")
         _ = dir.write("work/tradectl.toml", "")
@@ -141,7 +150,8 @@ struct ConfigLocateTests {
             #expect(error.message.contains("--project NAME"))
             #expect(ExitStatus.of(error) == .usage)
         }
-        #expect(try loader([user, etc], cwd: dir.path).locate(explicit: nil, project: "ivcrush") == "\(user)/ivcrush.toml")
+        #expect(
+            try loader([user, etc], cwd: dir.path).locate(explicit: nil, project: "ivcrush") == "\(user)/ivcrush.toml")
         #expect(throws: ConfigLocationError.self) {
             try loader([user, etc], cwd: dir.path).locate(explicit: nil, project: "nope")
         }
@@ -153,7 +163,8 @@ struct StableBinaryTests {
     @Test(
         "build and temporary directories are not stable; installed paths are",
         arguments: [
-            ("/work/main/.build/x86_64-unknown-linux-gnu/debug/tradectl", false), ("/src/.build-release/release/tradectl", false),
+            ("/work/main/.build/x86_64-unknown-linux-gnu/debug/tradectl", false),
+            ("/src/.build-release/release/tradectl", false),
             ("/tmp/tradectl", false), ("/var/tmp/x/tradectl", false), ("/usr/bin/tradectl", true),
             ("/usr/local/bin/tradectl", true), ("/opt/tradectl/bin/tradectl", true),
         ])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// Each malformed config must be refused with file, line and key — in the library and at exit 65 from the CLI.
@@ -16,36 +17,103 @@ struct MalformedConfigTests {
     }
 
     static let cases: [Case] = [
-        .init(name: "TOML syntax error", edit: ("trades = true", "trades = = true"), lineMarker: "trades = = true", key: "trades"),
-        .init(name: "missing project name", edit: ("name = \"demo\"\n", ""), lineMarker: "[project]", key: "project.name"),
-        .init(name: "bad project name", edit: ("name = \"demo\"", "name = \"Demo Bot\""), lineMarker: "name = \"Demo Bot\"", key: "project.name"),
-        .init(name: "unknown environment", edit: ("environment = \"paper\"", "environment = \"live\""), lineMarker: "environment = \"live\"", key: "project.environment"),
-        .init(name: "unknown scope", edit: ("scope = \"user\"", "scope = \"global\""), lineMarker: "scope = \"global\"", key: "project.scope"),
-        .init(name: "relative root", edit: ("root = \"/opt/demo\"", "root = \"opt/demo\""), lineMarker: "root = \"opt/demo\"", key: "project.root"),
-        .init(name: "keep is a string", edit: ("shared = [", "keep = \"five\"\nshared = ["), lineMarker: "keep = \"five\"", key: "releases.keep"),
-        .init(name: "keep is zero", edit: ("shared = [", "keep = 0\nshared = ["), lineMarker: "keep = 0", key: "releases.keep"),
-        .init(name: "typo in a key", edit: ("stop_timeout = \"30s\"", "stop_timout = \"30s\""), lineMarker: "stop_timout", key: "components[0].stop_timout"),
-        .init(name: "bad duration", edit: ("stop_timeout = \"30s\"", "stop_timeout = \"soon\""), lineMarker: "stop_timeout = \"soon\"", key: "components[0].stop_timeout"),
-        .init(name: "unknown kind", edit: ("name = \"engine\"", "name = \"engine\"\nkind = \"daemon\""), lineMarker: "kind = \"daemon\"", key: "components[0].kind"),
-        .init(name: "oneshot without schedule", edit: ("name = \"engine\"", "name = \"engine\"\nkind = \"oneshot\""), lineMarker: "[[components]]", key: "components[0].schedule"),
-        .init(name: "service with schedule", edit: ("name = \"engine\"", "name = \"engine\"\nschedule = \"daily\""), lineMarker: "schedule = \"daily\"", key: "components[0].schedule"),
-        .init(name: "unknown dependency", edit: ("trades = true", "trades = true\nafter = [\"gateway\"]"), lineMarker: "after = [\"gateway\"]", key: "components[0].after"),
-        .init(name: "relative exec path", edit: ("exec = \"/usr/bin/python3 engine.py\"", "exec = \"bin/engine --live\""), lineMarker: "exec = \"bin/engine", key: "components[0].exec"),
-        .init(name: "newline injected into exec", edit: ("exec = \"/usr/bin/python3 engine.py\"", "exec = \"/bin/true\\nExecStartPre=/bin/rm -rf /\""), lineMarker: "ExecStartPre", key: "components[0].exec"),
-        .init(name: "newline injected into environment", edit: ("trades = true", "trades = true\nenvironment = { TZ = \"UTC\\n[Service]\" }"), lineMarker: "environment = {", key: "components[0].environment.TZ"),
-        .init(name: "control character in schedule", edit: ("[backup]", "[backup]\nschedule = \"daily\\u0007\""), lineMarker: "schedule = \"daily", key: "backup.schedule"),
-        .init(name: "trailing backslash continues a unit line", edit: ("exec = \"/usr/bin/python3 engine.py\"", "exec = \"/usr/bin/python3 engine.py \\\\\""), lineMarker: "exec = ", key: "components[0].exec"),
-        .init(name: "dry run in production", edit: ("trades = true", "trades = true"), lineMarker: "dry_run = true", key: "components[0].dry_run"),
-        .init(name: "trading component without stop timeout in production", edit: ("stop_timeout = \"30s\"\n", "environment = { MODE = \"live\" }\n"), lineMarker: "[[components]]", key: "components[0].stop_timeout"),
-        .init(name: "shared path escapes the project", edit: ("shared = [\"data/\", \".env\"]", "shared = [\"../etc/\"]"), lineMarker: "shared = [\"../etc/\"]", key: "releases.shared[0]"),
-        .init(name: "bad http probe", edit: ("trades = true", "trades = true\nprobes.http = \"localhost:8080\""), lineMarker: "probes.http", key: "components[0].probes.http"),
-        .init(name: "bad tcp probe port", edit: ("trades = true", "trades = true\nprobes.tcp = \"127.0.0.1:99999\""), lineMarker: "probes.tcp", key: "components[0].probes.tcp"),
-        .init(name: "unknown section", edit: ("[backup]", "[bakup]\nx = 1\n[backup]"), lineMarker: "[bakup]", key: "bakup"),
-        .init(name: "metrics on a public address", edit: ("[backup]", "[monitor]\nmetrics_listen = \"0.0.0.0:9464\"\n[backup]"), lineMarker: "metrics_listen", key: "monitor.metrics_listen"),
-        .init(name: "relative textfile dir", edit: ("[backup]", "[monitor]\ntextfile_dir = \"prom\"\n[backup]"), lineMarker: "textfile_dir", key: "monitor.textfile_dir"),
-        .init(name: "journal pattern with a bad regex", edit: ("[backup]", "[[monitor.patterns]]\nname = \"x\"\nregex = \"(unclosed\"\n[backup]"), lineMarker: "regex = \"(unclosed", key: "monitor.patterns[0].regex"),
-        .init(name: "alert command not absolute", edit: ("[backup]", "[alerts]\ncommand = [\"mail\", \"-s\", \"alert\"]\n[backup]"), lineMarker: "command = [", key: "alerts.command"),
-        .init(name: "duplicate component names", edit: ("[backup]", "[[components]]\nname = \"engine\"\nexec = \"/bin/true\"\n[backup]"), lineMarker: "name = \"engine\"\nexec = \"/bin/true\"", key: "components[1].name"),
+        .init(
+            name: "TOML syntax error", edit: ("trades = true", "trades = = true"), lineMarker: "trades = = true",
+            key: "trades"),
+        .init(
+            name: "missing project name", edit: ("name = \"demo\"\n", ""), lineMarker: "[project]", key: "project.name"),
+        .init(
+            name: "bad project name", edit: ("name = \"demo\"", "name = \"Demo Bot\""),
+            lineMarker: "name = \"Demo Bot\"", key: "project.name"),
+        .init(
+            name: "unknown environment", edit: ("environment = \"paper\"", "environment = \"live\""),
+            lineMarker: "environment = \"live\"", key: "project.environment"),
+        .init(
+            name: "unknown scope", edit: ("scope = \"user\"", "scope = \"global\""), lineMarker: "scope = \"global\"",
+            key: "project.scope"),
+        .init(
+            name: "relative root", edit: ("root = \"/opt/demo\"", "root = \"opt/demo\""),
+            lineMarker: "root = \"opt/demo\"", key: "project.root"),
+        .init(
+            name: "keep is a string", edit: ("shared = [", "keep = \"five\"\nshared = ["),
+            lineMarker: "keep = \"five\"", key: "releases.keep"),
+        .init(
+            name: "keep is zero", edit: ("shared = [", "keep = 0\nshared = ["), lineMarker: "keep = 0",
+            key: "releases.keep"),
+        .init(
+            name: "typo in a key", edit: ("stop_timeout = \"30s\"", "stop_timout = \"30s\""), lineMarker: "stop_timout",
+            key: "components[0].stop_timout"),
+        .init(
+            name: "bad duration", edit: ("stop_timeout = \"30s\"", "stop_timeout = \"soon\""),
+            lineMarker: "stop_timeout = \"soon\"", key: "components[0].stop_timeout"),
+        .init(
+            name: "unknown kind", edit: ("name = \"engine\"", "name = \"engine\"\nkind = \"daemon\""),
+            lineMarker: "kind = \"daemon\"", key: "components[0].kind"),
+        .init(
+            name: "oneshot without schedule", edit: ("name = \"engine\"", "name = \"engine\"\nkind = \"oneshot\""),
+            lineMarker: "[[components]]", key: "components[0].schedule"),
+        .init(
+            name: "service with schedule", edit: ("name = \"engine\"", "name = \"engine\"\nschedule = \"daily\""),
+            lineMarker: "schedule = \"daily\"", key: "components[0].schedule"),
+        .init(
+            name: "unknown dependency", edit: ("trades = true", "trades = true\nafter = [\"gateway\"]"),
+            lineMarker: "after = [\"gateway\"]", key: "components[0].after"),
+        .init(
+            name: "relative exec path", edit: ("exec = \"/usr/bin/python3 engine.py\"", "exec = \"bin/engine --live\""),
+            lineMarker: "exec = \"bin/engine", key: "components[0].exec"),
+        .init(
+            name: "newline injected into exec",
+            edit: ("exec = \"/usr/bin/python3 engine.py\"", "exec = \"/bin/true\\nExecStartPre=/bin/rm -rf /\""),
+            lineMarker: "ExecStartPre", key: "components[0].exec"),
+        .init(
+            name: "newline injected into environment",
+            edit: ("trades = true", "trades = true\nenvironment = { TZ = \"UTC\\n[Service]\" }"),
+            lineMarker: "environment = {", key: "components[0].environment.TZ"),
+        .init(
+            name: "control character in schedule", edit: ("[backup]", "[backup]\nschedule = \"daily\\u0007\""),
+            lineMarker: "schedule = \"daily", key: "backup.schedule"),
+        .init(
+            name: "trailing backslash continues a unit line",
+            edit: ("exec = \"/usr/bin/python3 engine.py\"", "exec = \"/usr/bin/python3 engine.py \\\\\""),
+            lineMarker: "exec = ", key: "components[0].exec"),
+        .init(
+            name: "dry run in production", edit: ("trades = true", "trades = true"), lineMarker: "dry_run = true",
+            key: "components[0].dry_run"),
+        .init(
+            name: "trading component without stop timeout in production",
+            edit: ("stop_timeout = \"30s\"\n", "environment = { MODE = \"live\" }\n"), lineMarker: "[[components]]",
+            key: "components[0].stop_timeout"),
+        .init(
+            name: "shared path escapes the project", edit: ("shared = [\"data/\", \".env\"]", "shared = [\"../etc/\"]"),
+            lineMarker: "shared = [\"../etc/\"]", key: "releases.shared[0]"),
+        .init(
+            name: "bad http probe", edit: ("trades = true", "trades = true\nprobes.http = \"localhost:8080\""),
+            lineMarker: "probes.http", key: "components[0].probes.http"),
+        .init(
+            name: "bad tcp probe port", edit: ("trades = true", "trades = true\nprobes.tcp = \"127.0.0.1:99999\""),
+            lineMarker: "probes.tcp", key: "components[0].probes.tcp"),
+        .init(
+            name: "unknown section", edit: ("[backup]", "[bakup]\nx = 1\n[backup]"), lineMarker: "[bakup]", key: "bakup"
+        ),
+        .init(
+            name: "metrics on a public address",
+            edit: ("[backup]", "[monitor]\nmetrics_listen = \"0.0.0.0:9464\"\n[backup]"), lineMarker: "metrics_listen",
+            key: "monitor.metrics_listen"),
+        .init(
+            name: "relative textfile dir", edit: ("[backup]", "[monitor]\ntextfile_dir = \"prom\"\n[backup]"),
+            lineMarker: "textfile_dir", key: "monitor.textfile_dir"),
+        .init(
+            name: "journal pattern with a bad regex",
+            edit: ("[backup]", "[[monitor.patterns]]\nname = \"x\"\nregex = \"(unclosed\"\n[backup]"),
+            lineMarker: "regex = \"(unclosed", key: "monitor.patterns[0].regex"),
+        .init(
+            name: "alert command not absolute",
+            edit: ("[backup]", "[alerts]\ncommand = [\"mail\", \"-s\", \"alert\"]\n[backup]"),
+            lineMarker: "command = [", key: "alerts.command"),
+        .init(
+            name: "duplicate component names",
+            edit: ("[backup]", "[[components]]\nname = \"engine\"\nexec = \"/bin/true\"\n[backup]"),
+            lineMarker: "name = \"engine\"\nexec = \"/bin/true\"", key: "components[1].name"),
     ]
 
     static func text(for testCase: Case) -> String {
@@ -71,7 +139,8 @@ struct MalformedConfigTests {
         let error = try #require(throws: ConfigError.self) {
             try ConfigLoader(environment: [:], workingDirectory: "/").parse(text: text, path: "/etc/demo/tradectl.toml")
         }
-        let issue = try #require(error.errors.first { $0.key == testCase.key }, "no error for \(testCase.key): \(error)")
+        let issue = try #require(
+            error.errors.first { $0.key == testCase.key }, "no error for \(testCase.key): \(error)")
         #expect(issue.file == "/etc/demo/tradectl.toml")
         #expect(issue.line == Self.expectedLine(text, marker: testCase.lineMarker), "\(issue)")
     }

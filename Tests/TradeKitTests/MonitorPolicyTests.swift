@@ -9,14 +9,18 @@ struct MonitorPolicyTests {
     static let start = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func engine(_ status: HealthStatus) -> Observation {
-        Observation(key: "unit/engine", check: "unit", target: "engine", status: status, summary: "engine \(status.rawValue)")
+        Observation(
+            key: "unit/engine", check: "unit", target: "engine", status: status, summary: "engine \(status.rawValue)")
     }
 
     /// Feeds one observation per cycle (10 s apart) and returns the kinds of alerts sent.
-    static func run(_ policy: AlertPolicy, _ statuses: [HealthStatus], states: inout [String: AlertState], from offset: Int = 0) -> [Alert.Kind] {
+    static func run(
+        _ policy: AlertPolicy, _ statuses: [HealthStatus], states: inout [String: AlertState], from offset: Int = 0
+    ) -> [Alert.Kind] {
         statuses.enumerated().flatMap { index, status in
             policy.evaluate(
-                [engine(status)], states: &states, now: start.addingTimeInterval(Double(offset + index) * 10), project: "v6",
+                [engine(status)], states: &states, now: start.addingTimeInterval(Double(offset + index) * 10),
+                project: "v6",
                 host: "h"
             ).map(\.kind)
         }
@@ -40,7 +44,10 @@ struct MonitorPolicyTests {
         #expect(Self.run(perCheck, [.ok, .critical, .ok], states: &fresh) == [.firing, .recovered])
         // Recovery needs N good results in a row too.
         var hysteresis: [String: AlertState] = [:]
-        #expect(Self.run(Self.policy, [.critical, .critical, .ok, .critical, .ok, .ok], states: &hysteresis) == [.firing, .recovered])
+        #expect(
+            Self.run(Self.policy, [.critical, .critical, .ok, .critical, .ok, .ok], states: &hysteresis) == [
+                .firing, .recovered,
+            ])
     }
 
     @Test("a flapping check sends one flapping alert, not a storm, and one recovery once it settles")
@@ -64,7 +71,9 @@ struct MonitorPolicyTests {
         #expect(states["unit/engine"]?.firing == false)
         // Two real outages a few cycles apart are two incidents, not flapping.
         var twice: [String: AlertState] = [:]
-        let outages: [HealthStatus] = [.ok, .critical, .critical, .critical, .ok, .ok, .ok, .critical, .critical, .ok, .ok]
+        let outages: [HealthStatus] = [
+            .ok, .critical, .critical, .critical, .ok, .ok, .ok, .critical, .critical, .ok, .ok,
+        ]
         #expect(Self.run(Self.policy, outages, states: &twice) == [.firing, .recovered, .firing, .recovered])
     }
 
@@ -102,9 +111,12 @@ struct MonitorPolicyTests {
 
     // MARK: auto-recovery
 
-    static func unit(_ active: String, _ sub: String = "dead", result: String = "exit-code", enabled: String = "enabled") -> UnitStatus {
+    static func unit(
+        _ active: String, _ sub: String = "dead", result: String = "exit-code", enabled: String = "enabled"
+    ) -> UnitStatus {
         UnitStatus(
-            name: "v6-engine.service", loadState: "loaded", activeState: active, subState: sub, result: result, restarts: 0,
+            name: "v6-engine.service", loadState: "loaded", activeState: active, subState: sub, result: result,
+            restarts: 0,
             mainPID: 0, unitFileState: enabled)
     }
 
@@ -123,7 +135,9 @@ struct MonitorPolicyTests {
         var history: [String: RestartHistory] = [:]
         var actions: [(Int, RecoveryPolicy.Action)] = []
         for second in stride(from: 0, to: 200, by: 5) {
-            for action in policy.decide([("engine", Self.unit("failed"))], history: &history, now: Self.start.addingTimeInterval(Double(second))) {
+            for action in policy.decide(
+                [("engine", Self.unit("failed"))], history: &history, now: Self.start.addingTimeInterval(Double(second))
+            ) {
                 actions.append((second, action))
             }
         }
@@ -137,9 +151,11 @@ struct MonitorPolicyTests {
         #expect(escalations.count == 1)
         #expect(escalations.first?.0 == 35)  // failed again after the third restart: reported, once.
         // Running again: the escalation flag clears; an hour later the window is empty again.
-        _ = policy.decide([("engine", Self.unit("active", "running"))], history: &history, now: Self.start.addingTimeInterval(300))
+        _ = policy.decide(
+            [("engine", Self.unit("active", "running"))], history: &history, now: Self.start.addingTimeInterval(300))
         #expect(history["engine"]?.escalated == false)
-        let later = policy.decide([("engine", Self.unit("failed"))], history: &history, now: Self.start.addingTimeInterval(4000))
+        let later = policy.decide(
+            [("engine", Self.unit("failed"))], history: &history, now: Self.start.addingTimeInterval(4000))
         #expect(later == [.restart(component: "engine", unit: "v6-engine.service", attempt: 1)])
     }
 
@@ -150,11 +166,15 @@ struct MonitorPolicyTests {
         var grouper = TracebackGrouper()
         let at = Self.start
         let lines = [
-            "starting", "Traceback (most recent call last):", "  File \"engine.py\", line 3, in <module>", "    place()",
+            "starting", "Traceback (most recent call last):", "  File \"engine.py\", line 3, in <module>",
+            "    place()",
             "ValueError: bad order", "next line",
         ]
         var events: [JournalEvent] = []
-        for line in lines { events += grouper.feed(JournalEvent(unit: "v6-engine.service", priority: 6, message: line, at: at, pid: "7")) }
+        for line in lines {
+            events += grouper.feed(
+                JournalEvent(unit: "v6-engine.service", priority: 6, message: line, at: at, pid: "7"))
+        }
         #expect(events.map(\.message.first) == ["s", "T", "n"])
         #expect(events[1].message.hasSuffix("ValueError: bad order"))
         #expect(events[1].isError)
@@ -167,10 +187,13 @@ struct MonitorPolicyTests {
     @Test("patterns count per window, by regex and priority, and clear when the window passes")
     func patterns() {
         let rateLimit = JournalPattern(name: "rate-limit", regex: "(?i)rate limit")
-        let errors = JournalPattern(name: "errors", regex: nil, priority: 3, threshold: 2, window: .seconds(3600), severity: .critical)
+        let errors = JournalPattern(
+            name: "errors", regex: nil, priority: 3, threshold: 2, window: .seconds(3600), severity: .critical)
         var counter = PatternCounter(patterns: [rateLimit, errors])
         func event(_ message: String, _ priority: Int, _ offset: Double) -> JournalEvent {
-            JournalEvent(unit: "v6-engine.service", priority: priority, message: message, at: Self.start.addingTimeInterval(offset))
+            JournalEvent(
+                unit: "v6-engine.service", priority: priority, message: message,
+                at: Self.start.addingTimeInterval(offset))
         }
         #expect(counter.record(event("HTTP 429 Rate limit exceeded", 4, 0)) == ["rate-limit"])
         #expect(counter.record(event("order rejected", 3, 1)) == ["errors"])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 @Suite("Databases not created yet")
@@ -11,7 +12,9 @@ struct NotCreatedYetTests {
         return results?.first { $0["target"] as? String == "data/demo.db" }?["status"] as? String
     }
 
-    @Test("a database no archive ever held is skipped while missing; once backed up, losing it fails the backup and health")
+    @Test(
+        "a database no archive ever held is skipped while missing; once backed up, losing it fails the backup and health"
+    )
     func lifecycle() throws {
         let fixture = try BackupFixture()
         let db = "\(fixture.shared)/data/demo.db"

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// `deploy --root DIR --no-start` on a machine without a running systemd (offline install).
@@ -21,7 +22,9 @@ struct OfflineDeployTests {
         // Secrets from the example's .env never reach the plan.
         let env = try String(contentsOfFile: "\(Repo.root)/examples/\(name)/app/.env", encoding: .utf8)
         for line in env.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let value = line.split(separator: "=", maxSplits: 1).dropFirst().first, value.count > 3 else { continue }
+            guard let value = line.split(separator: "=", maxSplits: 1).dropFirst().first, value.count > 3 else {
+                continue
+            }
             #expect(!result.stdout.contains(value), "secret value leaked into the plan")
         }
     }
@@ -29,7 +32,9 @@ struct OfflineDeployTests {
     @Test("dry-run --json gives changes and typed actions")
     func dryRunJSON() throws {
         let dir = TempDir()
-        let result = try runTradectl(["--json", "--root", dir.path, "deploy", "--dry-run", "--config", Repo.example("v6")])
+        let result = try runTradectl([
+            "--json", "--root", dir.path, "deploy", "--dry-run", "--config", Repo.example("v6"),
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let actions = try #require(object["actions"] as? [[String: Any]])
@@ -49,14 +54,16 @@ struct OfflineDeployTests {
         #expect(FileManager.default.fileExists(atPath: "\(root)/opt/v6/\(current)/\(ReleaseMetadata.fileName)"))
         #expect(FileManager.default.fileExists(atPath: "\(root)/etc/systemd/system/v6-engine.service"))
         let wants = "\(root)/etc/systemd/system/multi-user.target.wants/v6-engine.service"
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: wants) == "/etc/systemd/system/v6-engine.service")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: wants) == "/etc/systemd/system/v6-engine.service")
         let env = try FileManager.default.attributesOfItem(atPath: "\(root)/opt/v6/shared/.env")
         #expect((env[.posixPermissions] as? Int) == 0o600)
         let second = try runTradectl(["deploy", "--json", "--config", Repo.example("v6"), "--root", root])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.contains("\"changes\" : 0"), "\(second.stdout)")
         // The outcome is recorded, with an audit row, in the state DB (checked with the sqlite3 CLI).
-        let rows = try sqlite("\(root)/var/lib/tradectl/v6/state.db", "SELECT outcome, changes FROM deploys ORDER BY id")
+        let rows = try sqlite(
+            "\(root)/var/lib/tradectl/v6/state.db", "SELECT outcome, changes FROM deploys ORDER BY id")
         #expect(rows.split(separator: "\n").first?.hasPrefix("success|") == true)
         #expect(rows.split(separator: "\n").last == "success|0")
         #expect(try sqlite("\(root)/var/lib/tradectl/v6/state.db", "PRAGMA journal_mode") == "wal")
@@ -107,7 +114,8 @@ struct HookTests {
         _ = dir.write("src/engine.py", "print('v1')\n")
         _ = dir.write("src/.env", "API_KEY=x\n", mode: 0o600)
         let root = "\(dir.path)/root"
-        let hook = "env | grep ^TRADECTL_ | sort > hook-env.txt; '\(Repo.binary)' --config \\\"$TRADECTL_CONFIG\\\" --root '\(root)' backup --quiet"
+        let hook =
+            "env | grep ^TRADECTL_ | sort > hook-env.txt; '\(Repo.binary)' --config \\\"$TRADECTL_CONFIG\\\" --root '\(root)' backup --quiet"
         let config = dir.write(
             "tradectl.toml",
             minimalConfig(source: "\(dir.path)/src", root: "/opt/demo").replacingOccurrences(

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import TradeKit
 
 /// A service manager that answers from a table and records nothing: plans only.
@@ -32,22 +33,32 @@ struct PlannerTests {
         deployment.project.scope = .user
         let fs = RootedFileSystem(root: "\(dir.path)/root")
         let offline = DeployRequest(
-            offline: true, tradectlPath: "/usr/local/bin/tradectl", environment: ["TRADECTL_TEMPLATES_DIR": "\(Repo.root)/templates", "HOME": "/home/op"],
+            offline: true, tradectlPath: "/usr/local/bin/tradectl",
+            environment: ["TRADECTL_TEMPLATES_DIR": "\(Repo.root)/templates", "HOME": "/home/op"],
             user: "test")
-        let runner = DeployRunner(deployment: deployment, request: offline, fileSystem: fs, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let runner = DeployRunner(
+            deployment: deployment, request: offline, fileSystem: fs,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         _ = try await runner.run(dryRun: false)
         var online = offline
         online.offline = false
         return (deployment, online, fs)
     }
 
-    func plan(_ deployment: Deployment, _ request: DeployRequest, _ fs: FileSystem, states: [String: String]) async throws -> Plan {
-        let runner = DeployRunner(deployment: deployment, request: request, fileSystem: fs, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    func plan(
+        _ deployment: Deployment, _ request: DeployRequest, _ fs: FileSystem, states: [String: String]
+    ) async throws -> Plan {
+        let runner = DeployRunner(
+            deployment: deployment, request: request, fileSystem: fs,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return try await runner.makePlan(services: FakeServiceManager(states: states)).0
     }
 
     static let services = ["v6-engine.service", "v6-dashboard.service", "v6-position-sync.service"]
-    static let allActive = Dictionary(uniqueKeysWithValues: (services + ["v6-engine-restart.timer", "v6-backup.timer", "v6-health.timer", "v6-monitor.service"]).map { ($0, "active") })
+    static let allActive = Dictionary(
+        uniqueKeysWithValues: (services + [
+            "v6-engine-restart.timer", "v6-backup.timer", "v6-health.timer", "v6-monitor.service",
+        ]).map { ($0, "active") })
 
     @Test("everything installed and running: nothing to do")
     func nothingToDo() async throws {
@@ -70,7 +81,8 @@ struct PlannerTests {
     func restartsChangedUnit() async throws {
         let (deployment, request, fs) = try await setUp()
         let path = "/home/op/.config/systemd/user/v6-dashboard.service"
-        let old = String(decoding: fs.read(path)!, as: UTF8.self).replacingOccurrences(of: "TimeoutStopSec=10s", with: "TimeoutStopSec=99s")
+        let old = String(decoding: fs.read(path)!, as: UTF8.self).replacingOccurrences(
+            of: "TimeoutStopSec=10s", with: "TimeoutStopSec=99s")
         try fs.writeAtomically(path, data: Data(old.utf8), mode: 0o644, owner: nil)
         let plan = try await plan(deployment, request, fs, states: Self.allActive)
         let types = plan.changes.map(\.effect.typeName)
@@ -83,7 +95,8 @@ struct PlannerTests {
     func removesStaleUnits() async throws {
         let (deployment, request, fs) = try await setUp()
         try fs.writeAtomically(
-            "/home/op/.config/systemd/user/v6-oldbot.service", data: Data("[Service]\nExecStart=/bin/true\n".utf8), mode: 0o644, owner: nil)
+            "/home/op/.config/systemd/user/v6-oldbot.service", data: Data("[Service]\nExecStart=/bin/true\n".utf8),
+            mode: 0o644, owner: nil)
         var states = Self.allActive
         states["v6-oldbot.service"] = "active"
         let plan = try await plan(deployment, request, fs, states: states)
@@ -112,4 +125,3 @@ struct PlannerTests {
         #expect(Set(restart.effect.target.split(separator: " ").map(String.init)) == Set(Self.services))
     }
 }
-

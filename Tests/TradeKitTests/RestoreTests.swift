@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 @Suite("Restore")
@@ -30,7 +31,9 @@ struct RestoreTests {
         // A pre-restore backup of the replaced state was taken and catalogued.
         #expect(fixture.archives().count == 2)
         // No staging directory is left behind.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(fixture.root)/opt/demo").filter { $0.hasPrefix(".restore-") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(fixture.root)/opt/demo").filter {
+            $0.hasPrefix(".restore-")
+        }
         #expect(leftovers.isEmpty)
     }
 
@@ -54,7 +57,8 @@ struct RestoreTests {
         #expect(result.status == 64)
     }
 
-    @Test("hostile and corrupt archives are refused before anything live changes", arguments: HostileArchiveTests.refused)
+    @Test(
+        "hostile and corrupt archives are refused before anything live changes", arguments: HostileArchiveTests.refused)
     func hostile(name: String) throws {
         let fixture = try BackupFixture(extra: "max_entry_mib = 16\nmax_entries = 10000")
         let archive = "\(HostileArchiveTests.archives)/\(name).tar.gz"

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// Retention follows restic's `forget --keep-*` rules. Expected outcomes come from
@@ -30,39 +31,53 @@ struct RetentionPolicyTests {
 
     static let docsCases: [Case] = [
         // Documented output: `forget --keep-daily 4` keeps the last four Sundays.
-        Case(name: "docs: --keep-daily 4", policy: .init(keepDaily: 4), keep: [
-            "8f8018c0": ["daily snapshot"], "59403279": ["daily snapshot"],
-            "dfee9fb4": ["daily snapshot"], "e1ae2f40": ["daily snapshot"],
-        ]),
-        Case(name: "--keep-last 3", policy: .init(keepLast: 3), keep: [
-            "59403279": ["last snapshot"], "dfee9fb4": ["last snapshot"], "e1ae2f40": ["last snapshot"],
-        ]),
+        Case(
+            name: "docs: --keep-daily 4", policy: .init(keepDaily: 4),
+            keep: [
+                "8f8018c0": ["daily snapshot"], "59403279": ["daily snapshot"],
+                "dfee9fb4": ["daily snapshot"], "e1ae2f40": ["daily snapshot"],
+            ]),
+        Case(
+            name: "--keep-last 3", policy: .init(keepLast: 3),
+            keep: [
+                "59403279": ["last snapshot"], "dfee9fb4": ["last snapshot"], "e1ae2f40": ["last snapshot"],
+            ]),
         // Each Sunday ends its own ISO week (Monday to Sunday).
-        Case(name: "--keep-weekly 4", policy: .init(keepWeekly: 4), keep: [
-            "8f8018c0": ["weekly snapshot"], "59403279": ["weekly snapshot"],
-            "dfee9fb4": ["weekly snapshot"], "e1ae2f40": ["weekly snapshot"],
-        ]),
+        Case(
+            name: "--keep-weekly 4", policy: .init(keepWeekly: 4),
+            keep: [
+                "8f8018c0": ["weekly snapshot"], "59403279": ["weekly snapshot"],
+                "dfee9fb4": ["weekly snapshot"], "e1ae2f40": ["weekly snapshot"],
+            ]),
         // The newest Sunday of November, October and September.
-        Case(name: "--keep-monthly 3", policy: .init(keepMonthly: 3), keep: [
-            "e1ae2f40": ["monthly snapshot"], "8f8018c0": ["monthly snapshot"], "8cf1cb9a": ["monthly snapshot"],
-        ]),
+        Case(
+            name: "--keep-monthly 3", policy: .init(keepMonthly: 3),
+            keep: [
+                "e1ae2f40": ["monthly snapshot"], "8f8018c0": ["monthly snapshot"], "8cf1cb9a": ["monthly snapshot"],
+            ]),
         Case(name: "--keep-yearly 1", policy: .init(keepYearly: 1), keep: ["e1ae2f40": ["yearly snapshot"]]),
         // Within is measured from the newest snapshot (2019), not from today.
         Case(name: "--keep-within 2d", policy: .init(keepWithin: 2 * day), keep: ["e1ae2f40": ["within 2d"]]),
         // 2019-11-03 11:00 is exactly 14 days before the newest: not within (strict, as restic's After).
-        Case(name: "--keep-within 14d", policy: .init(keepWithin: 14 * day), keep: [
-            "e1ae2f40": ["within 14d"], "dfee9fb4": ["within 14d"],
-        ]),
+        Case(
+            name: "--keep-within 14d", policy: .init(keepWithin: 14 * day),
+            keep: [
+                "e1ae2f40": ["within 14d"], "dfee9fb4": ["within 14d"],
+            ]),
         Case(name: "--keep-within 36h", policy: .init(keepWithin: 36 * hour), keep: ["e1ae2f40": ["within 1d12h"]]),
         // Rules are ORed and each kept snapshot lists every rule that wanted it.
-        Case(name: "--keep-last 1 --keep-monthly 3", policy: .init(keepLast: 1, keepMonthly: 3), keep: [
-            "e1ae2f40": ["last snapshot", "monthly snapshot"],
-            "8f8018c0": ["monthly snapshot"], "8cf1cb9a": ["monthly snapshot"],
-        ]),
-        Case(name: "--keep-daily 2 --keep-within 21d", policy: .init(keepDaily: 2, keepWithin: 21 * day), keep: [
-            "e1ae2f40": ["within 21d", "daily snapshot"], "dfee9fb4": ["within 21d", "daily snapshot"],
-            "59403279": ["within 21d"],
-        ]),
+        Case(
+            name: "--keep-last 1 --keep-monthly 3", policy: .init(keepLast: 1, keepMonthly: 3),
+            keep: [
+                "e1ae2f40": ["last snapshot", "monthly snapshot"],
+                "8f8018c0": ["monthly snapshot"], "8cf1cb9a": ["monthly snapshot"],
+            ]),
+        Case(
+            name: "--keep-daily 2 --keep-within 21d", policy: .init(keepDaily: 2, keepWithin: 21 * day),
+            keep: [
+                "e1ae2f40": ["within 21d", "daily snapshot"], "dfee9fb4": ["within 21d", "daily snapshot"],
+                "59403279": ["within 21d"],
+            ]),
         // The docs' long-term policy on this short history: only three months and one year exist.
         Case(
             name: "--keep-daily 7 --keep-weekly 5 --keep-monthly 12 --keep-yearly 75",
@@ -88,9 +103,10 @@ struct RetentionPolicyTests {
     @Test("restic docs: --keep-daily 4 removes exactly the documented eight")
     func docsRemoveList() {
         let decision = RetentionPolicy(keepDaily: 4).apply(Self.sundays, calendar: utc)
-        #expect(decision.remove == [
-            "e1a7b58b", "b9553125", "5d33b116", "8cf1cb9a", "eb430a5d", "f6b1f037", "46cfe4d5", "0a1f9759",
-        ])
+        #expect(
+            decision.remove == [
+                "e1a7b58b", "b9553125", "5d33b116", "8cf1cb9a", "eb430a5d", "f6b1f037", "46cfe4d5", "0a1f9759",
+            ])
     }
 
     /// Docs: "suppose you make one backup every day for 100 years" with
@@ -115,7 +131,8 @@ struct RetentionPolicyTests {
         // so 7 + 4 + 11 month ends + 73 year ends (1950 … 2022).
         #expect(decision.keep.count == 95)
         #expect(decision.keep.count + decision.remove.count == count)
-        #expect(decision.keep[count - 1] == ["daily snapshot", "weekly snapshot", "monthly snapshot", "yearly snapshot"])
+        #expect(
+            decision.keep[count - 1] == ["daily snapshot", "weekly snapshot", "monthly snapshot", "yearly snapshot"])
     }
 
     // MARK: restic's own test data and golden files
@@ -151,43 +168,57 @@ struct RetentionPolicyTests {
     ]
 
     static let goldenCases: [Case] = [
-        Case(name: "golden 6: daily 3", policy: .init(keepDaily: 3), keep: [
-            "2016-01-18 12:02:03": ["daily snapshot"], "2016-01-12 21:08:03": ["daily snapshot"],
-            "2016-01-09 21:02:03": ["daily snapshot"],
-        ]),
-        Case(name: "golden 9: last 5, daily 5", policy: .init(keepLast: 5, keepDaily: 5), keep: [
-            "2016-01-18 12:02:03": ["last snapshot", "daily snapshot"],
-            "2016-01-12 21:08:03": ["last snapshot", "daily snapshot"],
-            "2016-01-12 21:02:03": ["last snapshot"],
-            "2016-01-09 21:02:03": ["last snapshot", "daily snapshot"],
-            "2016-01-08 20:02:03": ["last snapshot", "daily snapshot"],
-            "2016-01-07 10:02:03": ["daily snapshot"],
-        ]),
-        Case(name: "golden 10: last 2, daily 10", policy: .init(keepLast: 2, keepDaily: 10), keep: [
-            "2016-01-18 12:02:03": ["last snapshot", "daily snapshot"],
-            "2016-01-12 21:08:03": ["last snapshot", "daily snapshot"],
-            "2016-01-09 21:02:03": ["daily snapshot"], "2016-01-08 20:02:03": ["daily snapshot"],
-            "2016-01-07 10:02:03": ["daily snapshot"], "2016-01-06 08:02:03": ["daily snapshot"],
-            "2016-01-05 09:02:03": ["daily snapshot"], "2016-01-04 16:23:03": ["daily snapshot"],
-            "2016-01-03 07:02:03": ["daily snapshot"], "2016-01-01 07:08:03": ["daily snapshot"],
-        ]),
-        Case(name: "golden 11: weekly 2", policy: .init(keepWeekly: 2), keep: [
-            "2016-01-18 12:02:03": ["weekly snapshot"], "2016-01-12 21:08:03": ["weekly snapshot"],
-        ]),
-        Case(name: "golden 12: weekly 4", policy: .init(keepWeekly: 4), keep: [
-            "2016-01-18 12:02:03": ["weekly snapshot"], "2016-01-12 21:08:03": ["weekly snapshot"],
-            "2016-01-09 21:02:03": ["weekly snapshot"], "2016-01-03 07:02:03": ["weekly snapshot"],
-        ]),
-        Case(name: "golden 13: daily 3, weekly 4", policy: .init(keepDaily: 3, keepWeekly: 4), keep: [
-            "2016-01-18 12:02:03": ["daily snapshot", "weekly snapshot"],
-            "2016-01-12 21:08:03": ["daily snapshot", "weekly snapshot"],
-            "2016-01-09 21:02:03": ["daily snapshot", "weekly snapshot"],
-            "2016-01-03 07:02:03": ["weekly snapshot"],
-        ]),
-        Case(name: "golden 16: yearly 10", policy: .init(keepYearly: 10), keep: [
-            "2016-01-18 12:02:03": ["yearly snapshot"], "2015-11-22 10:20:30": ["yearly snapshot"],
-            "2014-11-22 10:20:30": ["yearly snapshot"],
-        ]),
+        Case(
+            name: "golden 6: daily 3", policy: .init(keepDaily: 3),
+            keep: [
+                "2016-01-18 12:02:03": ["daily snapshot"], "2016-01-12 21:08:03": ["daily snapshot"],
+                "2016-01-09 21:02:03": ["daily snapshot"],
+            ]),
+        Case(
+            name: "golden 9: last 5, daily 5", policy: .init(keepLast: 5, keepDaily: 5),
+            keep: [
+                "2016-01-18 12:02:03": ["last snapshot", "daily snapshot"],
+                "2016-01-12 21:08:03": ["last snapshot", "daily snapshot"],
+                "2016-01-12 21:02:03": ["last snapshot"],
+                "2016-01-09 21:02:03": ["last snapshot", "daily snapshot"],
+                "2016-01-08 20:02:03": ["last snapshot", "daily snapshot"],
+                "2016-01-07 10:02:03": ["daily snapshot"],
+            ]),
+        Case(
+            name: "golden 10: last 2, daily 10", policy: .init(keepLast: 2, keepDaily: 10),
+            keep: [
+                "2016-01-18 12:02:03": ["last snapshot", "daily snapshot"],
+                "2016-01-12 21:08:03": ["last snapshot", "daily snapshot"],
+                "2016-01-09 21:02:03": ["daily snapshot"], "2016-01-08 20:02:03": ["daily snapshot"],
+                "2016-01-07 10:02:03": ["daily snapshot"], "2016-01-06 08:02:03": ["daily snapshot"],
+                "2016-01-05 09:02:03": ["daily snapshot"], "2016-01-04 16:23:03": ["daily snapshot"],
+                "2016-01-03 07:02:03": ["daily snapshot"], "2016-01-01 07:08:03": ["daily snapshot"],
+            ]),
+        Case(
+            name: "golden 11: weekly 2", policy: .init(keepWeekly: 2),
+            keep: [
+                "2016-01-18 12:02:03": ["weekly snapshot"], "2016-01-12 21:08:03": ["weekly snapshot"],
+            ]),
+        Case(
+            name: "golden 12: weekly 4", policy: .init(keepWeekly: 4),
+            keep: [
+                "2016-01-18 12:02:03": ["weekly snapshot"], "2016-01-12 21:08:03": ["weekly snapshot"],
+                "2016-01-09 21:02:03": ["weekly snapshot"], "2016-01-03 07:02:03": ["weekly snapshot"],
+            ]),
+        Case(
+            name: "golden 13: daily 3, weekly 4", policy: .init(keepDaily: 3, keepWeekly: 4),
+            keep: [
+                "2016-01-18 12:02:03": ["daily snapshot", "weekly snapshot"],
+                "2016-01-12 21:08:03": ["daily snapshot", "weekly snapshot"],
+                "2016-01-09 21:02:03": ["daily snapshot", "weekly snapshot"],
+                "2016-01-03 07:02:03": ["weekly snapshot"],
+            ]),
+        Case(
+            name: "golden 16: yearly 10", policy: .init(keepYearly: 10),
+            keep: [
+                "2016-01-18 12:02:03": ["yearly snapshot"], "2015-11-22 10:20:30": ["yearly snapshot"],
+                "2014-11-22 10:20:30": ["yearly snapshot"],
+            ]),
         Case(
             name: "golden 17: daily 7, weekly 2, monthly 3, yearly 10",
             policy: .init(keepDaily: 7, keepWeekly: 2, keepMonthly: 3, keepYearly: 10),
@@ -202,18 +233,22 @@ struct RetentionPolicyTests {
                 "2014-11-22 10:20:30": ["yearly snapshot"],
             ]
         ),
-        Case(name: "golden 21: within 1d", policy: .init(keepWithin: day), keep: ["2016-01-18 12:02:03": ["within 1d"]]),
-        Case(name: "golden 23: within 7d", policy: .init(keepWithin: 7 * day), keep: [
-            "2016-01-18 12:02:03": ["within 7d"], "2016-01-12 21:08:03": ["within 7d"],
-            "2016-01-12 21:02:03": ["within 7d"],
-        ]),
+        Case(
+            name: "golden 21: within 1d", policy: .init(keepWithin: day), keep: ["2016-01-18 12:02:03": ["within 1d"]]),
+        Case(
+            name: "golden 23: within 7d", policy: .init(keepWithin: 7 * day),
+            keep: [
+                "2016-01-18 12:02:03": ["within 7d"], "2016-01-12 21:08:03": ["within 7d"],
+                "2016-01-12 21:02:03": ["within 7d"],
+            ]),
     ]
 
     @Test("restic golden files", arguments: goldenCases)
     func golden(_ c: Case) {
         let snapshots = Self.resticTimes.enumerated().map { (id: $0.offset, time: utcDate($0.element)) }
         let decision = c.policy.apply(snapshots, calendar: utc)
-        let byTime = Dictionary(decision.keep.map { (Self.resticTimes[$0.key], $0.value) }, uniquingKeysWith: { a, _ in a })
+        let byTime = Dictionary(
+            decision.keep.map { (Self.resticTimes[$0.key], $0.value) }, uniquingKeysWith: { a, _ in a })
         #expect(decision.keep.count == c.keep.count)
         #expect(byTime == c.keep)
         #expect(decision.remove.count == snapshots.count - c.keep.count)
@@ -255,9 +290,10 @@ struct RetentionPolicyTests {
     func protectedIDs() {
         let p = RetentionPolicy(keepLast: 2)
         let decision = p.apply(Self.sundays, protected: ["0a1f9759", "e1ae2f40", "not-a-snapshot"], calendar: utc)
-        #expect(decision.keep == [
-            "e1ae2f40": ["last snapshot", "protected"], "dfee9fb4": ["last snapshot"], "0a1f9759": ["protected"],
-        ])
+        #expect(
+            decision.keep == [
+                "e1ae2f40": ["last snapshot", "protected"], "dfee9fb4": ["last snapshot"], "0a1f9759": ["protected"],
+            ])
         #expect(decision.remove.count == 9)
         #expect(!decision.remove.contains("0a1f9759"))
         // Even a policy that keeps almost nothing never drops a protected archive.
@@ -276,11 +312,13 @@ struct RetentionPolicyTests {
         #expect(RetentionPolicy(keepLast: 1).apply([(id: String, time: Date)](), calendar: utc) == RetentionDecision())
     }
 
-    @Test("isEmpty", arguments: [
-        (RetentionPolicy(), true), (RetentionPolicy(keepWithin: 0), true), (RetentionPolicy(keepDaily: -1), true),
-        (RetentionPolicy(keepLast: 1), false), (RetentionPolicy(keepYearly: 1), false),
-        (RetentionPolicy(keepWithin: 60), false),
-    ])
+    @Test(
+        "isEmpty",
+        arguments: [
+            (RetentionPolicy(), true), (RetentionPolicy(keepWithin: 0), true), (RetentionPolicy(keepDaily: -1), true),
+            (RetentionPolicy(keepLast: 1), false), (RetentionPolicy(keepYearly: 1), false),
+            (RetentionPolicy(keepWithin: 60), false),
+        ])
     func isEmpty(policy: RetentionPolicy, expected: Bool) {
         #expect(policy.isEmpty == expected)
     }
@@ -328,9 +366,11 @@ struct RetentionPolicyTests {
         #expect(RetentionPolicy(keepWeekly: 5).apply(newYear, calendar: sundayFirst).remove == ["thu"])
     }
 
-    @Test("within labels", arguments: [
-        (2 * day, "2d"), (36 * hour, "1d12h"), (90 * 60, "1h30min"), (45, "45s"), (day + 1, "1d1s"),
-    ] as [(TimeInterval, String)])
+    @Test(
+        "within labels",
+        arguments: [
+            (2 * day, "2d"), (36 * hour, "1d12h"), (90 * 60, "1h30min"), (45, "45s"), (day + 1, "1d1s"),
+        ] as [(TimeInterval, String)])
     func withinLabel(seconds: TimeInterval, label: String) {
         #expect(RetentionPolicy.durationLabel(seconds) == label)
     }

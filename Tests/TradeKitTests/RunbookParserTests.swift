@@ -4,7 +4,9 @@ import Testing
 @testable import TradeKit
 
 /// Parses runbook text from a test, as if it were the file `/rb/<id>.md`.
-func parseRunbook(_ text: String, id: String = "sample", check: RunbookParser.ArgumentCheck? = nil) -> (
+func parseRunbook(
+    _ text: String, id: String = "sample", check: RunbookParser.ArgumentCheck? = nil
+) -> (
     Runbook?, [RunbookIssue]
 ) {
     RunbookParser(argumentCheck: check).parse(text: text, path: "/rb/\(id).md")

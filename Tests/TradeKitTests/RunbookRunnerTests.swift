@@ -119,7 +119,8 @@ struct RunbookRunnerTests {
         let dry = RunbookRunner.Options(dryRun: true, passthrough: ["--config", "/etc/t.toml", "--root", "/r"])
         #expect(
             RunbookRunner.invocation(for: steps[1], options: dry)
-                == .init(arguments: ["status", "--config", "/etc/t.toml", "--root", "/r"], input: .null, rehearsal: true))
+                == .init(
+                    arguments: ["status", "--config", "/etc/t.toml", "--root", "/r"], input: .null, rehearsal: true))
         #expect(
             RunbookRunner.invocation(for: steps[2], options: dry).arguments == [
                 "backup", "--dry-run", "--config", "/etc/t.toml", "--root", "/r",

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import TradeKit
 
 /// A host without `systemd-analyze` (or any other program): every command fails to start.

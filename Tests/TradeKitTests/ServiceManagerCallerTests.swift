@@ -70,7 +70,8 @@ struct ServiceManagerCallerTests {
         let check = UnitCheck(
             timeout: .seconds(1),
             services: [
-                (component: "engine", unit: "v6-engine.service"), (component: "dashboard", unit: "v6-dashboard.service"),
+                (component: "engine", unit: "v6-engine.service"),
+                (component: "dashboard", unit: "v6-dashboard.service"),
                 (component: "ghost", unit: "v6-ghost.service"),
             ],
             manager: manager, previousRestarts: ["v6-engine.service": 1])
@@ -198,8 +199,14 @@ struct ServiceManagerCallerTests {
 
     @Test("unit properties are asked on the interface that has them")
     func interfaces() {
-        #expect(UnitInterfaces.candidates("ActiveState", of: "x.service") == [UnitInterfaces.unit, "org.freedesktop.systemd1.Service"])
-        #expect(UnitInterfaces.candidates("NRestarts", of: "x.service") == ["org.freedesktop.systemd1.Service", UnitInterfaces.unit])
+        #expect(
+            UnitInterfaces.candidates("ActiveState", of: "x.service") == [
+                UnitInterfaces.unit, "org.freedesktop.systemd1.Service",
+            ])
+        #expect(
+            UnitInterfaces.candidates("NRestarts", of: "x.service") == [
+                "org.freedesktop.systemd1.Service", UnitInterfaces.unit,
+            ])
         #expect(UnitInterfaces.candidates("LastTriggerUSec", of: "x.timer").first == "org.freedesktop.systemd1.Timer")
         #expect(UnitInterfaces.candidates("Id", of: "weird") == [UnitInterfaces.unit])
         #expect(busAddressEscape("/tmp/h a/systemd/private") == "/tmp/h%20a/systemd/private")
@@ -209,7 +216,8 @@ struct ServiceManagerCallerTests {
     func jobFailure() {
         let failed = UnitJobFailed(verb: .start, unit: "v6-engine.service", result: "failed", unitResult: "exit-code")
         #expect(failed.description.hasPrefix("Job for v6-engine.service failed because the control process exited"))
-        #expect(failed.description.contains("job result failed") && failed.description.contains("unit result exit-code"))
+        #expect(
+            failed.description.contains("job result failed") && failed.description.contains("unit result exit-code"))
         let dependency = UnitJobFailed(verb: .restart, unit: "a.service", result: "dependency", unitResult: nil)
         #expect(dependency.description.contains("a dependency job failed"))
     }

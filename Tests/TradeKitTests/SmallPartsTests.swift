@@ -1,15 +1,24 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 @Suite("Small parts")
 struct SmallPartsTests {
-    @Test("global options move after the subcommand", arguments: [
-        (["--config", "x.toml", "--json", "deploy", "--dry-run"], ["deploy", "--dry-run", "--config", "x.toml", "--json"]),
-        (["deploy", "--dry-run", "--config", "x.toml", "--json"], ["deploy", "--dry-run", "--config", "x.toml", "--json"]),
-        (["--root=/tmp/r", "config", "check"], ["config", "check", "--root=/tmp/r"]),
-        (["-v", "deploy", "--", "--json"], ["deploy", "-v", "--", "--json"]),
-    ])
+    @Test(
+        "global options move after the subcommand",
+        arguments: [
+            (
+                ["--config", "x.toml", "--json", "deploy", "--dry-run"],
+                ["deploy", "--dry-run", "--config", "x.toml", "--json"]
+            ),
+            (
+                ["deploy", "--dry-run", "--config", "x.toml", "--json"],
+                ["deploy", "--dry-run", "--config", "x.toml", "--json"]
+            ),
+            (["--root=/tmp/r", "config", "check"], ["config", "check", "--root=/tmp/r"]),
+            (["-v", "deploy", "--", "--json"], ["deploy", "-v", "--", "--json"]),
+        ])
     func normalize(input: [String], expected: [String]) {
         #expect(ArgumentNormalizer.normalize(input) == expected)
     }
@@ -17,8 +26,12 @@ struct SmallPartsTests {
     @Test("both spellings of a global option parse the same in the binary")
     func globalOptionsEitherSide() throws {
         let dir = TempDir()
-        let before = try runTradectl(["--config", Repo.example("v6"), "--json", "--root", dir.path, "deploy", "--dry-run"])
-        let after = try runTradectl(["deploy", "--dry-run", "--config", Repo.example("v6"), "--json", "--root", dir.path])
+        let before = try runTradectl([
+            "--config", Repo.example("v6"), "--json", "--root", dir.path, "deploy", "--dry-run",
+        ])
+        let after = try runTradectl([
+            "deploy", "--dry-run", "--config", Repo.example("v6"), "--json", "--root", dir.path,
+        ])
         #expect(before.status == 0 && after.status == 0, "\(before.stderr)\(after.stderr)")
         // Release metadata carries no time in the plan JSON, so both runs print the same plan.
         #expect(before.stdout == after.stdout)
@@ -84,12 +97,14 @@ struct SmallPartsTests {
 
     @Test("env files are redacted value by value")
     func envRedaction() {
-        #expect(Secrets.redactEnvFile("# keys\nAPI_KEY=abc\nEMPTY=\n") == "# keys\nAPI_KEY=<redacted>\nEMPTY=<redacted>\n")
+        #expect(
+            Secrets.redactEnvFile("# keys\nAPI_KEY=abc\nEMPTY=\n") == "# keys\nAPI_KEY=<redacted>\nEMPTY=<redacted>\n")
     }
 
     @Test("systemctl show output parses into unit statuses")
     func parseShow() {
-        let text = "Id=a.service\nActiveState=active\nSubState=running\nNRestarts=2\nMainPID=42\n\nId=b.timer\nActiveState=inactive\n"
+        let text =
+            "Id=a.service\nActiveState=active\nSubState=running\nNRestarts=2\nMainPID=42\n\nId=b.timer\nActiveState=inactive\n"
         let statuses = Systemctl.parseShow(text)
         #expect(statuses["a.service"]?.restarts == 2)
         #expect(statuses["a.service"]?.mainPID == 42)
@@ -102,7 +117,8 @@ struct SmallPartsTests {
 struct ProcessRunnerTests {
     @Test("children inherit the environment plus the command's variables")
     func environment() async throws {
-        let result = try await SubprocessLauncher().run(Command("/usr/bin/env", [], environment: ["TRADECTL_PROBE": "x y"]))
+        let result = try await SubprocessLauncher().run(
+            Command("/usr/bin/env", [], environment: ["TRADECTL_PROBE": "x y"]))
         let lines = Set(result.output.split(separator: "\n").map(String.init))
         #expect(lines.contains("TRADECTL_PROBE=x y"))
         #expect(lines.contains("PATH=\(ProcessInfo.processInfo.environment["PATH"] ?? "")"))

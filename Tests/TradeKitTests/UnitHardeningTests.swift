@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TradeKit
 
 /// Rendered system-scope units pass `systemd-analyze verify`, and score on
@@ -69,7 +70,8 @@ struct UnitHardeningTests {
             of: "exec = \"/usr/bin/python3 engine.py\"", with: "exec = \"/usr/bin/python3 engine.py --fill 50%\"")
         let (deployment, _) = try ConfigLoader(environment: [:]).parse(text: text, path: "/etc/t.toml")
         let templates = try TemplateSet.load(projectDirectory: nil, builtinDirectory: "\(Repo.root)/templates")
-        let units = try UnitRenderer(deployment: deployment, templates: templates, tradectlPath: "/bin/tradectl").render()
+        let units = try UnitRenderer(deployment: deployment, templates: templates, tradectlPath: "/bin/tradectl")
+            .render()
         let engine = try #require(units.first { $0.name == "demo-engine.service" })
         #expect(engine.content.contains("ExecStart=/usr/bin/python3 engine.py --fill 50%%"))
         #expect(!engine.content.contains("&"))  // no HTML escaping from Mustache
@@ -88,7 +90,8 @@ struct OwnUnitTests {
     static func v6Units(environment: [String: String] = [:]) throws -> [UnitFile] {
         let (deployment, _) = try ConfigLoader(environment: environment).load(path: Repo.example("v6"))
         let templates = try TemplateSet.load(projectDirectory: nil, builtinDirectory: "\(Repo.root)/templates")
-        return try UnitRenderer(deployment: deployment, templates: templates, tradectlPath: "/usr/bin/tradectl").render()
+        return try UnitRenderer(deployment: deployment, templates: templates, tradectlPath: "/usr/bin/tradectl")
+            .render()
     }
 
     static func lines(_ unit: UnitFile) -> [Substring] { unit.content.split(separator: "\n") }
@@ -136,7 +139,9 @@ struct OwnUnitTests {
             #expect(lines.contains("IPAddressDeny=any") && lines.contains("IPAddressAllow=localhost"), "\(name)")
         }
         // A webhook known only by its host name: the monitor may need any address, health still not.
-        let hooked = try Self.v6Units(environment: ["TRADECTL_ALERTS_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x"])
+        let hooked = try Self.v6Units(environment: [
+            "TRADECTL_ALERTS_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x"
+        ])
         let monitor = try #require(hooked.first { $0.name == "v6-monitor.service" })
         #expect(!monitor.content.contains("IPAddress"))
         let health = try #require(hooked.first { $0.name == "v6-health.service" })
@@ -165,7 +170,8 @@ struct OwnUnitTests {
         func allow(_ role: String, _ deployment: Deployment) -> String? {
             OwnUnitNetwork.ipAddressAllow(role: role, deployment: deployment)
         }
-        let loopback = try deployment(probes: "probes.http = \"http://localhost:8765/health\"\nprobes.tcp = \"127.0.0.1:4001\"")
+        let loopback = try deployment(
+            probes: "probes.http = \"http://localhost:8765/health\"\nprobes.tcp = \"127.0.0.1:4001\"")
         #expect(allow("health", loopback) == "localhost")
         #expect(allow("monitor", loopback) == "localhost")
         #expect(allow("backup", loopback) == nil)

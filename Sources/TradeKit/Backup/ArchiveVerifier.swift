@@ -68,7 +68,8 @@ public struct ArchiveVerifier {
             }
             if seen[name] != nil { throw refused(path, header.path, "appears twice") }
             if header.size > limits.maxEntryBytes {
-                throw refused(path, header.path, "\(header.size) bytes exceeds the \(limits.maxEntryBytes)-byte entry limit")
+                throw refused(
+                    path, header.path, "\(header.size) bytes exceeds the \(limits.maxEntryBytes)-byte entry limit")
             }
             total += header.size
             if total > limits.maxTotalBytes {
@@ -100,13 +101,18 @@ public struct ArchiveVerifier {
                 seen[name] = (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
             }
         }
-        guard let manifestData else { throw refused(path, nil, "no \(BackupManifest.entryName): not a tradectl archive") }
+        guard let manifestData else {
+            throw refused(path, nil, "no \(BackupManifest.entryName): not a tradectl archive")
+        }
         let manifest: BackupManifest
         do { manifest = try BackupManifest.decode(manifestData) } catch {
             throw refused(path, BackupManifest.entryName, "unreadable manifest: \(error)")
         }
         guard manifest.format <= BackupManifest.currentFormat else {
-            throw refused(path, nil, "archive format \(manifest.format) is newer than this tradectl understands (\(BackupManifest.currentFormat)); upgrade tradectl")
+            throw refused(
+                path, nil,
+                "archive format \(manifest.format) is newer than this tradectl understands (\(BackupManifest.currentFormat)); upgrade tradectl"
+            )
         }
         guard manifest.project == project else {
             throw refused(path, nil, "archive belongs to project \"\(manifest.project)\", not \"\(project)\"")
@@ -132,7 +138,8 @@ public struct ArchiveVerifier {
             }
             if file.kind == .database, let temp = extracted[file.path] {
                 let result = SQLiteSnapshot.integrityCheck(temp)
-                checks.append(.init(path: file.path, ok: result == "ok", detail: "sha256 ok, integrity_check: \(result)"))
+                checks.append(
+                    .init(path: file.path, ok: result == "ok", detail: "sha256 ok, integrity_check: \(result)"))
             } else {
                 checks.append(.init(path: file.path, ok: true, detail: "sha256 ok"))
             }
@@ -164,12 +171,16 @@ public struct ArchiveVerifier {
 
     /// A symlink may only point inside the archive's own tree.
     func checkSymlink(_ header: ArchiveEntryHeader, name: String, archive: String) throws {
-        guard let target = header.linkTarget, !target.isEmpty else { throw refused(archive, header.path, "empty symlink") }
+        guard let target = header.linkTarget, !target.isEmpty else {
+            throw refused(archive, header.path, "empty symlink")
+        }
         if target.hasPrefix("/") { throw refused(archive, header.path, "symlink to an absolute path (\(target))") }
         var stack = name.split(separator: "/").dropLast().map(String.init)
         for part in target.split(separator: "/") {
             if part == ".." {
-                if stack.count <= 1 { throw refused(archive, header.path, "symlink leaves the restore root (\(target))") }
+                if stack.count <= 1 {
+                    throw refused(archive, header.path, "symlink leaves the restore root (\(target))")
+                }
                 stack.removeLast()
             } else if part != "." {
                 stack.append(String(part))

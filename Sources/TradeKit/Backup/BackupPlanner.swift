@@ -46,10 +46,12 @@ public struct BackupPlanner: Sendable {
     public var notCreatedYet: Set<String> { survey.missingDatabases.subtracting(survey.knownDatabases) }
 
     public func spec() -> BackupSpec {
-        var name = BackupSpec.archiveName(project: deployment.project.name, created: request.now, compression: compression)
+        var name = BackupSpec.archiveName(
+            project: deployment.project.name, created: request.now, compression: compression)
         var suffix = 2
         while survey.archivesOnDisk.contains("\(deployment.backup.dir)/\(name)") {
-            name = name.replacingOccurrences(of: ".\(compression.fileExtension)", with: "-\(suffix).\(compression.fileExtension)")
+            name = name.replacingOccurrences(
+                of: ".\(compression.fileExtension)", with: "-\(suffix).\(compression.fileExtension)")
             suffix += 1
         }
         let backup = deployment.backup
@@ -91,7 +93,9 @@ public struct BackupPlanner: Sendable {
         plan.add(.archive(spec), .create, note: "\(spec.databases.count) database(s), \(compression.rawValue)")
         if request.verify {
             plan.add(
-                VerifyArchive(catalogPath: spec.archivePath, limits: ArchiveLimits(deployment.backup), project: deployment.project.name),
+                VerifyArchive(
+                    catalogPath: spec.archivePath, limits: ArchiveLimits(deployment.backup),
+                    project: deployment.project.name),
                 .run, note: "read back as `backup verify` does, before the lock is released")
         }
         planRetention(&plan, existing: live, new: spec)

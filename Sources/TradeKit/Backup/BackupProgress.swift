@@ -48,8 +48,9 @@ public final class BackupProgress: Sendable {
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let line = String(format: "\r%@ [%@] %3.0f%% %.1f/%.1f MiB", label, bar, fraction * 100,
-                          Double(state.done) / 1_048_576, Double(state.total) / 1_048_576)
+        let line = String(
+            format: "\r%@ [%@] %3.0f%% %.1f/%.1f MiB", label, bar, fraction * 100,
+            Double(state.done) / 1_048_576, Double(state.total) / 1_048_576)
         FileHandle.standardError.write(Data(line.utf8))
     }
 }

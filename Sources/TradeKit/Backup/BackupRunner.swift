@@ -19,7 +19,8 @@ public struct BackupRunner: Sendable {
         self.fileSystem = fileSystem
         self.environment = environment
         self.logger = logger
-        self.state = state ?? StateDatabase(layout: DeployLayout(deployment, environment: environment), fileSystem: fileSystem)
+        self.state =
+            state ?? StateDatabase(layout: DeployLayout(deployment, environment: environment), fileSystem: fileSystem)
     }
 
     var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
@@ -40,14 +41,19 @@ public struct BackupRunner: Sendable {
     }
 
     /// Plans and applies a backup under the project lock; returns the plan and the archive written.
-    public func backup(_ request: BackupRequest, progress: BackupProgress?, lockWait: Duration = .zero) async throws
+    public func backup(
+        _ request: BackupRequest, progress: BackupProgress?, lockWait: Duration = .zero
+    ) async throws
         -> (Plan, BackupResult?)
     {
         let mutation = BackupMutation(runner: self, request: request, progress: progress)
         let result = try await pipeline.run(mutation, dryRun: false, locking: .take(wait: lockWait))
-        guard let report = result.report, let written = BackupMutation.written(report) else { return (result.plan, nil) }
+        guard let report = result.report, let written = BackupMutation.written(report) else {
+            return (result.plan, nil)
+        }
         if let verification = written.verification, !verification.ok {
-            logger.error("backup written but failed verification", metadata: ["backup.archive": "\(written.entry.path)"])
+            logger.error(
+                "backup written but failed verification", metadata: ["backup.archive": "\(written.entry.path)"])
         } else {
             // Info, not notice: a scheduled backup is the steady state, not news.
             logger.info(
@@ -67,7 +73,8 @@ public struct BackupRunner: Sendable {
             deployment: deployment, layout: layout, fileSystem: fileSystem, store: try state.existing())
         let planner = BackupPlanner(deployment: deployment, request: BackupRequest(), survey: survey, layout: layout)
         var plan = Plan(command: "backup prune")
-        planner.planRetention(&plan, existing: survey.catalog.filter { survey.archivesOnDisk.contains($0.path) }, new: nil)
+        planner.planRetention(
+            &plan, existing: survey.catalog.filter { survey.archivesOnDisk.contains($0.path) }, new: nil)
         return plan
     }
 

@@ -58,7 +58,9 @@ public struct BackupWriter: Sendable {
 
         let partial = fileSystem.hostPath(spec.partialPath)
         unlink(partial)
-        let descriptor = try systemCall("open", partial) { open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
+        let descriptor = try systemCall("open", partial) {
+            open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        }
         var closed = false
         defer { if !closed { close(descriptor) } }
         let output = ArchiveOutput(descriptor: descriptor)
@@ -75,7 +77,8 @@ public struct BackupWriter: Sendable {
         let manifestData = manifest.encoded()
         try manifestData.withUnsafeBytes { bytes in
             var offset = 0
-            try writer.addFile(path: BackupManifest.entryName, size: bytes.count, mode: 0o600, modified: spec.created) { buffer in
+            try writer.addFile(path: BackupManifest.entryName, size: bytes.count, mode: 0o600, modified: spec.created) {
+                buffer in
                 let count = min(buffer.count, bytes.count - offset)
                 buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
                 offset += count
@@ -101,15 +104,19 @@ public struct BackupWriter: Sendable {
         CrashPoint.hit("archive renamed")
         entry.status = "complete"
         try store.setBackupStatus(path: spec.archivePath, status: "complete")
-        try store.recordKnownDatabases(spec.databases.map { String($0.archivePath.dropFirst("shared/".count)) }, at: spec.created)
+        try store.recordKnownDatabases(
+            spec.databases.map { String($0.archivePath.dropFirst("shared/".count)) }, at: spec.created)
         return BackupResult(entry: entry, manifest: manifest)
     }
 
     /// A file, or every regular file under a directory; live database files are skipped
     /// (their snapshot is archived instead).
-    private func expand(_ item: BackupSpec.Item, skipping: Set<String>) throws -> [(host: String, archivePath: String)] {
+    private func expand(_ item: BackupSpec.Item, skipping: Set<String>) throws -> [(host: String, archivePath: String)]
+    {
         guard let info = fileSystem.info(item.source) else { return [] }
-        if info.kind == .file { return skipping.contains(item.source) ? [] : [(fileSystem.hostPath(item.source), item.archivePath)] }
+        if info.kind == .file {
+            return skipping.contains(item.source) ? [] : [(fileSystem.hostPath(item.source), item.archivePath)]
+        }
         guard info.kind == .directory else { return [] }
         var result: [(String, String)] = []
         for name in fileSystem.list(item.source) {
@@ -136,7 +143,9 @@ public struct BackupWriter: Sendable {
             path: archivePath, size: size, mode: mode,
             modified: Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec))
         ) { buffer in
-            let count = try systemCall("read", host) { Int32(clamping: read(descriptor, buffer.baseAddress, buffer.count)) }
+            let count = try systemCall("read", host) {
+                Int32(clamping: read(descriptor, buffer.baseAddress, buffer.count))
+            }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<Int(count)]))
             progress?.advance(Int(count))
             return Int(count)

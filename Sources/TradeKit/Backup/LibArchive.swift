@@ -73,7 +73,8 @@ public final class ArchiveWriter {
         while written < size {
             let count = try read(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, size - written)]))
             guard count > 0 else {
-                throw ArchiveError(call: "read \(path)", message: "file shrank while it was archived (\(written) of \(size) bytes)")
+                throw ArchiveError(
+                    call: "read \(path)", message: "file shrank while it was archived (\(written) of \(size) bytes)")
             }
             let result = archive_write_data(handle, buffer.baseAddress, count)
             if result < 0 { throw ArchiveError(call: "archive_write_data(\(path))", message: lastError) }

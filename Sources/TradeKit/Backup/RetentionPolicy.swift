@@ -78,7 +78,8 @@ extension RetentionPolicy {
         var decision = RetentionDecision<ID>()
         guard !isEmpty else {
             for snapshot in sorted {
-                decision.keep[snapshot.id] = ["no retention policy"] + (protected.contains(snapshot.id) ? ["protected"] : [])
+                decision.keep[snapshot.id] =
+                    ["no retention policy"] + (protected.contains(snapshot.id) ? ["protected"] : [])
             }
             return decision
         }

@@ -45,7 +45,8 @@ public struct ConfigLoader: Sendable {
             let candidates = installedDirectories.map { "\($0)/\(project).toml" }
             if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
             throw ConfigLocationError(
-                message: "no installed config for project \"\(project)\" (looked for \(candidates.joined(separator: " and "))); "
+                message:
+                    "no installed config for project \"\(project)\" (looked for \(candidates.joined(separator: " and "))); "
                     + "deploy it first, or pass --config PATH")
         }
         let local = absolute("tradectl.toml")
@@ -64,20 +65,28 @@ public struct ConfigLoader: Sendable {
     public func load(path: String, overrides: Overrides = .init()) throws -> (Deployment, [ConfigIssue]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
-            let reason = exists ? "cannot be read (permission denied?)" : "not found; pass --config PATH or --project NAME, or set TRADECTL_CONFIG"
+            let reason =
+                exists
+                ? "cannot be read (permission denied?)"
+                : "not found; pass --config PATH or --project NAME, or set TRADECTL_CONFIG"
             throw ConfigError(issues: [.init(.error, file: path, line: nil, key: "config", message: reason)])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(issues: [.init(.error, file: path, line: nil, key: "config", message: "is not UTF-8 text")])
+            throw ConfigError(issues: [
+                .init(.error, file: path, line: nil, key: "config", message: "is not UTF-8 text")
+            ])
         }
         // The secrets env file `deploy` wrote beside an installed config; the process environment wins.
         var withSecrets = self
-        withSecrets.environment = InstalledConfig.overrides(besideConfig: path).merging(environment) { _, process in process }
+        withSecrets.environment = InstalledConfig.overrides(besideConfig: path).merging(environment) { _, process in
+            process
+        }
         return try withSecrets.parse(text: text, path: path, overrides: overrides)
     }
 
     /// Parses config text; `path` is used for messages and to resolve relative paths.
-    public func parse(text: String, path: String, overrides: Overrides = .init()) throws -> (Deployment, [ConfigIssue]) {
+    public func parse(text: String, path: String, overrides: Overrides = .init()) throws -> (Deployment, [ConfigIssue])
+    {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -105,7 +114,8 @@ public struct ConfigLoader: Sendable {
     }
 
     private func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : URL(fileURLWithPath: workingDirectory).appendingPathComponent(path).standardized.path
+        path.hasPrefix("/")
+            ? path : URL(fileURLWithPath: workingDirectory).appendingPathComponent(path).standardized.path
     }
 
     static func set(_ root: inout ConfigNode, section: String, key: String, to node: ConfigNode) {

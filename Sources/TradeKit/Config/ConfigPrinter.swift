@@ -10,7 +10,8 @@ public enum ConfigPrinter {
     public enum Purpose: Sendable { case show, install }
 
     public static func toml(_ deployment: Deployment, purpose: Purpose = .show) -> String {
-        var out = purpose == .install
+        var out =
+            purpose == .install
             ? "# Installed by `tradectl deploy` for \(deployment.project.name): the validated effective config that\n"
                 + "# tradectl's units read. Do not edit: change the source config and deploy again.\n"
                 + "# Secrets are not here: they are in \(deployment.project.name).env beside it, if there are any.\n"
@@ -59,7 +60,11 @@ public enum ConfigPrinter {
             case "\n": escaped += "\\n"
             case "\t": escaped += "\\t"
             default:
-                if scalar.value < 0x20 { escaped += String(format: "\\u%04X", scalar.value) } else { escaped.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 {
+                    escaped += String(format: "\\u%04X", scalar.value)
+                } else {
+                    escaped.unicodeScalars.append(scalar)
+                }
             }
         }
         return "\"\(escaped)\""

@@ -71,7 +71,8 @@ struct ConfigValidator {
     private func validateReleases(_ releases: ReleasesConfig) {
         var isDirectory: ObjCBool = false
         if !releases.source.isEmpty,
-            !FileManager.default.fileExists(atPath: releases.source, isDirectory: &isDirectory) || !isDirectory.boolValue
+            !FileManager.default.fileExists(atPath: releases.source, isDirectory: &isDirectory)
+                || !isDirectory.boolValue
         {
             warning("releases.source", "directory not found: \(releases.source) (pass --source to deploy)")
         }
@@ -195,7 +196,8 @@ struct ConfigValidator {
             }
             if component.trades && component.stopTimeout == nil {
                 let message = "a component that trades needs stop_timeout long enough to finish pending orders"
-                production ? error("components[\(index)].stop_timeout", message)
+                production
+                    ? error("components[\(index)].stop_timeout", message)
                     : warning("components[\(index)].stop_timeout", message)
             }
         }

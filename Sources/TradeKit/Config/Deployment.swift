@@ -195,7 +195,10 @@ public struct JournalPattern: Sendable, Equatable {
     public var window: ConfigDuration
     public var severity: Severity
 
-    public init(name: String, regex: String?, priority: Int? = nil, threshold: Int = 0, window: ConfigDuration = .seconds(3600), severity: Severity = .warning) {
+    public init(
+        name: String, regex: String?, priority: Int? = nil, threshold: Int = 0, window: ConfigDuration = .seconds(3600),
+        severity: Severity = .warning
+    ) {
         self.name = name
         self.regex = regex
         self.priority = priority

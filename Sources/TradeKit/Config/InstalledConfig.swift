@@ -61,7 +61,8 @@ public enum InstalledConfig {
         guard let data = FileManager.default.contents(atPath: secretsPath(forConfig: configPath)) else { return [:] }
         var values: [String: String] = [:]
         for line in EnvFile(String(decoding: data, as: UTF8.self)).lines {
-            guard let key = EnvFile.key(of: line), key.hasPrefix("TRADECTL_"), let equals = line.firstIndex(of: "=") else {
+            guard let key = EnvFile.key(of: line), key.hasPrefix("TRADECTL_"), let equals = line.firstIndex(of: "=")
+            else {
                 continue
             }
             values[key] = EnvFile.unquote(String(line[line.index(after: equals)...]))

@@ -15,8 +15,10 @@ public struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host == "localhost" { host = "127.0.0.1" }
-        let loopback = host == "::1" || (host.hasPrefix("127.") && host.split(separator: ".").count == 4
-            && host.split(separator: ".").allSatisfy { UInt8($0) != nil })
+        let loopback =
+            host == "::1"
+            || (host.hasPrefix("127.") && host.split(separator: ".").count == 4
+                && host.split(separator: ".").allSatisfy { UInt8($0) != nil })
         guard loopback else { return nil }
         self.host = host
         self.port = port

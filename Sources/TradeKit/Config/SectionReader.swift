@@ -91,7 +91,9 @@ final class SectionReader {
         return Self.int(node, keyPath: keyPath(key), range: range, issues: issues)
     }
 
-    private static func int(_ node: ConfigNode, keyPath: String, range: ClosedRange<Int>, issues: IssueCollector)
+    private static func int(
+        _ node: ConfigNode, keyPath: String, range: ClosedRange<Int>, issues: IssueCollector
+    )
         -> Int?
     {
         guard case .integer(let value) = node.value else {
@@ -156,7 +158,9 @@ final class SectionReader {
     }
 
     /// A table of integers in `range`, e.g. `alert_after_checks = { http = 3 }`; `checkName` may refuse a name.
-    func intTable(_ key: String, range: ClosedRange<Int>, fallback: Int, checkName: (String) -> String?)
+    func intTable(
+        _ key: String, range: ClosedRange<Int>, fallback: Int, checkName: (String) -> String?
+    )
         -> [String: Int]?
     {
         guard node(key) != nil else { return nil }
@@ -165,9 +169,10 @@ final class SectionReader {
         for name in table.keys {
             if let problem = checkName(name) { table.report(name, problem) }
             table.used.insert(name)
-            result[name] = table.entries[name].flatMap {
-                Self.int($0, keyPath: table.keyPath(name), range: range, issues: issues)
-            } ?? fallback
+            result[name] =
+                table.entries[name].flatMap {
+                    Self.int($0, keyPath: table.keyPath(name), range: range, issues: issues)
+                } ?? fallback
         }
         table.finish()
         return result

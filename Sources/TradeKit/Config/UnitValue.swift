@@ -12,7 +12,8 @@ public enum UnitValue {
             if scalar == "\n" || scalar == "\r" { return "contains a line break, which could inject a unit directive" }
             if scalar.properties.generalCategory == .control {
                 let code = String(scalar.value, radix: 16, uppercase: true)
-                return "contains the control character U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code)"
+                return
+                    "contains the control character U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code)"
             }
             if scalar == "\u{2028}" || scalar == "\u{2029}" { return "contains a Unicode line separator" }
         }

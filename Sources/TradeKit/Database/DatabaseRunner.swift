@@ -130,7 +130,9 @@ public struct DatabaseRunner: Sendable {
     }
 
     /// Plans and, unless `dryRun`, applies under the project lock and records one audit row.
-    public func maintain(_ task: SQLiteTask, name: String?, dryRun: Bool, lockWait: Duration = .zero) async throws
+    public func maintain(
+        _ task: SQLiteTask, name: String?, dryRun: Bool, lockWait: Duration = .zero
+    ) async throws
         -> (Plan, [SQLiteResult])
     {
         let context = MutationContext(

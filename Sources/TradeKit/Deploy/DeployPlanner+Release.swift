@@ -12,7 +12,9 @@ extension DeployPlanner {
                     message: "release \(version) already exists with different content (releases are immutable); "
                         + "deploy under another --version")
             }
-            plan.add(.copyRelease(source: request.sourceTree(deployment), release: directory, skip: [], owner: nil), .unchanged)
+            plan.add(
+                .copyRelease(source: request.sourceTree(deployment), release: directory, skip: [], owner: nil),
+                .unchanged)
             planSeeds(&plan)
             return false
         case .incomplete?:
@@ -33,7 +35,8 @@ extension DeployPlanner {
             plan.add(.hook(command: hook, directory: directory, environment: hookEnvironment), .run, note: "build")
         }
         let metadata = ReleaseMetadata(
-            version: version, digest: survey.source.digest, source: request.sourceName(deployment), createdAt: request.now,
+            version: version, digest: survey.source.digest, source: request.sourceName(deployment),
+            createdAt: request.now,
             createdBy: request.user, tradectlVersion: TradectlVersion.current, commit: request.commit)
         plan.add(.finalizeRelease(release: directory, metadata: metadata), .create)
         return true
@@ -49,7 +52,9 @@ extension DeployPlanner {
                 continue
             }
             plan.add(
-                .file(path: path, content: seed, mode: shared.isSecret ? UInt32(0o600) : UInt32(0o640), owner: owner, secret: shared.isSecret),
+                .file(
+                    path: path, content: seed, mode: shared.isSecret ? UInt32(0o600) : UInt32(0o640), owner: owner,
+                    secret: shared.isSecret),
                 .create, note: "seeded from the release source",
                 diff: shared.isSecret ? "(secret file: content not shown)" : nil)
         }
@@ -60,16 +65,20 @@ extension DeployPlanner {
     func planCurrent(_ plan: inout Plan) -> Bool {
         if survey.current != version {
             for hook in deployment.releases.preSwitch {
-                plan.add(.hook(command: hook, directory: layout.release(version), environment: hookEnvironment), .run, note: "pre-switch")
+                plan.add(
+                    .hook(command: hook, directory: layout.release(version), environment: hookEnvironment), .run,
+                    note: "pre-switch")
             }
         }
-        return planLink(&plan, path: layout.current, target: "releases/\(version)", note: survey.current.map { "was \($0)" })
+        return planLink(
+            &plan, path: layout.current, target: "releases/\(version)", note: survey.current.map { "was \($0)" })
     }
 
     /// What hooks are told (docs/deploy-update-rollback.md).
     var hookEnvironment: [String: String] {
         var environment = [
-            "TRADECTL_PROJECT": deployment.project.name, "TRADECTL_VERSION": version, "TRADECTL_COMMAND": request.command,
+            "TRADECTL_PROJECT": deployment.project.name, "TRADECTL_VERSION": version,
+            "TRADECTL_COMMAND": request.command,
             "TRADECTL_ROOT": layout.root, "TRADECTL_SHARED": layout.shared, "TRADECTL_CONFIG": deployment.configPath,
         ]
         if let previous = survey.current { environment["TRADECTL_PREVIOUS_VERSION"] = previous }
@@ -79,7 +88,8 @@ extension DeployPlanner {
     /// Keeps `releases.keep` complete releases (current and new always kept); removes leftovers of crashes.
     func planPrune(_ plan: inout Plan) {
         var complete: [(String, Date)] = []
-        for (name, state) in survey.releases where name != version && name != survey.current && name != survey.rollbackTarget {
+        for (name, state) in survey.releases
+        where name != version && name != survey.current && name != survey.rollbackTarget {
             switch state {
             case .complete(let metadata): complete.append((name, metadata.createdAt))
             case .incomplete: plan.add(.remove(path: layout.release(name)), .delete, note: "incomplete release")
@@ -89,7 +99,9 @@ extension DeployPlanner {
         let kept = max(0, deployment.releases.keep - protected.count)
         let byAge = complete.sorted { $0.1 > $1.1 }
         for (name, _) in byAge.dropFirst(kept) {
-            plan.add(.remove(path: layout.release(name)), .delete, note: "beyond releases.keep = \(deployment.releases.keep)")
+            plan.add(
+                .remove(path: layout.release(name)), .delete, note: "beyond releases.keep = \(deployment.releases.keep)"
+            )
         }
     }
 }

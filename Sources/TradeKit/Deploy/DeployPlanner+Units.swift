@@ -8,7 +8,9 @@ extension DeployPlanner {
         let desired = Set(survey.units.map(\.name))
         let stale = survey.installedUnits.filter { !desired.contains($0) }
         if !stale.isEmpty, !request.offline, let statuses = survey.unitStatuses {
-            let active = stale.filter { statuses[$0]?.activeState == "active" || statuses[$0]?.activeState == "activating" }
+            let active = stale.filter {
+                statuses[$0]?.activeState == "active" || statuses[$0]?.activeState == "activating"
+            }
             if !active.isEmpty { plan.add(.systemctl(.stop, units: active), .run, note: "no longer configured") }
         }
         for name in stale {
@@ -26,7 +28,8 @@ extension DeployPlanner {
             if plan.changes.count > before { changed.insert(unit.name) }
             switch unit.activation {
             case .start(let target):
-                _ = planLink(&plan, path: layout.units.wantsLink(unit.name, target: target), target: path, note: "enable")
+                _ = planLink(
+                    &plan, path: layout.units.wantsLink(unit.name, target: target), target: path, note: "enable")
             case .installedOnly(let reason):
                 if plan.changes.count > before { plan.notes.append("\(unit.name) installed, not enabled: \(reason)") }
             case .triggered:
@@ -58,7 +61,8 @@ extension DeployPlanner {
         let held = survey.halted && !request.startWhileHalted ? Set(deployment.killSwitch.components) : []
         if !held.isEmpty {
             plan.notes.append(
-                "kill switch engaged: \(held.sorted().joined(separator: ", ")) not started or restarted (--start overrides)")
+                "kill switch engaged: \(held.sorted().joined(separator: ", ")) not started or restarted (--start overrides)"
+            )
         }
         for unit in survey.units {
             guard case .start = unit.activation else { continue }
@@ -66,7 +70,8 @@ extension DeployPlanner {
             let active = statuses[unit.name]?.activeState == "active"
             // A new release restarts the components' services; tradectl's own (the monitor) run
             // the tradectl binary, not the release, and restart only when their unit changed.
-            let changed = unitFilesChanged.contains(unit.name) || (releaseChanged && unit.isService && unit.component != nil)
+            let changed =
+                unitFilesChanged.contains(unit.name) || (releaseChanged && unit.isService && unit.component != nil)
             if !active {
                 toStart.append(unit.name)
             } else if changed {
@@ -75,10 +80,12 @@ extension DeployPlanner {
         }
         if !toStart.isEmpty { plan.add(.systemctl(.start, units: toStart), .run) }
         if !toRestart.isEmpty {
-            plan.add(.systemctl(.restart, units: toRestart), .run, note: releaseChanged ? "new release" : "unit changed")
+            plan.add(
+                .systemctl(.restart, units: toRestart), .run, note: releaseChanged ? "new release" : "unit changed")
         }
         guard !toStart.isEmpty || !toRestart.isEmpty else { return }
-        plan.add(.waitHealthy(gateSpec()), .run, note: "timeout \(request.healthTimeout ?? deployment.deploy.healthTimeout)")
+        plan.add(
+            .waitHealthy(gateSpec()), .run, note: "timeout \(request.healthTimeout ?? deployment.deploy.healthTimeout)")
     }
 
     private func gateSpec() -> HealthGateSpec {
@@ -91,7 +98,8 @@ extension DeployPlanner {
             if unit.isTimer {
                 timers.append(unit.name)
             } else if let name = unit.component, let component = deployment.component(named: name) {
-                targets.append(.init(component: name, unit: unit.name, probes: ProbeSpec.of(component, root: layout.root)))
+                targets.append(
+                    .init(component: name, unit: unit.name, probes: ProbeSpec.of(component, root: layout.root)))
             }
         }
         return HealthGateSpec(

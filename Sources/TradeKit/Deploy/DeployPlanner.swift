@@ -56,7 +56,9 @@ public struct DeployPlanner: Sendable {
             """
         planFile(&plan, path: layout.sysusersFile, content: Data(content.utf8), mode: 0o644, owner: nil)
         if !survey.accountsExist {
-            plan.add(.sysusers(file: layout.sysusersFile), .run, note: "user \(project.user) or group \(project.group) missing")
+            plan.add(
+                .sysusers(file: layout.sysusersFile), .run,
+                note: "user \(project.user) or group \(project.group) missing")
         } else if request.offline {
             plan.notes.append("offline install: systemd-sysusers creates \(project.user) on the target's next boot")
         }
@@ -78,9 +80,13 @@ public struct DeployPlanner: Sendable {
     private func planInstalledConfig(_ plan: inout Plan) {
         planDirectory(&plan, layout.installedConfigDirectory, mode: isSystem ? 0o755 : 0o700, owner: nil)
         planFile(
-            &plan, path: layout.installedConfig, content: Data(InstalledConfig.text(deployment, installedAt: layout.installedConfig).utf8), mode: 0o644, owner: nil)
+            &plan, path: layout.installedConfig,
+            content: Data(InstalledConfig.text(deployment, installedAt: layout.installedConfig).utf8), mode: 0o644,
+            owner: nil)
         if let secrets = InstalledConfig.secrets(deployment) {
-            planFile(&plan, path: layout.installedSecrets, content: Data(secrets.utf8), mode: 0o600, owner: nil, secret: true)
+            planFile(
+                &plan, path: layout.installedSecrets, content: Data(secrets.utf8), mode: 0o600, owner: nil, secret: true
+            )
         } else if survey.paths[layout.installedSecrets] != nil {
             plan.add(.remove(path: layout.installedSecrets), .delete, note: "the config has no secrets any more")
         }
@@ -99,7 +105,9 @@ public struct DeployPlanner: Sendable {
     // MARK: files
 
     /// Adds a file action with a unified diff; secret files say that they change, not how.
-    func planFile(_ plan: inout Plan, path: String, content: Data, mode: UInt32, owner: OwnerSpec?, secret: Bool = false) {
+    func planFile(
+        _ plan: inout Plan, path: String, content: Data, mode: UInt32, owner: OwnerSpec?, secret: Bool = false
+    ) {
         let existing = survey.contents[path]
         let info = survey.paths[path]
         let change: ChangeKind
@@ -116,12 +124,17 @@ public struct DeployPlanner: Sendable {
                 diff = "(secret file: content not shown)"
             } else if existing != content {
                 diff = UnifiedDiff.make(
-                    old: existing.map { String(decoding: $0, as: UTF8.self) }, new: String(decoding: content, as: UTF8.self),
+                    old: existing.map { String(decoding: $0, as: UTF8.self) },
+                    new: String(decoding: content, as: UTF8.self),
                     path: path)
             }
         }
-        let note = change == .update && existing == content ? "mode \(String(info?.mode ?? 0, radix: 8)) → \(String(mode, radix: 8))" : nil
-        plan.add(.file(path: path, content: content, mode: mode, owner: owner, secret: secret), change, note: note, diff: diff)
+        let note =
+            change == .update && existing == content
+            ? "mode \(String(info?.mode ?? 0, radix: 8)) → \(String(mode, radix: 8))" : nil
+        plan.add(
+            .file(path: path, content: content, mode: mode, owner: owner, secret: secret), change, note: note,
+            diff: diff)
     }
 
     func planLink(_ plan: inout Plan, path: String, target: String, note: String? = nil) -> Bool {

@@ -27,7 +27,9 @@ public struct DeployRunner: Sendable {
         self.fileSystem = fileSystem
         self.launcher = launcher
         self.logger = logger
-        self.state = state ?? StateDatabase(layout: DeployLayout(deployment, environment: request.environment), fileSystem: fileSystem)
+        self.state =
+            state
+            ?? StateDatabase(layout: DeployLayout(deployment, environment: request.environment), fileSystem: fileSystem)
     }
 
     public var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }

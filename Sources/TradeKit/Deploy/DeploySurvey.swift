@@ -73,8 +73,12 @@ public struct DeploySurvey: Sendable {
         var contents: [String: Data] = [:]
         for unit in units {
             watched.append(layout.units.file(unit.name))
-            if case .start(let target) = unit.activation { watched.append(layout.units.wantsLink(unit.name, target: target)) }
-            if let data = fileSystem.read(layout.units.file(unit.name)) { contents[layout.units.file(unit.name)] = data }
+            if case .start(let target) = unit.activation {
+                watched.append(layout.units.wantsLink(unit.name, target: target))
+            }
+            if let data = fileSystem.read(layout.units.file(unit.name)) {
+                contents[layout.units.file(unit.name)] = data
+            }
         }
         for path in [layout.sysusersFile, layout.installedConfig, layout.installedSecrets] {
             if let data = fileSystem.read(path) { contents[path] = data }
@@ -98,9 +102,11 @@ public struct DeploySurvey: Sendable {
 
         var statuses: [String: UnitStatus]?
         if let services {
-            statuses = try await services.status(of: units.map(\.name) + installed.filter { name in
-                !units.contains { $0.name == name }
-            })
+            statuses = try await services.status(
+                of: units.map(\.name)
+                    + installed.filter { name in
+                        !units.contains { $0.name == name }
+                    })
         }
         let accountsExist =
             deployment.project.scope == .user || request.offline
@@ -108,7 +114,8 @@ public struct DeploySurvey: Sendable {
         var survey = DeploySurvey(
             source: source, releases: releases, current: current, paths: paths, contents: contents,
             installedUnits: installed, seeds: seeds, unitStatuses: statuses, accountsExist: accountsExist, units: units)
-        survey.rollbackTarget = ReleaseHistory(layout: layout, fileSystem: fileSystem, state: state).rollbackTarget(current: current, releases: releases)
+        survey.rollbackTarget = ReleaseHistory(layout: layout, fileSystem: fileSystem, state: state).rollbackTarget(
+            current: current, releases: releases)
         survey.halted = fileSystem.info(deployment.killSwitch.file) != nil
         let schedules = Set(deployment.components.filter { $0.kind == .oneshot }.compactMap(\.schedule))
         for spec in schedules.sorted() {

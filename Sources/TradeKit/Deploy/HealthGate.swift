@@ -74,7 +74,9 @@ public struct HealthGate: Sendable {
             if clock.now >= deadline {
                 throw failure(
                     restartLoop(spec, initial: initial ?? [:], now: restarts) ?? lastProblem
-                        ?? Problem(target: "deploy", unit: spec.units.first ?? "", reason: "not stable within \(spec.timeout)"))
+                        ?? Problem(
+                            target: "deploy", unit: spec.units.first ?? "", reason: "not stable within \(spec.timeout)")
+                )
             }
             try await Task.sleep(for: interval)
         }
@@ -109,7 +111,9 @@ public struct HealthGate: Sendable {
         _ spec: HealthGateSpec, statuses: [String: UnitStatus]
     ) async -> Problem? {
         for target in spec.targets {
-            guard let status = statuses[target.unit] else { return Problem(target: target.component, unit: target.unit, reason: "unit not loaded") }
+            guard let status = statuses[target.unit] else {
+                return Problem(target: target.component, unit: target.unit, reason: "unit not loaded")
+            }
             guard status.activeState == "active", status.subState == "running" else {
                 return Problem(
                     target: target.component, unit: target.unit,
@@ -118,7 +122,8 @@ public struct HealthGate: Sendable {
             for probe in target.probes {
                 let outcome = await probes.run(probe, timeout: .seconds(5))
                 if !outcome.passed {
-                    return Problem(target: target.component, unit: target.unit, reason: "probe \(probe) failed: \(outcome.detail)")
+                    return Problem(
+                        target: target.component, unit: target.unit, reason: "probe \(probe) failed: \(outcome.detail)")
                 }
             }
         }

@@ -40,7 +40,8 @@ public struct CreateAccounts: Effect {
 }
 
 extension Effect where Self == CopyRelease {
-    public static func copyRelease(source: String, release: String, skip: Set<String>, owner: OwnerSpec?) -> CopyRelease {
+    public static func copyRelease(source: String, release: String, skip: Set<String>, owner: OwnerSpec?) -> CopyRelease
+    {
         CopyRelease(source: source, release: release, skip: skip, owner: owner)
     }
 }

@@ -40,7 +40,8 @@ public struct RollbackRunner: Sendable {
             return requested
         }
         guard let target = releases.first(where: \.rollbackTarget)?.version else {
-            throw UnknownRelease(requested: "(previous successful)", candidates: releases.map(\.version).filter { $0 != current })
+            throw UnknownRelease(
+                requested: "(previous successful)", candidates: releases.map(\.version).filter { $0 != current })
         }
         return target
     }
@@ -49,10 +50,13 @@ public struct RollbackRunner: Sendable {
         var plan = Plan(command: "rollback")
         let link = deploy.fileSystem.info(deploy.layout.current)?.linkTarget
         let target = "releases/\(version)"
-        plan.add(.symlink(path: deploy.layout.current, target: target), link == target ? .unchanged : .update, note: link.map { "was \($0)" })
+        plan.add(
+            .symlink(path: deploy.layout.current, target: target), link == target ? .unchanged : .update,
+            note: link.map { "was \($0)" })
         let held = halted && !deploy.request.startWhileHalted ? Set(deploy.deployment.killSwitch.components) : []
         if !held.isEmpty {
-            plan.notes.append("kill switch engaged: \(held.sorted().joined(separator: ", ")) not restarted (--start overrides)")
+            plan.notes.append(
+                "kill switch engaged: \(held.sorted().joined(separator: ", ")) not restarted (--start overrides)")
         }
         let components = deploy.deployment.components.filter { $0.kind == .service && !held.contains($0.name) }
         guard !components.isEmpty else { return plan }
@@ -68,10 +72,15 @@ public struct RollbackRunner: Sendable {
             .systemctl(.restart, units: components.map { UnitNames.service(project, $0.name) }), .run,
             note: "systemd orders them by After=; each gets its stop timeout")
         let targets = components.map {
-            HealthGateSpec.Target(component: $0.name, unit: UnitNames.service(project, $0.name), probes: ProbeSpec.of($0, root: deploy.layout.root))
+            HealthGateSpec.Target(
+                component: $0.name, unit: UnitNames.service(project, $0.name),
+                probes: ProbeSpec.of($0, root: deploy.layout.root))
         }
         plan.add(
-            .waitHealthy(HealthGateSpec(targets: targets, timers: [], timeout: deploy.request.healthTimeout ?? deploy.deployment.deploy.healthTimeout)),
+            .waitHealthy(
+                HealthGateSpec(
+                    targets: targets, timers: [],
+                    timeout: deploy.request.healthTimeout ?? deploy.deployment.deploy.healthTimeout)),
             .run)
         return plan
     }

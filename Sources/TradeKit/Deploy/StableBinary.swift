@@ -32,10 +32,13 @@ public enum StableBinary {
         guard let problem = problem(path) else { return [] }
         if deployment.project.scope == .system, explicit == nil, !offline {
             throw DeployPlanError(
-                message: "tradectl's own units would run \(path), which is \(problem). Install tradectl (`apt install ./tradectl_*.deb`, "
+                message:
+                    "tradectl's own units would run \(path), which is \(problem). Install tradectl (`apt install ./tradectl_*.deb`, "
                     + "see docs/install.md) and deploy with /usr/bin/tradectl, or name a stable binary in "
                     + "project.tradectl_path")
         }
-        return ["tradectl's own units run \(path), which is \(problem); install tradectl (docs/install.md) for a long-lived deploy"]
+        return [
+            "tradectl's own units run \(path), which is \(problem); install tradectl (docs/install.md) for a long-lived deploy"
+        ]
     }
 }

@@ -24,7 +24,8 @@ public struct UpdateRunner: Sendable {
     public var rollbackOnFailure: Bool
 
     public init(
-        deployment: Deployment, request: DeployRequest, fileSystem: FileSystem, launcher: ProcessLauncher = SubprocessLauncher(),
+        deployment: Deployment, request: DeployRequest, fileSystem: FileSystem,
+        launcher: ProcessLauncher = SubprocessLauncher(),
         logger: Logger, rollbackOnFailure: Bool
     ) {
         self.deployment = deployment
@@ -37,7 +38,9 @@ public struct UpdateRunner: Sendable {
 
     var layout: DeployLayout { DeployLayout(deployment, environment: request.environment) }
 
-    public func run(dryRun: Bool, lockWait: Duration = .zero, onPlan: (Plan) -> Void = { _ in }) async throws -> DeployOutcome {
+    public func run(
+        dryRun: Bool, lockWait: Duration = .zero, onPlan: (Plan) -> Void = { _ in }
+    ) async throws -> DeployOutcome {
         let deploy = DeployRunner(
             deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher, logger: logger)
         let context = try await deploy.context(dryRun: dryRun)

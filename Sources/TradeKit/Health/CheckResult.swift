@@ -50,7 +50,10 @@ public struct Metric: Sendable, Equatable, Codable {
     /// Thresholds are lower bounds (free memory): rendered `10:` as the plugin guidelines say.
     public var lowerIsWorse: Bool = false
 
-    public init(_ label: String, _ value: Double, unit: String = "", warn: Double? = nil, crit: Double? = nil, min: Double? = nil, max: Double? = nil) {
+    public init(
+        _ label: String, _ value: Double, unit: String = "", warn: Double? = nil, crit: Double? = nil,
+        min: Double? = nil, max: Double? = nil
+    ) {
         self.label = label
         self.value = value
         self.unit = unit
@@ -84,7 +87,10 @@ public struct CheckResult: Sendable, Equatable, Codable {
     /// The check's kind; nil only for results made outside `health` (the monitor's patterns).
     public var kind: CheckKind? { CheckKind(rawValue: check) }
 
-    public init(check: String, target: String, status: HealthStatus, summary: String, metrics: [Metric] = [], durationMilliseconds: Int = 0) {
+    public init(
+        check: String, target: String, status: HealthStatus, summary: String, metrics: [Metric] = [],
+        durationMilliseconds: Int = 0
+    ) {
         self.check = check
         self.target = target
         self.status = status

@@ -21,7 +21,8 @@ public enum HealthOutput {
     /// `TRADECTL CRITICAL - 2 of 14 checks failing: engine down; … | 'label'=value[UOM];warn;crit;min;max …`
     public static func nagios(_ report: HealthReport) -> String {
         let bad = report.results.filter { $0.status != .ok }
-        let summary = bad.isEmpty
+        let summary =
+            bad.isEmpty
             ? "\(report.results.count) checks ok"
             : "\(bad.count) of \(report.results.count) checks not ok: "
                 + bad.map { "\($0.check) \($0.target): \($0.summary)" }.joined(separator: "; ")
@@ -53,7 +54,8 @@ public enum HealthOutput {
         for result in report.results {
             let status = result.status.nagios.padding(toLength: 8, withPad: " ", startingAt: 0)
             let painted = color ? paint(status, result.status) : status
-            out += "\(result.check.padding(toLength: 12, withPad: " ", startingAt: 0)) "
+            out +=
+                "\(result.check.padding(toLength: 12, withPad: " ", startingAt: 0)) "
                 + "\(String(result.target.suffix(20)).padding(toLength: 20, withPad: " ", startingAt: 0)) "
                 + "\(painted)  \(result.summary)\n"
         }
@@ -86,6 +88,9 @@ public enum HealthOutput {
                 case exitCode = "exit_code"
             }
         }
-        return JSONOutput.string(Document(project: report.project, at: report.at, status: report.status, exitCode: report.status.exitCode, results: report.results))
+        return JSONOutput.string(
+            Document(
+                project: report.project, at: report.at, status: report.status, exitCode: report.status.exitCode,
+                results: report.results))
     }
 }

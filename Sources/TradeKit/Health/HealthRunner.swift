@@ -36,7 +36,8 @@ public struct HealthRunner: Sendable {
         work.cancel()
         timer.cancel()
         let elapsed = ContinuousClock.now - started
-        let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int(
+            elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         return results.map { result in
             var result = result
             if result.durationMilliseconds == 0 { result.durationMilliseconds = milliseconds }

@@ -24,7 +24,8 @@ public struct HealthService: Sendable {
         if record, let store { self.record(report, in: store) }
         // Notice, not warning: on a terminal the table already says it; the journal gets both.
         let level: Logger.Level = report.status == .ok ? .info : .notice
-        logger.log(level: level, "health \(report.status.rawValue)", metadata: ["health.status": "\(report.status.rawValue)"])
+        logger.log(
+            level: level, "health \(report.status.rawValue)", metadata: ["health.status": "\(report.status.rawValue)"])
         return report
     }
 

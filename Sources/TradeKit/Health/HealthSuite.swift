@@ -21,7 +21,8 @@ public struct HealthSuite: Sendable {
         self.fileSystem = fileSystem
         self.environment = environment
         self.launcher = launcher
-        self.services = services
+        self.services =
+            services
             ?? ServiceManagers.connect(scope: deployment.project.scope, environment: environment, launcher: launcher)
         self.now = now
     }
@@ -40,7 +41,8 @@ public struct HealthSuite: Sendable {
         let services = deployment.components.filter { $0.kind == .service }
             .map { (component: $0.name, unit: UnitNames.service(project.name, $0.name)) }
         if !services.isEmpty {
-            var check = UnitCheck(timeout: timeout, services: services, manager: manager, previousRestarts: history.restarts)
+            var check = UnitCheck(
+                timeout: timeout, services: services, manager: manager, previousRestarts: history.restarts)
             for component in deployment.components where component.kind == .service && component.restartDaily != nil {
                 check.restartHelpers[UnitNames.service(project.name, component.name)] =
                     UnitNames.restartService(project.name, component.name)
@@ -48,48 +50,77 @@ public struct HealthSuite: Sendable {
             checks.append(check)
         }
         let oneshots = deployment.components.filter { $0.kind == .oneshot }.map {
-            (component: $0.name, timer: UnitNames.timer(project.name, $0.name), service: UnitNames.service(project.name, $0.name), schedule: $0.schedule ?? "")
+            (
+                component: $0.name, timer: UnitNames.timer(project.name, $0.name),
+                service: UnitNames.service(project.name, $0.name), schedule: $0.schedule ?? ""
+            )
         }
         if !oneshots.isEmpty {
-            checks.append(TimerCheck(
-                timeout: timeout, oneshots: oneshots, manager: manager, grace: deployment.health.timerGrace.seconds,
-                now: now, recordedGaps: history.scheduleGaps, launcher: launcher))
+            checks.append(
+                TimerCheck(
+                    timeout: timeout, oneshots: oneshots, manager: manager, grace: deployment.health.timerGrace.seconds,
+                    now: now, recordedGaps: history.scheduleGaps, launcher: launcher))
         }
         for component in deployment.components {
-            if let url = component.probes.http { checks.append(HTTPCheck(timeout: timeout, component: component.name, url: url)) }
+            if let url = component.probes.http {
+                checks.append(HTTPCheck(timeout: timeout, component: component.name, url: url))
+            }
             for probe in ProbeSpec.of(component, root: project.root) {
                 switch probe {
-                case .tcp(let host, let port): checks.append(TCPCheck(timeout: timeout, component: component.name, host: host, port: port))
+                case .tcp(let host, let port):
+                    checks.append(TCPCheck(timeout: timeout, component: component.name, host: host, port: port))
                 case .heartbeat(let path, let maxAge):
-                    checks.append(HeartbeatCheck(timeout: timeout, component: component.name, path: path, maxAge: maxAge, fileSystem: fileSystem, now: now))
+                    checks.append(
+                        HeartbeatCheck(
+                            timeout: timeout, component: component.name, path: path, maxAge: maxAge,
+                            fileSystem: fileSystem, now: now))
                 case .http: break
                 }
             }
         }
         var databases = deployment.backup.databases
-        for component in deployment.components { if let db = component.probes.sqlite, !databases.contains(db) { databases.append(db) } }
+        for component in deployment.components {
+            if let db = component.probes.sqlite, !databases.contains(db) { databases.append(db) }
+        }
         for database in databases {
             // Only backup.databases are remembered by archives; a probes.sqlite database of a
             // service must exist once the service runs, so it is never "not created yet".
-            let mayBeNew = deployment.backup.databases.contains(database) && !history.knownDatabases.contains(database)
+            let mayBeNew =
+                deployment.backup.databases.contains(database) && !history.knownDatabases.contains(database)
                 && !deployment.components.contains { $0.kind == .service && $0.probes.sqlite == database }
-            checks.append(SQLiteCheck(
-                timeout: timeout, target: database, path: fileSystem.hostPath(layout.shared(database)), expectWAL: true,
-                mayNotExistYet: mayBeNew))
+            checks.append(
+                SQLiteCheck(
+                    timeout: timeout, target: database, path: fileSystem.hostPath(layout.shared(database)),
+                    expectWAL: true,
+                    mayNotExistYet: mayBeNew))
         }
-        checks.append(DiskCheck(
-            timeout: timeout, paths: [("data", fileSystem.hostPath(layout.shared)), ("backup", fileSystem.hostPath(deployment.backup.dir))],
-            warnPercent: deployment.health.diskWarnPercent, critPercent: deployment.health.diskCritPercent))
-        checks.append(MemoryCheck(timeout: timeout, warnPercent: deployment.health.memoryWarnPercent, critPercent: deployment.health.memoryCritPercent))
-        checks.append(JournalErrorCheck(
-            timeout: timeout, units: unitsForJournal, patterns: deployment.health.errorPatterns,
-            warnPerHour: deployment.health.errorsWarnPerHour, critPerHour: deployment.health.errorsCritPerHour, now: now))
-        checks.append(BackupFreshnessCheck(
-            timeout: timeout, catalog: history.catalog, maxAge: deployment.health.backupMaxAge, now: now,
-            deployedAt: history.firstDeployedAt))
+        checks.append(
+            DiskCheck(
+                timeout: timeout,
+                paths: [
+                    ("data", fileSystem.hostPath(layout.shared)),
+                    ("backup", fileSystem.hostPath(deployment.backup.dir)),
+                ],
+                warnPercent: deployment.health.diskWarnPercent, critPercent: deployment.health.diskCritPercent))
+        checks.append(
+            MemoryCheck(
+                timeout: timeout, warnPercent: deployment.health.memoryWarnPercent,
+                critPercent: deployment.health.memoryCritPercent))
+        checks.append(
+            JournalErrorCheck(
+                timeout: timeout, units: unitsForJournal, patterns: deployment.health.errorPatterns,
+                warnPerHour: deployment.health.errorsWarnPerHour, critPerHour: deployment.health.errorsCritPerHour,
+                now: now))
+        checks.append(
+            BackupFreshnessCheck(
+                timeout: timeout, catalog: history.catalog, maxAge: deployment.health.backupMaxAge, now: now,
+                deployedAt: history.firstDeployedAt))
         let envFiles = Set(deployment.components.compactMap(\.envFile)).sorted().map { layout.shared($0) }
         if !envFiles.isEmpty {
-            checks.append(SecretsCheck(timeout: timeout, files: envFiles, owner: project.scope == .system ? project.user : nil, fileSystem: fileSystem))
+            checks.append(
+                SecretsCheck(
+                    timeout: timeout, files: envFiles, owner: project.scope == .system ? project.user : nil,
+                    fileSystem: fileSystem))
         }
         checks.append(KillSwitchCheck(timeout: timeout, path: deployment.killSwitch.file, fileSystem: fileSystem))
         checks.append(ReleaseCheck(timeout: timeout, current: history.current, recorded: history.recordedRelease))
@@ -103,7 +134,8 @@ public struct HealthSuite: Sendable {
 
     /// Facts from the state DB and the disk that checks compare against.
     public func history() -> HealthHistory {
-        let store = fileSystem.info(layout.stateDatabase) == nil
+        let store =
+            fileSystem.info(layout.stateDatabase) == nil
             ? nil : try? StateStore(path: fileSystem.hostPath(layout.stateDatabase))
         return history(store: store)
     }

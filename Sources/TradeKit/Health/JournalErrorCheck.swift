@@ -24,25 +24,37 @@ public struct JournalErrorCheck: Check {
         let priorityGroup = (0...3).map { ["PRIORITY=\($0)"] }
         do {
             let reader = try JournalReader(directory: directory)
-            var errors = try Self.count(reader, JournalFilter(groups: [unitGroup, priorityGroup]), since: since, patterns: [])
+            var errors = try Self.count(
+                reader, JournalFilter(groups: [unitGroup, priorityGroup]), since: since, patterns: [])
             let expressions = patterns.compactMap { try? NSRegularExpression(pattern: $0) }
             if !expressions.isEmpty {
                 // Pattern hits of lower priority (a "rate limit" warning) count as errors too.
-                errors += try Self.count(reader, JournalFilter(groups: [unitGroup]), since: since, patterns: expressions, skipPriorityUpTo: 3)
+                errors += try Self.count(
+                    reader, JournalFilter(groups: [unitGroup]), since: since, patterns: expressions, skipPriorityUpTo: 3
+                )
             }
             let status: HealthStatus = errors >= critPerHour ? .critical : errors >= warnPerHour ? .warning : .ok
             return CheckResult(
-                check: name, target: "journal", status: status, summary: "\(errors) error(s) in the last hour (warn ≥ \(warnPerHour), crit ≥ \(critPerHour))",
-                metrics: [Metric("journal_errors_1h", Double(errors), unit: "", warn: Double(warnPerHour), crit: Double(critPerHour), min: 0)])
+                check: name, target: "journal", status: status,
+                summary: "\(errors) error(s) in the last hour (warn ≥ \(warnPerHour), crit ≥ \(critPerHour))",
+                metrics: [
+                    Metric(
+                        "journal_errors_1h", Double(errors), unit: "", warn: Double(warnPerHour),
+                        crit: Double(critPerHour), min: 0)
+                ])
         } catch let error as JournalError where error.isPermissionDenied {
-            return CheckResult(check: name, target: "journal", status: .unknown, summary: "cannot read the journal (permission denied): run as root or add the user to systemd-journal")
+            return CheckResult(
+                check: name, target: "journal", status: .unknown,
+                summary: "cannot read the journal (permission denied): run as root or add the user to systemd-journal")
         } catch {
-            return CheckResult(check: name, target: "journal", status: .unknown, summary: "cannot read the journal: \(error)")
+            return CheckResult(
+                check: name, target: "journal", status: .unknown, summary: "cannot read the journal: \(error)")
         }
     }
 
     static func count(
-        _ reader: JournalReader, _ filter: JournalFilter, since: UInt64, patterns: [NSRegularExpression], skipPriorityUpTo: Int = -1
+        _ reader: JournalReader, _ filter: JournalFilter, since: UInt64, patterns: [NSRegularExpression],
+        skipPriorityUpTo: Int = -1
     ) throws -> Int {
         try reader.apply(filter)
         try reader.seek(realtime: since)

@@ -24,11 +24,21 @@ public struct HTTPCheck: Check {
             let elapsed = ContinuousClock.now - started
             let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             let code = (response as? HTTPURLResponse)?.statusCode ?? 0
-            let metrics = [Metric("\(component)_http_latency", (milliseconds / 1000 * 1000).rounded() / 1000, unit: "s", min: 0)]
+            let metrics = [
+                Metric("\(component)_http_latency", (milliseconds / 1000 * 1000).rounded() / 1000, unit: "s", min: 0)
+            ]
             let status: HealthStatus = (200..<300).contains(code) ? .ok : .critical
-            return [.init(check: name, target: component, status: status, summary: "HTTP \(code) from \(url) in \(Int(milliseconds)) ms", metrics: metrics)]
+            return [
+                .init(
+                    check: name, target: component, status: status,
+                    summary: "HTTP \(code) from \(url) in \(Int(milliseconds)) ms", metrics: metrics)
+            ]
         } catch {
-            return [.init(check: name, target: component, status: .critical, summary: "\(url): no answer (\(error.localizedDescription))")]
+            return [
+                .init(
+                    check: name, target: component, status: .critical,
+                    summary: "\(url): no answer (\(error.localizedDescription))")
+            ]
         }
     }
 }
@@ -45,7 +55,11 @@ public struct TCPCheck: Check {
     public func run() async -> [CheckResult] {
         let (host, port, timeout, component, name) = (self.host, self.port, self.timeout, self.component, self.name)
         let outcome = await blocking { TCPConnect.attempt(host: host, port: port, timeout: timeout) }
-        return [.init(check: name, target: component, status: outcome.passed ? .ok : .critical, summary: "\(host):\(port) \(outcome.detail)")]
+        return [
+            .init(
+                check: name, target: component, status: outcome.passed ? .ok : .critical,
+                summary: "\(host):\(port) \(outcome.detail)")
+        ]
     }
 }
 
@@ -66,6 +80,10 @@ public struct HeartbeatCheck: Check {
         let age = now.timeIntervalSince(info.modified)
         let metrics = [Metric("\(component)_heartbeat_age", age.rounded(), unit: "s", crit: maxAge.seconds, min: 0)]
         let status: HealthStatus = age <= maxAge.seconds ? .ok : .critical
-        return [.init(check: name, target: component, status: status, summary: "\(path) is \(Int(age))s old (max \(maxAge))", metrics: metrics)]
+        return [
+            .init(
+                check: name, target: component, status: status, summary: "\(path) is \(Int(age))s old (max \(maxAge))",
+                metrics: metrics)
+        ]
     }
 }

@@ -21,11 +21,16 @@ public struct DiskCheck: Check {
             }
             let free = Double(stats.f_bavail) * Double(stats.f_frsize)
             let used = Self.usedPercent(blocks: stats.f_blocks, free: stats.f_bfree, available: stats.f_bavail)
-            let status: HealthStatus = used >= Double(critPercent) ? .critical : used >= Double(warnPercent) ? .warning : .ok
+            let status: HealthStatus =
+                used >= Double(critPercent) ? .critical : used >= Double(warnPercent) ? .warning : .ok
             return .init(
                 check: name, target: label, status: status,
                 summary: String(format: "%.0f%% used, %.1f GiB free on %@", used, free / 1_073_741_824, probe),
-                metrics: [Metric("\(label)_disk_used", (used * 10).rounded() / 10, unit: "%", warn: Double(warnPercent), crit: Double(critPercent), min: 0, max: 100)])
+                metrics: [
+                    Metric(
+                        "\(label)_disk_used", (used * 10).rounded() / 10, unit: "%", warn: Double(warnPercent),
+                        crit: Double(critPercent), min: 0, max: 100)
+                ])
         }
     }
 }
@@ -62,16 +67,22 @@ public struct MemoryCheck: Check {
             return [.init(check: name, target: "host", status: .unknown, summary: "no MemAvailable in \(meminfo)")]
         }
         let percent = available / total * 100
-        let status: HealthStatus = percent < Double(critPercent) ? .critical : percent < Double(warnPercent) ? .warning : .ok
-        return [.init(
-            check: name, target: "host", status: status,
-            summary: String(format: "%.0f%% available (%.1f of %.1f GiB)", percent, available / 1_073_741_824, total / 1_073_741_824),
-            metrics: [memoryMetric(percent)])]
+        let status: HealthStatus =
+            percent < Double(critPercent) ? .critical : percent < Double(warnPercent) ? .warning : .ok
+        return [
+            .init(
+                check: name, target: "host", status: status,
+                summary: String(
+                    format: "%.0f%% available (%.1f of %.1f GiB)", percent, available / 1_073_741_824,
+                    total / 1_073_741_824),
+                metrics: [memoryMetric(percent)])
+        ]
     }
 
     private func memoryMetric(_ percent: Double) -> Metric {
         var metric = Metric(
-            "memory_available", (percent * 10).rounded() / 10, unit: "%", warn: Double(warnPercent), crit: Double(critPercent),
+            "memory_available", (percent * 10).rounded() / 10, unit: "%", warn: Double(warnPercent),
+            crit: Double(critPercent),
             min: 0, max: 100)
         metric.lowerIsWorse = true
         return metric

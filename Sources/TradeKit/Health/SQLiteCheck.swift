@@ -15,7 +15,9 @@ public struct SQLiteCheck: Check {
     public func run() async -> [CheckResult] {
         let (path, target, name, expectWAL) = (self.path, self.target, self.name, self.expectWAL)
         if mayNotExistYet, !FileManager.default.fileExists(atPath: path) {
-            return [.init(check: name, target: target, status: .ok, summary: "not created yet (no archive has held it)")]
+            return [
+                .init(check: name, target: target, status: .ok, summary: "not created yet (no archive has held it)")
+            ]
         }
         return [await blocking { Self.inspect(path: path, target: target, name: name, expectWAL: expectWAL) }]
     }
@@ -31,20 +33,31 @@ public struct SQLiteCheck: Check {
             let queue = try SurveyConnection.open(path, busyTimeout: 2)
             defer { try? queue.close() }
             let (check, mode) = try queue.read { db in
-                (try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "", try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "")
+                (
+                    try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "",
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
+                )
             }
             guard check == "ok" else {
-                return .init(check: name, target: target, status: .critical, summary: "quick_check: \(check)", metrics: metrics)
+                return .init(
+                    check: name, target: target, status: .critical, summary: "quick_check: \(check)", metrics: metrics)
             }
             if access(path, W_OK) != 0 {
-                return .init(check: name, target: target, status: .critical, summary: "\(path) is not writable", metrics: metrics)
+                return .init(
+                    check: name, target: target, status: .critical, summary: "\(path) is not writable", metrics: metrics
+                )
             }
             if expectWAL && mode != "wal" {
-                return .init(check: name, target: target, status: .warning, summary: "journal mode is \(mode), expected wal", metrics: metrics)
+                return .init(
+                    check: name, target: target, status: .warning, summary: "journal mode is \(mode), expected wal",
+                    metrics: metrics)
             }
-            return .init(check: name, target: target, status: .ok, summary: "quick_check ok, \(mode), \(BackupOutput.size(size))", metrics: metrics)
+            return .init(
+                check: name, target: target, status: .ok,
+                summary: "quick_check ok, \(mode), \(BackupOutput.size(size))", metrics: metrics)
         } catch {
-            return .init(check: name, target: target, status: .critical, summary: "cannot open: \(error)", metrics: metrics)
+            return .init(
+                check: name, target: target, status: .critical, summary: "cannot open: \(error)", metrics: metrics)
         }
     }
 }

@@ -19,24 +19,44 @@ public struct BackupFreshnessCheck: Check {
             }
             let since = now.timeIntervalSince(deployedAt)
             if since > maxAge.seconds {
-                return [.init(
-                    check: name, target: "backup", status: .critical,
-                    summary: "no backup in the \(TimerCheck.span(since)) since the first deploy (max \(maxAge))")]
+                return [
+                    .init(
+                        check: name, target: "backup", status: .critical,
+                        summary: "no backup in the \(TimerCheck.span(since)) since the first deploy (max \(maxAge))")
+                ]
             }
-            return [.init(
-                check: name, target: "backup", status: .ok,
-                summary: "no backup yet; deployed \(TimerCheck.span(since)) ago, the first scheduled one is due within \(maxAge)")]
+            return [
+                .init(
+                    check: name, target: "backup", status: .ok,
+                    summary:
+                        "no backup yet; deployed \(TimerCheck.span(since)) ago, the first scheduled one is due within \(maxAge)"
+                )
+            ]
         }
         let age = now.timeIntervalSince(newest.created)
         let metrics = [Metric("backup_age", age.rounded(), unit: "s", crit: maxAge.seconds, min: 0)]
         let file = (newest.path as NSString).lastPathComponent
         if age > maxAge.seconds {
-            return [.init(check: name, target: "backup", status: .critical, summary: "newest backup \(file) is \(TimerCheck.span(age)) old (max \(maxAge))", metrics: metrics)]
+            return [
+                .init(
+                    check: name, target: "backup", status: .critical,
+                    summary: "newest backup \(file) is \(TimerCheck.span(age)) old (max \(maxAge))", metrics: metrics)
+            ]
         }
         guard let verified = catalog.compactMap(\.verifiedAt).max() else {
-            return [.init(check: name, target: "backup", status: .warning, summary: "\(file) is fresh but no backup was ever verified (tradectl backup verify latest)", metrics: metrics)]
+            return [
+                .init(
+                    check: name, target: "backup", status: .warning,
+                    summary: "\(file) is fresh but no backup was ever verified (tradectl backup verify latest)",
+                    metrics: metrics)
+            ]
         }
-        return [.init(check: name, target: "backup", status: .ok, summary: "\(file), \(TimerCheck.span(age)) old; last verified \(TimerCheck.format(verified))", metrics: metrics)]
+        return [
+            .init(
+                check: name, target: "backup", status: .ok,
+                summary: "\(file), \(TimerCheck.span(age)) old; last verified \(TimerCheck.format(verified))",
+                metrics: metrics)
+        ]
     }
 }
 
@@ -55,10 +75,14 @@ public struct SecretsCheck: Check {
                 return .init(check: name, target: path, status: .warning, summary: "\(path) is missing")
             }
             if info.mode & 0o077 != 0 {
-                return .init(check: name, target: path, status: .critical, summary: "\(path) is mode \(String(info.mode, radix: 8)); run chmod 600")
+                return .init(
+                    check: name, target: path, status: .critical,
+                    summary: "\(path) is mode \(String(info.mode, radix: 8)); run chmod 600")
             }
             if let uid, info.uid != uid {
-                return .init(check: name, target: path, status: .warning, summary: "\(path) is owned by uid \(info.uid), not \(owner ?? "")")
+                return .init(
+                    check: name, target: path, status: .warning,
+                    summary: "\(path) is owned by uid \(info.uid), not \(owner ?? "")")
             }
             return .init(check: name, target: path, status: .ok, summary: "\(path) is 0600")
         }
@@ -76,9 +100,14 @@ public struct KillSwitchCheck: Check {
         guard fileSystem.info(path) != nil else {
             return [.init(check: name, target: "kill-switch", status: .ok, summary: "not engaged")]
         }
-        let reason = fileSystem.read(path).map { String(decoding: $0, as: UTF8.self) }?
+        let reason =
+            fileSystem.read(path).map { String(decoding: $0, as: UTF8.self) }?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        return [.init(check: name, target: "kill-switch", status: .warning, summary: "ENGAGED: trading is halted\(reason.isEmpty ? "" : " (\(reason))")")]
+        return [
+            .init(
+                check: name, target: "kill-switch", status: .warning,
+                summary: "ENGAGED: trading is halted\(reason.isEmpty ? "" : " (\(reason))")")
+        ]
     }
 }
 
@@ -92,11 +121,23 @@ public struct ReleaseCheck: Check {
     public func run() async -> [CheckResult] {
         switch (current, recorded) {
         case (nil, _):
-            return [.init(check: name, target: "release", status: .critical, summary: "no current release (run tradectl deploy)")]
+            return [
+                .init(
+                    check: name, target: "release", status: .critical,
+                    summary: "no current release (run tradectl deploy)")
+            ]
         case (let current?, nil):
-            return [.init(check: name, target: "release", status: .warning, summary: "current is \(current) but the state DB has no deploy record")]
+            return [
+                .init(
+                    check: name, target: "release", status: .warning,
+                    summary: "current is \(current) but the state DB has no deploy record")
+            ]
         case (let current?, let recorded?) where current != recorded:
-            return [.init(check: name, target: "release", status: .warning, summary: "current is \(current) but the last deploy recorded \(recorded)")]
+            return [
+                .init(
+                    check: name, target: "release", status: .warning,
+                    summary: "current is \(current) but the last deploy recorded \(recorded)")
+            ]
         case (let current?, _):
             return [.init(check: name, target: "release", status: .ok, summary: "current is \(current)")]
         }

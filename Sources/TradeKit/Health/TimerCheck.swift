@@ -35,7 +35,10 @@ public struct TimerCheck: Check {
             // deploy time) falls back to running systemd-analyze here, cached for an hour.
             var gap = recordedGaps[oneshot.schedule]
             if gap == nil { gap = await CalendarSpec.longestGap(oneshot.schedule, launcher: launcher) }
-            results.append(judge(oneshot, timer: properties[oneshot.timer] ?? [:], service: properties[oneshot.service] ?? [:], gap: gap))
+            results.append(
+                judge(
+                    oneshot, timer: properties[oneshot.timer] ?? [:], service: properties[oneshot.service] ?? [:],
+                    gap: gap))
         }
         return results
     }
@@ -48,14 +51,16 @@ public struct TimerCheck: Check {
             CheckResult(check: name, target: oneshot.component, status: status, summary: summary)
         }
         guard timer["ActiveState"] == "active" else {
-            return result(.critical, "\(oneshot.timer) is \(timer["ActiveState"] ?? "not loaded"): runs are not scheduled")
+            return result(
+                .critical, "\(oneshot.timer) is \(timer["ActiveState"] ?? "not loaded"): runs are not scheduled")
         }
         let lastTrigger = Self.time(timer["LastTriggerUSec"])
         let activeSince = Self.time(timer["ActiveEnterTimestamp"])
         let lastExit = Self.time(service["ExecMainExitTimestamp"])
         let next = Self.time(timer["NextElapseUSecRealtime"]).map { "next \(Self.format($0))" } ?? "no next run"
         if lastExit != nil, let outcome = service["Result"], outcome != "success" {
-            return result(.critical, "last run failed: \(outcome), exit status \(service["ExecMainStatus"] ?? "?"); \(next)")
+            return result(
+                .critical, "last run failed: \(outcome), exit status \(service["ExecMainStatus"] ?? "?"); \(next)")
         }
         guard let gap else { return result(.unknown, "cannot compute the period of \"\(oneshot.schedule)\"") }
         let allowed = gap + grace
@@ -75,9 +80,14 @@ public struct TimerCheck: Check {
         }
         if now.timeIntervalSince(lastExit) > allowed {
             if stillRunning {
-                return result(.critical, "missed run: the current run has not finished since \(Self.format(lastExit)) + \(Self.span(allowed)); \(next)")
+                return result(
+                    .critical,
+                    "missed run: the current run has not finished since \(Self.format(lastExit)) + \(Self.span(allowed)); \(next)"
+                )
             }
-            return result(.critical, "missed run: last successful run \(Self.format(lastExit)), expected every ≤ \(Self.span(gap)); \(next)")
+            return result(
+                .critical,
+                "missed run: last successful run \(Self.format(lastExit)), expected every ≤ \(Self.span(gap)); \(next)")
         }
         return result(.ok, "last run \(Self.format(lastExit)) succeeded; \(next)")
     }

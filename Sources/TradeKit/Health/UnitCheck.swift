@@ -27,7 +27,9 @@ public struct UnitCheck: Check {
     }
 
     /// One service's result from the statuses of every unit asked for, with its restart counter.
-    func judge(_ service: (component: String, unit: String), statuses: [String: UnitStatus])
+    func judge(
+        _ service: (component: String, unit: String), statuses: [String: UnitStatus]
+    )
         -> CheckResult
     {
         var result = judgement(service, statuses: statuses)
@@ -35,7 +37,9 @@ public struct UnitCheck: Check {
         return result
     }
 
-    private func judgement(_ service: (component: String, unit: String), statuses: [String: UnitStatus])
+    private func judgement(
+        _ service: (component: String, unit: String), statuses: [String: UnitStatus]
+    )
         -> CheckResult
     {
         guard let status = statuses[service.unit], status.loadState == "loaded" else {

@@ -15,7 +15,9 @@ public struct IncidentSurvey: Sendable {
     public var halted: Bool { flag != nil }
 
     /// Reads the machine; only reads.
-    public static func gather(deployment: Deployment, fileSystem: FileSystem, services: ServiceManager?) async throws
+    public static func gather(
+        deployment: Deployment, fileSystem: FileSystem, services: ServiceManager?
+    ) async throws
         -> IncidentSurvey
     {
         let killSwitch = KillSwitch(deployment)

@@ -35,10 +35,13 @@ public struct IncidentRunner: Sendable, RunnerSetupInitializable {
     public init(setup: RunnerSetup) { self.setup = setup }
 
     /// Plans halt against a given service manager (nil: none reachable). Read-only.
-    public func planHalt(reason: String?, services: ServiceManager?, now: Date = Date()) async throws -> (
+    public func planHalt(
+        reason: String?, services: ServiceManager?, now: Date = Date()
+    ) async throws -> (
         Plan, IncidentSurvey
     ) {
-        let survey = try await IncidentSurvey.gather(deployment: setup.deployment, fileSystem: setup.fileSystem, services: services)
+        let survey = try await IncidentSurvey.gather(
+            deployment: setup.deployment, fileSystem: setup.fileSystem, services: services)
         return (
             IncidentPlanner(deployment: setup.deployment, survey: survey, offline: setup.offline).halt(
                 reason: reason, user: setup.user, now: now), survey
@@ -46,10 +49,13 @@ public struct IncidentRunner: Sendable, RunnerSetupInitializable {
     }
 
     /// Plans resume against a given service manager (nil: none reachable). Read-only.
-    public func planResume(services: ServiceManager?, healthTimeout: ConfigDuration? = nil) async throws -> (
+    public func planResume(
+        services: ServiceManager?, healthTimeout: ConfigDuration? = nil
+    ) async throws -> (
         Plan, IncidentSurvey
     ) {
-        let survey = try await IncidentSurvey.gather(deployment: setup.deployment, fileSystem: setup.fileSystem, services: services)
+        let survey = try await IncidentSurvey.gather(
+            deployment: setup.deployment, fileSystem: setup.fileSystem, services: services)
         return (
             IncidentPlanner(deployment: setup.deployment, survey: survey, offline: setup.offline).resume(
                 healthTimeout: healthTimeout), survey
@@ -65,15 +71,21 @@ public struct IncidentRunner: Sendable, RunnerSetupInitializable {
         }
         setup.logger.notice(
             "halted",
-            metadata: ["kill_switch.file": "\(setup.deployment.killSwitch.file)", "plan.changes": "\(result.plan.changes.count)"])
+            metadata: [
+                "kill_switch.file": "\(setup.deployment.killSwitch.file)",
+                "plan.changes": "\(result.plan.changes.count)",
+            ])
         if let unreachable = services.unreachable, !setup.deployment.killSwitch.components.isEmpty {
             throw HaltIncomplete(
-                file: setup.deployment.killSwitch.file, units: KillSwitch(setup.deployment).units.all, detail: unreachable)
+                file: setup.deployment.killSwitch.file, units: KillSwitch(setup.deployment).units.all,
+                detail: unreachable)
         }
         return IncidentOutcome(plan: result.plan, applied: true, wasHalted: mutation.wasHalted.value)
     }
 
-    public func resume(dryRun: Bool, lockWait: Duration = .zero, healthTimeout: ConfigDuration? = nil) async throws
+    public func resume(
+        dryRun: Bool, lockWait: Duration = .zero, healthTimeout: ConfigDuration? = nil
+    ) async throws
         -> IncidentOutcome
     {
         let services = await setup.lookup(self.services)

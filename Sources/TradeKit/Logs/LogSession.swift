@@ -28,7 +28,9 @@ public enum LogSession {
         }
     }
 
-    private static func read(_ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag)
+    private static func read(
+        _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag
+    )
         throws -> Int
     {
         let reader = try JournalAccess.open(source, scope: scope)

@@ -29,7 +29,10 @@ public struct Alert: Sendable, Codable, Equatable {
     public var summary: String
     public var at: Date
 
-    public init(key: String, kind: Kind, severity: Severity, project: String, host: String, check: String, target: String, summary: String, at: Date) {
+    public init(
+        key: String, kind: Kind, severity: Severity, project: String, host: String, check: String, target: String,
+        summary: String, at: Date
+    ) {
         self.key = key
         self.kind = kind
         self.severity = severity

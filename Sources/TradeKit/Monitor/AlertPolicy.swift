@@ -93,7 +93,8 @@ public struct AlertPolicy: Sendable {
             let kind = step(observation, &state, now: now)
             states[observation.key] = state
             guard let kind else { continue }
-            let summary = kind == .firing && state.flapping
+            let summary =
+                kind == .firing && state.flapping
                 ? "flapping: \(Int(changePercent(state.recent)))% of the last \(state.recent.count) results changed; "
                     + "now: \(observation.summary)"
                 : observation.summary

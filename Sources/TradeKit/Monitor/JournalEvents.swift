@@ -56,7 +56,9 @@ public struct TracebackGrouper: Sendable {
     public mutating func flush(olderThan cutoff: Date) -> [JournalEvent] {
         let stale = open.filter { $0.value.at < cutoff }
         for key in stale.keys { open[key] = nil }
-        return stale.values.map { var block = $0; block.priority = min(block.priority, 3); return block }
+        return stale.values.map {
+            var block = $0; block.priority = min(block.priority, 3); return block
+        }
     }
 
     static func continues(_ line: String) -> Bool {
@@ -112,7 +114,8 @@ public struct PatternCounter: Sendable {
             hits[pattern.name] = recent
             let bad = recent.count > pattern.threshold
             let window = pattern.window.description
-            let summary = bad
+            let summary =
+                bad
                 ? "\(recent.count) matching journal entries in the last \(window) (threshold \(pattern.threshold))"
                 : "\(recent.count) matching journal entries in the last \(window)"
             return Observation(

@@ -112,7 +112,8 @@ public final class JournalFollower: Sendable {
         // The saved entry is gone (vacuumed, rotated away); sd-journal put us on the closest
         // newer one, which has not been read yet: take it now, readAll goes on after it.
         shared.withLock { $0.pending.gaps += 1 }
-        logger.warning("journal follower: saved position is gone (journal rotated or vacuumed); entries may have been missed")
+        logger.warning(
+            "journal follower: saved position is gone (journal rotated or vacuumed); entries may have been missed")
         try takeCurrent(reader)
         return reader
     }
@@ -128,7 +129,9 @@ public final class JournalFollower: Sendable {
             at: Date(timeIntervalSince1970: Double(try reader.realtime()) / 1_000_000), pid: reader.field("_PID"))
         let cursor = try reader.cursor()
         shared.withLock { shared in
-            if shared.pending.events.count < capacity { shared.pending.events.append(event) } else {
+            if shared.pending.events.count < capacity {
+                shared.pending.events.append(event)
+            } else {
                 shared.pending.dropped += 1
             }
             shared.pending.cursor = cursor

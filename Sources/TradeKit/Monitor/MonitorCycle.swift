@@ -104,7 +104,8 @@ public actor MonitorCycle {
             absorb(batch, now: now)
             state.journalCursor = batch.cursor
             observations += patterns.observations(now: now)
-            let alerts = policy.evaluate(observations, states: &state.alerts, now: now, project: deployment.project.name, host: host)
+            let alerts = policy.evaluate(
+                observations, states: &state.alerts, now: now, project: deployment.project.name, host: host)
             var escalations: [Alert] = []
             if deployment.monitor.autoRestart {
                 // Actor state cannot be passed inout across an await: recover a copy, keep the result.

@@ -77,7 +77,9 @@ public struct MonitorDaemon: Service {
         ]
         if snapshot.halted { parts.append("HALTED") }
         if snapshot.deploying { parts.append("deploy in progress: alerts paused") }
-        let bad = snapshot.checks.filter { $0.status != .ok }.map { $0.target.isEmpty ? $0.check : "\($0.check)/\($0.target)" }
+        let bad = snapshot.checks.filter { $0.status != .ok }.map {
+            $0.target.isEmpty ? $0.check : "\($0.check)/\($0.target)"
+        }
         if !bad.isEmpty { parts.append("not ok: " + bad.prefix(4).joined(separator: ", ")) }
         return parts.joined(separator: " — ")
     }

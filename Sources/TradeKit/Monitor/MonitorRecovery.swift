@@ -20,7 +20,8 @@ final class MonitorRecovery: Sendable {
 
     /// Acts on the services that should run; returns escalation alerts.
     func recover(
-        report: HealthReport, silenced: Set<String>, history: inout [String: RestartHistory], now: Date, project: String,
+        report: HealthReport, silenced: Set<String>, history: inout [String: RestartHistory], now: Date,
+        project: String,
         host: String, store: StateStore?
     ) async -> [Alert] {
         let deployment = suite.deployment
@@ -42,13 +43,15 @@ final class MonitorRecovery: Sendable {
                 let result = await restart(component, unit: unit, attempt: attempt, manager: manager)
                 if result == "started" { counts.withLock { $0[component, default: 0] += 1 } }
                 audit("monitor restart \(component) (attempt \(attempt))", result: result, store: store)
-                logger.notice("auto-recovery: \(unit) \(result) (attempt \(attempt) of \(deployment.monitor.maxRestarts))")
+                logger.notice(
+                    "auto-recovery: \(unit) \(result) (attempt \(attempt) of \(deployment.monitor.maxRestarts))")
             case .escalate(let component, _, let summary):
                 audit("monitor give up \(component)", result: summary, store: store)
                 logger.error("auto-recovery: \(summary)")
                 alerts.append(
                     Alert(
-                        key: "recovery/\(component)", kind: .escalation, severity: .critical, project: project, host: host,
+                        key: "recovery/\(component)", kind: .escalation, severity: .critical, project: project,
+                        host: host,
                         check: "recovery", target: component, summary: summary, at: now))
             }
         }

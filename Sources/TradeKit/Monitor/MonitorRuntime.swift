@@ -20,7 +20,8 @@ public final class MonitorRuntime: Sendable {
         self.logger = logger
         let alerts = suite.deployment.alerts
         queue = NotificationQueue(
-            notifiers: Notifiers.make(from: alerts, logger: logger), capacity: alerts.queueSize, retries: alerts.retries,
+            notifiers: Notifiers.make(from: alerts, logger: logger), capacity: alerts.queueSize,
+            retries: alerts.retries,
             logger: logger)
         cycle = MonitorCycle(suite: suite, sink: queue, logger: logger)
     }
@@ -30,7 +31,8 @@ public final class MonitorRuntime: Sendable {
 
     /// How long a short-lived run waits for notifiers: every attempt of one alert, plus backoff.
     var deliveryBudget: Duration {
-        deployment.alerts.timeout.duration * (deployment.alerts.retries + 1) + .seconds(2 * (deployment.alerts.retries + 1))
+        deployment.alerts.timeout.duration * (deployment.alerts.retries + 1)
+            + .seconds(2 * (deployment.alerts.retries + 1))
     }
 
     /// `monitor --once`: one cycle over what the journal has now, alerts delivered (bounded wait).
@@ -60,7 +62,9 @@ public final class MonitorRuntime: Sendable {
     /// SIGTERM/SIGINT; queued alerts get a few seconds to go out before exit.
     public func runDaemon() async throws {
         let monitor = deployment.monitor
-        let server = monitor.metricsListen.flatMap(MetricsAddress.init(parsing:)).map { MetricsServer(address: $0, logger: logger) }
+        let server = monitor.metricsListen.flatMap(MetricsAddress.init(parsing:)).map {
+            MetricsServer(address: $0, logger: logger)
+        }
         let daemon = MonitorDaemon(
             cycle: cycle, follower: JournalFollower(units: units, cursor: await cycle.savedCursor(), logger: logger),
             interval: monitor.interval.duration, watchdog: ServiceNotifier.watchdogInterval(), logger: logger

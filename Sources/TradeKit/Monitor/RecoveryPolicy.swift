@@ -31,7 +31,9 @@ public struct RecoveryPolicy: Sendable {
     }
 
     public init(_ monitor: MonitorConfig) {
-        self.init(maxRestarts: monitor.maxRestarts, window: monitor.restartWindow.seconds, delay: monitor.restartDelay.seconds)
+        self.init(
+            maxRestarts: monitor.maxRestarts, window: monitor.restartWindow.seconds, delay: monitor.restartDelay.seconds
+        )
     }
 
     /// A unit systemd is not going to bring back by itself.

@@ -74,7 +74,8 @@ public struct FileEffectHandlers: Sendable {
     struct Directories: EffectHandler {
         var files: FileEffectHandlers
         func apply(_ effect: MakeDirectory) async throws -> (any Sendable)? {
-            try files.fileSystem.makeDirectory(effect.path, mode: effect.mode, owner: OwnerResolver.resolve(effect.owner))
+            try files.fileSystem.makeDirectory(
+                effect.path, mode: effect.mode, owner: OwnerResolver.resolve(effect.owner))
             return nil
         }
     }

@@ -156,7 +156,8 @@ public struct MutationPipeline: Sendable {
 
     /// Runs `body` holding the project lock (exit 75 naming the holder when it stays taken).
     public func holdingLock<T>(_ command: String, wait: Duration, _ body: () async throws -> T) async throws -> T {
-        let lock = try ProjectLock(path: context.fileSystem.hostPath(context.layout.lockFile), command: command, wait: wait)
+        let lock = try ProjectLock(
+            path: context.fileSystem.hostPath(context.layout.lockFile), command: command, wait: wait)
         defer { withExtendedLifetime(lock) {} }
         return try await body()
     }
@@ -165,7 +166,8 @@ public struct MutationPipeline: Sendable {
         let plan = try await mutation.plan(in: context)
         context.logger.info("\(mutation.command) planned", metadata: ["plan.changes": "\(plan.changes.count)"])
         onPlan(plan)
-        let applier = PlanApplier(logger: context.logger, handlers: try standardHandlers() + mutation.handlers(in: context))
+        let applier = PlanApplier(
+            logger: context.logger, handlers: try standardHandlers() + mutation.handlers(in: context))
         let started = Date()
         let report: ApplyReport
         do {
@@ -174,7 +176,8 @@ public struct MutationPipeline: Sendable {
             let compensated = (error as? ApplyError)?.compensated ?? false
             context.logger.error("\(mutation.command) failed", metadata: ["error": "\(error)"])
             do {
-                try mutation.record(.failure(error, compensated: compensated), plan: plan, started: started, in: context)
+                try mutation.record(
+                    .failure(error, compensated: compensated), plan: plan, started: started, in: context)
             } catch let recording {
                 context.logger.error("could not record the failure", metadata: ["error": "\(recording)"])
             }

@@ -84,7 +84,8 @@ public struct PlanApplier: Sendable {
             } catch let failure as ApplyError {
                 guard let compensation = plan.compensation, index > compensation.afterIndex else { throw failure }
                 logger.error(
-                    "action failed; compensating", metadata: ["error": "\(failure)", "compensation": "\(compensation.reason)"])
+                    "action failed; compensating",
+                    metadata: ["error": "\(failure)", "compensation": "\(compensation.reason)"])
                 for (offset, undo) in compensation.actions.enumerated() where undo.change != .unchanged {
                     _ = try await applyOne(undo, index: plan.actions.count + offset)
                 }

@@ -57,25 +57,26 @@ public enum PlanRenderer {
     }
 
     private static func line(_ action: Action, color: Bool) -> String {
-            var out = ""
-            let symbol: String
-            switch action.change {
-            case .create: symbol = "+"
-            case .update: symbol = "~"
-            case .delete: symbol = "-"
-            case .run: symbol = ">"
-            case .unchanged: symbol = "="
+        var out = ""
+        let symbol: String
+        switch action.change {
+        case .create: symbol = "+"
+        case .update: symbol = "~"
+        case .delete: symbol = "-"
+        case .run: symbol = ">"
+        case .unchanged: symbol = "="
+        }
+        let note = action.note.map { "  (\($0))" } ?? ""
+        let line =
+            "\(symbol) \(action.change.rawValue.padded(9)) \(action.effect.typeName.padded(22)) "
+            + "\(action.effect.target)\(note)\n"
+        out += color ? colorize(line, action.change) : line
+        if let diff = action.diff, action.change != .unchanged {
+            for diffLine in diff.split(separator: "\n", omittingEmptySubsequences: false) where !diffLine.isEmpty {
+                out += "    \(diffLine)\n"
             }
-            let note = action.note.map { "  (\($0))" } ?? ""
-            let line = "\(symbol) \(action.change.rawValue.padded(9)) \(action.effect.typeName.padded(22)) "
-                + "\(action.effect.target)\(note)\n"
-            out += color ? colorize(line, action.change) : line
-            if let diff = action.diff, action.change != .unchanged {
-                for diffLine in diff.split(separator: "\n", omittingEmptySubsequences: false) where !diffLine.isEmpty {
-                    out += "    \(diffLine)\n"
-                }
-            }
-            return out
+        }
+        return out
     }
 
     private static func colorize(_ line: String, _ change: ChangeKind) -> String {

@@ -27,7 +27,8 @@ public struct RunnerSetup: Sendable {
         self.launcher = launcher
         self.logger = logger
         self.user = user
-        self.state = state ?? StateDatabase(layout: DeployLayout(deployment, environment: environment), fileSystem: fileSystem)
+        self.state =
+            state ?? StateDatabase(layout: DeployLayout(deployment, environment: environment), fileSystem: fileSystem)
     }
 
     public var layout: DeployLayout { DeployLayout(deployment, environment: environment) }
@@ -55,7 +56,8 @@ public protocol RunnerSetupInitializable {
 extension RunnerSetupInitializable {
     public init(
         deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
-        launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger, user: String = ProcessInfo.processInfo.userName
+        launcher: ProcessLauncher = SubprocessLauncher(), logger: Logger,
+        user: String = ProcessInfo.processInfo.userName
     ) {
         self.init(
             setup: RunnerSetup(

@@ -59,7 +59,9 @@ public struct ReleaseHistory: Sendable {
         var releases: [String: DeploySurvey.ReleaseState] = [:]
         var metadata: [String: ReleaseMetadata] = [:]
         for name in fileSystem.list(layout.releases) where !name.hasPrefix(".") {
-            if let data = fileSystem.read("\(layout.release(name))/\(ReleaseMetadata.fileName)"), let meta = ReleaseMetadata.decode(data) {
+            if let data = fileSystem.read("\(layout.release(name))/\(ReleaseMetadata.fileName)"),
+                let meta = ReleaseMetadata.decode(data)
+            {
                 releases[name] = .complete(meta)
                 metadata[name] = meta
             }

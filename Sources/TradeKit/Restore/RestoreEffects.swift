@@ -40,7 +40,8 @@ public struct RestoreEffectHandlers: Sendable {
     struct Stager: EffectHandler {
         var fileSystem: FileSystem
         func apply(_ effect: StageRestore) async throws -> (any Sendable)? {
-            try RestoreStager(fileSystem: fileSystem, owner: OwnerResolver.resolve(effect.stage.owner)).stage(effect.stage)
+            try RestoreStager(fileSystem: fileSystem, owner: OwnerResolver.resolve(effect.stage.owner)).stage(
+                effect.stage)
             return nil
         }
     }

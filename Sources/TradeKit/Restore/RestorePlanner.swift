@@ -61,7 +61,8 @@ public struct RestorePlanner: Sendable {
         }
         let restoredPaths = Set(restored.map(\.0))
         let removed = survey.current.keys.filter { !restoredPaths.contains($0) }.sorted()
-        return RestoreChanges(added: added.sorted(), changed: changed.sorted(), removed: removed, unchanged: unchanged.sorted())
+        return RestoreChanges(
+            added: added.sorted(), changed: changed.sorted(), removed: removed, unchanged: unchanged.sorted())
     }
 
     public var staging: String { "\(layout.root)/.restore-\(BackupSpec.timestamp(now))" }
@@ -72,7 +73,9 @@ public struct RestorePlanner: Sendable {
 
     public func plan() -> Plan {
         var plan = Plan(command: "restore")
-        for leftover in survey.leftovers { plan.add(.remove(path: leftover), .delete, note: "left by an interrupted restore") }
+        for leftover in survey.leftovers {
+            plan.add(.remove(path: leftover), .delete, note: "left by an interrupted restore")
+        }
         let changes = changes()
         let stage = RestoreStage(
             archive: archive, shared: layout.shared, staging: staging, scope: scope,
@@ -82,7 +85,9 @@ public struct RestorePlanner: Sendable {
         plan.add(
             .restoreStage(stage, changes: changes), .create,
             note: "\(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed")
-        if let preRestoreBackup { plan.add(.archive(preRestoreBackup), .create, note: "pre-restore backup of the live state") }
+        if let preRestoreBackup {
+            plan.add(.archive(preRestoreBackup), .create, note: "pre-restore backup of the live state")
+        }
         let active = services.filter { survey.serviceStates?[$0]?.activeState == "active" }
         if !offline, !services.isEmpty, survey.serviceStates != nil {
             if !active.isEmpty { plan.add(.systemctl(.stop, units: active), .run, note: "honours each stop timeout") }
@@ -100,7 +105,9 @@ public struct RestorePlanner: Sendable {
                     component: $0.name, unit: UnitNames.service(deployment.project.name, $0.name),
                     probes: ProbeSpec.of($0, root: layout.root))
             }
-            plan.add(.waitHealthy(HealthGateSpec(targets: targets, timers: [], timeout: deployment.deploy.healthTimeout)), .run)
+            plan.add(
+                .waitHealthy(HealthGateSpec(targets: targets, timers: [], timeout: deployment.deploy.healthTimeout)),
+                .run)
         } else if !offline {
             plan.notes.append("no service manager reachable: services were not stopped or started")
         }

@@ -24,7 +24,9 @@ public struct RestoreRunner: Sendable, RunnerSetupInitializable {
 
     public init(setup: RunnerSetup) { self.setup = setup }
 
-    public func run(reference: String, only: [String], dryRun: Bool, lockWait: Duration = .zero) async throws -> RestoreOutcome {
+    public func run(
+        reference: String, only: [String], dryRun: Bool, lockWait: Duration = .zero
+    ) async throws -> RestoreOutcome {
         let backups = BackupRunner(
             deployment: setup.deployment, fileSystem: setup.fileSystem, environment: setup.environment,
             logger: setup.logger, state: setup.state)
@@ -35,17 +37,22 @@ public struct RestoreRunner: Sendable, RunnerSetupInitializable {
             let failed = report.files.filter { !$0.ok }.map { "\($0.path): \($0.detail)" }.joined(separator: "; ")
             throw ArchiveRefused(archive: archive, entry: nil, reason: "verification failed: \(failed)")
         }
-        for path in only where !report.manifest.files.contains(where: { $0.path == "shared/\(path)" || $0.path.hasPrefix("shared/\(path)/") }) {
+        for path in only
+        where !report.manifest.files.contains(where: {
+            $0.path == "shared/\(path)" || $0.path.hasPrefix("shared/\(path)/")
+        }) {
             throw ArchiveRefused(archive: archive, entry: path, reason: "--only path is not in the archive")
         }
-        let mutation = RestoreMutation(runner: self, archive: archive, manifest: report.manifest, only: only, now: Date())
+        let mutation = RestoreMutation(
+            runner: self, archive: archive, manifest: report.manifest, only: only, now: Date())
         do {
             let result = try await setup.pipeline(await setup.lookup(nil)).run(
                 mutation, dryRun: dryRun, locking: .take(wait: lockWait))
             if result.applied { setup.logger.notice("restore succeeded") }
             let changes = result.plan.changes(of: StageRestore.self).first?.changes
             return RestoreOutcome(
-                plan: result.plan, changes: changes ?? RestoreChanges(added: [], changed: [], removed: [], unchanged: []),
+                plan: result.plan,
+                changes: changes ?? RestoreChanges(added: [], changed: [], removed: [], unchanged: []),
                 archive: archive, applied: result.applied)
         } catch let failure as ApplyError where failure.compensated {
             throw RestoreRolledBack(underlying: failure)
@@ -79,7 +86,8 @@ struct RestoreMutation: Mutation {
         let backupSurvey = try BackupSurvey.gather(
             deployment: deployment, layout: layout, fileSystem: context.fileSystem, store: try context.state.existing())
         planner.preRestoreBackup = RestoreRunner.forensic(
-            BackupPlanner(deployment: deployment, request: BackupRequest(), survey: backupSurvey, layout: layout).spec(),
+            BackupPlanner(deployment: deployment, request: BackupRequest(), survey: backupSurvey, layout: layout)
+                .spec(),
             fileSystem: context.fileSystem)
         return planner
     }
@@ -95,7 +103,8 @@ struct RestoreMutation: Mutation {
         guard let changes = plan.changes(of: StageRestore.self).first?.changes else {
             return "success: nothing restored"
         }
-        return "success: \(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed"
+        return
+            "success: \(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed"
     }
 }
 

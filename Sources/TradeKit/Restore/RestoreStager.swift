@@ -28,7 +28,8 @@ struct RestoreStager {
         for database in databases {
             let result = SQLiteSnapshot.integrityCheck(database)
             guard result == "ok" else {
-                throw ArchiveRefused(archive: stage.archive, entry: database, reason: "integrity_check after extraction: \(result)")
+                throw ArchiveRefused(
+                    archive: stage.archive, entry: database, reason: "integrity_check after extraction: \(result)")
             }
         }
         if let owner { try chownTree("\(staging)/shared", owner) }
@@ -37,7 +38,9 @@ struct RestoreStager {
     }
 
     static func baseOfSidecar(_ path: String) -> String {
-        for suffix in ["-wal", "-shm", "-journal"] where path.hasSuffix(suffix) { return String(path.dropLast(suffix.count)) }
+        for suffix in ["-wal", "-shm", "-journal"] where path.hasSuffix(suffix) {
+            return String(path.dropLast(suffix.count))
+        }
         return path
     }
 

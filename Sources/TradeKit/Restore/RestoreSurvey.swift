@@ -10,7 +10,8 @@ public struct RestoreSurvey: Sendable {
     public var serviceStates: [String: UnitStatus]?
 
     public static func gather(
-        shared: String, scope: [String], root: String, fileSystem: FileSystem, services: ServiceManager?, units: [String]
+        shared: String, scope: [String], root: String, fileSystem: FileSystem, services: ServiceManager?,
+        units: [String]
     ) async throws -> RestoreSurvey {
         var current: [String: String] = [:]
         for item in scope { try collect(item, shared: shared, fileSystem: fileSystem, into: &current) }
@@ -19,7 +20,9 @@ public struct RestoreSurvey: Sendable {
         return RestoreSurvey(current: current, leftovers: leftovers, serviceStates: states)
     }
 
-    private static func collect(_ relative: String, shared: String, fileSystem: FileSystem, into result: inout [String: String]) throws {
+    private static func collect(
+        _ relative: String, shared: String, fileSystem: FileSystem, into result: inout [String: String]
+    ) throws {
         let path = "\(shared)/\(relative)"
         guard let info = fileSystem.info(path) else { return }
         switch info.kind {
@@ -27,14 +30,18 @@ public struct RestoreSurvey: Sendable {
             if RestorePlanner.isSidecar(relative) { return }
             result[relative] = try sha256(fileSystem.hostPath(path))
         case .directory:
-            for name in fileSystem.list(path) { try collect("\(relative)/\(name)", shared: shared, fileSystem: fileSystem, into: &result) }
+            for name in fileSystem.list(path) {
+                try collect("\(relative)/\(name)", shared: shared, fileSystem: fileSystem, into: &result)
+            }
         default:
             return
         }
     }
 
     static func sha256(_ path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw SystemCallError(call: "open", path: path, errno: errno) }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SystemCallError(call: "open", path: path, errno: errno)
+        }
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }

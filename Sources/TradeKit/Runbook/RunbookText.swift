@@ -162,7 +162,9 @@ public enum RunbookText {
         return "step \(step.number)/\(total) (\(kind)\(effect))"
     }
 
-    static func stepHeader(_ step: RunbookStep, total: Int, invocation: StepInvocation, options: RunbookRunner.Options)
+    static func stepHeader(
+        _ step: RunbookStep, total: Int, invocation: StepInvocation, options: RunbookRunner.Options
+    )
         -> String
     {
         let shown = Array(invocation.arguments.dropLast(options.passthrough.count))

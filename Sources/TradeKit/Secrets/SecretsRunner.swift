@@ -95,7 +95,9 @@ public struct SecretsRunner: Sendable, RunnerSetupInitializable {
     }
 
     /// Plans the rewrite and the restarts. Read-only.
-    public func planSet(key: String, value: String, file: EnvFileUse, services: ServiceManager?) async throws
+    public func planSet(
+        key: String, value: String, file: EnvFileUse, services: ServiceManager?
+    ) async throws
         -> (Plan, EnvFile.Change)
     {
         var plan = Plan(command: "secrets set")
@@ -176,11 +178,14 @@ public struct SecretsRunner: Sendable, RunnerSetupInitializable {
                 probes: ProbeSpec.of($0, root: setup.layout.root))
         }
         plan.add(
-            .waitHealthy(HealthGateSpec(targets: targets, timers: [], timeout: setup.deployment.deploy.healthTimeout)), .run)
+            .waitHealthy(HealthGateSpec(targets: targets, timers: [], timeout: setup.deployment.deploy.healthTimeout)),
+            .run)
     }
 
     /// Plans and, unless `dryRun`, applies under the project lock; audits the key and file, never the value.
-    public func set(key: String, value: String, component: String?, dryRun: Bool, lockWait: Duration = .zero)
+    public func set(
+        key: String, value: String, component: String?, dryRun: Bool, lockWait: Duration = .zero
+    )
         async throws
         -> SecretsOutcome
     {
@@ -193,7 +198,9 @@ public struct SecretsRunner: Sendable, RunnerSetupInitializable {
         if result.applied {
             setup.logger.notice(
                 "secret set",
-                metadata: ["secret.key": "\(key)", "secret.file": "\(file.path)", "secret.change": "\(change.rawValue)"])
+                metadata: [
+                    "secret.key": "\(key)", "secret.file": "\(file.path)", "secret.change": "\(change.rawValue)",
+                ])
         }
         return SecretsOutcome(plan: result.plan, file: file, change: change, applied: result.applied)
     }

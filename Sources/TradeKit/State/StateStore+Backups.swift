@@ -90,7 +90,9 @@ extension StateStore {
     }
 
     public func setBackupStatus(path: String, status: String) throws {
-        try write { db in try db.execute(sql: "UPDATE backups SET status = ? WHERE path = ?", arguments: [status, path]) }
+        try write { db in
+            try db.execute(sql: "UPDATE backups SET status = ? WHERE path = ?", arguments: [status, path])
+        }
     }
 
     public func markVerified(path: String, at date: Date) throws {

@@ -28,7 +28,10 @@ extension StateStore {
         let json = String(decoding: (try? JSONEncoder().encode(restarts)) ?? Data(), as: UTF8.self)
         try write { db in
             try db.execute(sql: "INSERT INTO restart_baselines (at, restarts) VALUES (?, ?)", arguments: [date, json])
-            try db.execute(sql: "DELETE FROM restart_baselines WHERE id NOT IN (SELECT id FROM restart_baselines ORDER BY id DESC LIMIT 100)")
+            try db.execute(
+                sql:
+                    "DELETE FROM restart_baselines WHERE id NOT IN (SELECT id FROM restart_baselines ORDER BY id DESC LIMIT 100)"
+            )
         }
     }
 
@@ -49,7 +52,8 @@ extension StateStore {
     public func lastHealthRestarts() throws -> [String: Int] {
         try read { db in
             let run = try Row.fetchOne(db, sql: "SELECT at, restarts FROM health_runs ORDER BY id DESC LIMIT 1")
-            let baseline = try Row.fetchOne(db, sql: "SELECT at, restarts FROM restart_baselines ORDER BY id DESC LIMIT 1")
+            let baseline = try Row.fetchOne(
+                db, sql: "SELECT at, restarts FROM restart_baselines ORDER BY id DESC LIMIT 1")
             let newest = [run, baseline].compactMap { $0 }.max { ($0["at"] as Date) < ($1["at"] as Date) }
             guard let text: String = newest?["restarts"] else { return [:] }
             return (try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8))) ?? [:]
@@ -59,7 +63,8 @@ extension StateStore {
     /// The newest run: when and how it ended.
     public func lastHealth() throws -> (at: Date, status: String)? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT at, status FROM health_runs ORDER BY id DESC LIMIT 1") else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT at, status FROM health_runs ORDER BY id DESC LIMIT 1")
+            else {
                 return nil
             }
             return (row["at"], row["status"])

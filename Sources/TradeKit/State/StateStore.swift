@@ -151,13 +151,15 @@ public final class StateStore: Sendable {
     /// When the project was first deployed successfully on this machine.
     public func firstSuccessfulDeployAt() throws -> Date? {
         try read { db in
-            try Date.fetchOne(db, sql: "SELECT finished_at FROM deploys WHERE outcome = 'success' ORDER BY id ASC LIMIT 1")
+            try Date.fetchOne(
+                db, sql: "SELECT finished_at FROM deploys WHERE outcome = 'success' ORDER BY id ASC LIMIT 1")
         }
     }
 
     private static func deployRecord(_ row: Row) -> DeployRecord {
         DeployRecord(
-            command: row["command"], version: row["version"], startedAt: row["started_at"], finishedAt: row["finished_at"],
+            command: row["command"], version: row["version"], startedAt: row["started_at"],
+            finishedAt: row["finished_at"],
             changes: row["changes"], planJSON: row["plan"], outcome: row["outcome"], message: row["message"])
     }
 
@@ -165,7 +167,8 @@ public final class StateStore: Sendable {
     public func markRolledBack(version: String) throws {
         try write { db in
             try db.execute(
-                sql: "UPDATE deploys SET outcome = 'rolled back' WHERE id = (SELECT MAX(id) FROM deploys WHERE version = ?)",
+                sql:
+                    "UPDATE deploys SET outcome = 'rolled back' WHERE id = (SELECT MAX(id) FROM deploys WHERE version = ?)",
                 arguments: [version])
         }
     }

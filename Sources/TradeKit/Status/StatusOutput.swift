@@ -21,8 +21,10 @@ public enum StatusOutput {
                 let next = component.nextRun.map { "next in \(ago(now, $0))" } ?? "no next run"
                 timer = "\(last)\(component.lastResult.map { " (\($0))" } ?? ""), \(next)"
             }
-            out += component.name.padded(16) + " " + component.state.padded(33) + " " + since.padded(9) + " "
-                + "\(component.restarts)".padded(9) + " " + (component.mainPID > 0 ? "\(component.mainPID)" : "-").padded(8) + " "
+            out +=
+                component.name.padded(16) + " " + component.state.padded(33) + " " + since.padded(9) + " "
+                + "\(component.restarts)".padded(9) + " "
+                + (component.mainPID > 0 ? "\(component.mainPID)" : "-").padded(8) + " "
                 + memory.padded(9) + " " + timer + "\n"
         }
         out += "\nkill switch \(report.killSwitch.map { "ENGAGED: \($0)" } ?? "off")\n"

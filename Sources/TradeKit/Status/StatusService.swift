@@ -18,7 +18,8 @@ public struct StatusService: Sendable {
         self.fileSystem = fileSystem
         self.environment = environment
         self.launcher = launcher
-        self.services = services
+        self.services =
+            services
             ?? ServiceManagers.connect(scope: deployment.project.scope, environment: environment, launcher: launcher)
     }
 
@@ -45,11 +46,15 @@ public struct StatusService: Sendable {
         let components = deployment.components.map { component in
             Self.state(component, project: project.name, properties: properties)
         }
-        let store = fileSystem.info(layout.stateDatabase) == nil
+        let store =
+            fileSystem.info(layout.stateDatabase) == nil
             ? nil : try? StateStore(surveying: fileSystem.hostPath(layout.stateDatabase))
-        let killSwitch = fileSystem.info(deployment.killSwitch.file) == nil
-            ? nil : fileSystem.read(deployment.killSwitch.file).map { String(decoding: $0, as: UTF8.self) }.map {
-                $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "engaged" : $0.trimmingCharacters(in: .whitespacesAndNewlines)
+        let killSwitch =
+            fileSystem.info(deployment.killSwitch.file) == nil
+            ? nil
+            : fileSystem.read(deployment.killSwitch.file).map { String(decoding: $0, as: UTF8.self) }.map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+                    ? "engaged" : $0.trimmingCharacters(in: .whitespacesAndNewlines)
             }
         let unitNames = deployment.components.map { UnitNames.service(project.name, $0.name) }
         let errors = await blocking { Self.recentErrors(units: unitNames, count: errorLines) }
@@ -66,24 +71,32 @@ public struct StatusService: Sendable {
     private func release(layout: DeployLayout, store: StateStore?) -> StatusReport.Release? {
         guard let link = fileSystem.info(layout.current)?.linkTarget, link.hasPrefix("releases/") else { return nil }
         let version = String(link.dropFirst("releases/".count))
-        let deploy = (try? store?.deploys())?.last { $0.version == version && $0.outcome == "success" && $0.changes > 0 }
-        let metadata = fileSystem.read("\(layout.release(version))/\(ReleaseMetadata.fileName)").flatMap(ReleaseMetadata.decode)
-        return .init(version: version, deployedAt: deploy?.finishedAt ?? metadata?.createdAt, deployedBy: metadata?.createdBy)
+        let deploy = (try? store?.deploys())?.last {
+            $0.version == version && $0.outcome == "success" && $0.changes > 0
+        }
+        let metadata = fileSystem.read("\(layout.release(version))/\(ReleaseMetadata.fileName)").flatMap(
+            ReleaseMetadata.decode)
+        return .init(
+            version: version, deployedAt: deploy?.finishedAt ?? metadata?.createdAt, deployedBy: metadata?.createdBy)
     }
 
-    static func state(_ component: Component, project: String, properties: [String: [String: String]]) -> StatusReport.ComponentState {
+    static func state(
+        _ component: Component, project: String, properties: [String: [String: String]]
+    ) -> StatusReport.ComponentState {
         let unit = UnitNames.service(project, component.name)
         let service = properties[unit] ?? [:]
         let timer = component.kind == .oneshot ? properties[UnitNames.timer(project, component.name)] ?? [:] : [:]
         let memory = service["MemoryCurrent"].flatMap(Int.init).flatMap { $0 < Int.max / 2 ? $0 : nil }
-        let state = component.kind == .oneshot
+        let state =
+            component.kind == .oneshot
             ? "timer \(timer["ActiveState"] ?? "unknown"), service \(service["ActiveState"] ?? "unknown")"
             : "\(service["ActiveState"] ?? "unknown") (\(service["SubState"] ?? "?"))"
         return .init(
             name: component.name, kind: component.kind.rawValue, unit: unit, state: state,
             since: TimerCheck.time(service["ActiveEnterTimestamp"]), restarts: Int(service["NRestarts"] ?? "") ?? 0,
             mainPID: Int(service["MainPID"] ?? "") ?? 0, memoryBytes: memory,
-            lastRun: TimerCheck.time(timer["LastTriggerUSec"]), nextRun: TimerCheck.time(timer["NextElapseUSecRealtime"]),
+            lastRun: TimerCheck.time(timer["LastTriggerUSec"]),
+            nextRun: TimerCheck.time(timer["NextElapseUSecRealtime"]),
             lastResult: component.kind == .oneshot && service["ExecMainExitTimestamp"].flatMap(TimerCheck.time) != nil
                 ? service["Result"] : nil)
     }

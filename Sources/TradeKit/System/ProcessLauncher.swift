@@ -68,7 +68,8 @@ public struct SubprocessLauncher: ProcessLauncher {
 
     /// One body for both kinds of input: swift-subprocess takes the input as a generic parameter.
     private func run(_ command: Command, input: some InputProtocol) async throws -> CommandResult {
-        let executable: Executable = command.executable.hasPrefix("/")
+        let executable: Executable =
+            command.executable.hasPrefix("/")
             ? .path(FilePath(command.executable)) : .name(command.executable)
         var variables = ProcessInfo.processInfo.environment
         for (key, value) in command.environment { variables[key] = value }

@@ -31,7 +31,9 @@ struct TreeCopier {
             let mode = mode_t(status.st_mode & 0o7777)
             switch status.st_mode & S_IFMT {
             case S_IFDIR:
-                if !manager.fileExists(atPath: to) { try manager.createDirectory(atPath: to, withIntermediateDirectories: false) }
+                if !manager.fileExists(atPath: to) {
+                    try manager.createDirectory(atPath: to, withIntermediateDirectories: false)
+                }
                 try copyContents(of: sourceRoot, relative: path, to: destinationRoot)
                 try systemCall("chmod", to) { chmod(to, mode) }
             case S_IFLNK:

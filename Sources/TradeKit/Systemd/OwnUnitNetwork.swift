@@ -29,7 +29,7 @@ public enum OwnUnitNetwork {
                 guard let host = URLComponents(string: webhook)?.host, !host.isEmpty else { return nil }
                 hosts.append(host)
             }
-            // metrics_listen is loopback by validation (MetricsAddress), covered by `localhost`.
+        // metrics_listen is loopback by validation (MetricsAddress), covered by `localhost`.
         default:
             return nil
         }

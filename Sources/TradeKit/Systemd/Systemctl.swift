@@ -21,14 +21,16 @@ public struct Systemctl: ServiceManager {
 
     public func status(of units: [String]) async throws -> [String: UnitStatus] {
         guard !units.isEmpty else { return [:] }
-        let result = try await checked(command(["show", "--property=" + UnitStatus.propertyNames.joined(separator: ",")] + units))
+        let result = try await checked(
+            command(["show", "--property=" + UnitStatus.propertyNames.joined(separator: ",")] + units))
         return Self.parseShow(result.output)
     }
 
     /// Arbitrary properties of units in one call, timestamps as `@<unix seconds>`.
     public func properties(_ names: [String], of units: [String]) async throws -> [String: [String: String]] {
         guard !units.isEmpty else { return [:] }
-        var show = command(["show", "--timestamp=unix", "--property=" + (["Id"] + names).joined(separator: ",")] + units)
+        var show = command(
+            ["show", "--timestamp=unix", "--property=" + (["Id"] + names).joined(separator: ",")] + units)
         // Some properties ignore --timestamp; in UTC and the C locale they parse reliably.
         show.environment = ["TZ": "UTC", "LC_ALL": "C"]
         let result = try await checked(show)

@@ -284,7 +284,9 @@ private final class BusConnection {
         return connection
     }
 
-    func methodCall(_ path: String, _ interface: String, _ member: String, _ strings: [String] = [])
+    func methodCall(
+        _ path: String, _ interface: String, _ member: String, _ strings: [String] = []
+    )
         throws -> BusMessage
     {
         var pointer: OpaquePointer?
@@ -395,11 +397,15 @@ private final class BusConnection {
             var retry: [(unit: String, path: String, property: String, interfaces: [String])] = []
             for (ask, reply) in zip(pending, try callAll(calls)) {
                 if let error = reply.error {
-                    let missing = ["org.freedesktop.DBus.Error.UnknownProperty", "org.freedesktop.DBus.Error.UnknownInterface"]
+                    let missing = [
+                        "org.freedesktop.DBus.Error.UnknownProperty", "org.freedesktop.DBus.Error.UnknownInterface",
+                    ]
                     guard let name = error.name, missing.contains(name) else {
                         throw error.failing("properties of \(ask.unit)")
                     }
-                    if ask.interfaces.count > 1 { retry.append((ask.unit, ask.path, ask.property, Array(ask.interfaces.dropFirst()))) }
+                    if ask.interfaces.count > 1 {
+                        retry.append((ask.unit, ask.path, ask.property, Array(ask.interfaces.dropFirst())))
+                    }
                     continue
                 }
                 result[ask.unit, default: [:]][ask.property] = try reply.readVariant().shown(as: ask.property)
@@ -415,7 +421,8 @@ private final class BusConnection {
         let jobs = JobCollector()
         var slot: OpaquePointer?
         // A direct connection carries no sender field, so only a bus client may match on it.
-        let match = (isBusClient ? "sender='\(SystemdBus.destination)'," : "")
+        let match =
+            (isBusClient ? "sender='\(SystemdBus.destination)'," : "")
             + "type='signal',path='\(SystemdBus.managerPath)',interface='\(SystemdBus.managerInterface)',"
             + "member='JobRemoved'"
         try check(

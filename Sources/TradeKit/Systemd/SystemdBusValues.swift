@@ -27,7 +27,9 @@ enum BusValue: Sendable, Equatable {
             if Self.isTimestamp(property) {
                 return number == 0 || number == UInt64.max ? "" : "@\(number / 1_000_000)"
             }
-            if number == UInt64.max { return property.hasSuffix("USec") || property.hasSuffix("Sec") ? "infinity" : "[not set]" }
+            if number == UInt64.max {
+                return property.hasSuffix("USec") || property.hasSuffix("Sec") ? "infinity" : "[not set]"
+            }
             return String(number)
         }
     }
@@ -60,7 +62,9 @@ enum UnitInterfaces {
     static func typeInterface(of unit: String) -> String? {
         guard let dot = unit.lastIndex(of: ".") else { return nil }
         let type = unit[unit.index(after: dot)...]
-        let known = ["service", "socket", "target", "device", "mount", "automount", "swap", "timer", "path", "slice", "scope"]
+        let known = [
+            "service", "socket", "target", "device", "mount", "automount", "swap", "timer", "path", "slice", "scope",
+        ]
         guard known.contains(String(type)) else { return nil }
         return "org.freedesktop.systemd1." + type.prefix(1).uppercased() + type.dropFirst()
     }

@@ -51,7 +51,8 @@ public struct UnitRenderer: Sendable {
         context["component"] = component.name
         context["type"] = component.kind == .service ? "simple" : "oneshot"
         context["execStart"] = component.exec
-        context["workingDirectory"] = component.workingDir == "."
+        context["workingDirectory"] =
+            component.workingDir == "."
             ? "\(project.root)/current" : "\(project.root)/current/\(component.workingDir)"
         context["syslogIdentifier"] = "\(project.name)-\(component.name)"
         if let envFile = component.envFile { context["envFile"] = "\(project.root)/shared/\(envFile)" }
@@ -125,7 +126,9 @@ public struct UnitRenderer: Sendable {
         var context = base(description, unitName: name)
         context["unit"] = unit
         context["onCalendar"] = onCalendar
-        return .init(name: name, content: try templates.render(template, context: context), activation: activation, component: component)
+        return .init(
+            name: name, content: try templates.render(template, context: context), activation: activation,
+            component: component)
     }
 
     private func ownUnits() throws -> [UnitFile] {
@@ -135,13 +138,15 @@ public struct UnitRenderer: Sendable {
         // Secrets of the config (a webhook URL) reach the units through this file, never the unit text.
         context["secretsFile"] = InstalledConfig.secretsPath(forConfig: configPath)
         // The monitor also writes its metrics textfile, wherever node_exporter reads it.
-        let writable = [project.root, project.stateDir, deployment.backup.dir] + [deployment.monitor.textfileDir].compactMap { $0 }
+        let writable =
+            [project.root, project.stateDir, deployment.backup.dir] + [deployment.monitor.textfileDir].compactMap { $0 }
         context["readWritePaths"] = writable.joined(separator: " ")
         context["watchdogSec"] = deployment.monitor.watchdog.description
         var units: [UnitFile] = []
-        let roles: [(role: String, schedule: String?)] = [
-            ("backup", deployment.backup.schedule), ("health", deployment.health.schedule),
-        ] + (deployment.monitor.enabled ? [("monitor", nil)] : [])
+        let roles: [(role: String, schedule: String?)] =
+            [
+                ("backup", deployment.backup.schedule), ("health", deployment.health.schedule),
+            ] + (deployment.monitor.enabled ? [("monitor", nil)] : [])
         for (role, schedule) in roles {
             let available = TradectlCommands.available.contains(role)
             let pending = UnitFile.Activation.installedOnly(reason: "`tradectl \(role)` is not in this build yet")

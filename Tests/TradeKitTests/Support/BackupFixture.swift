@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TradeKit
 
 /// A deployed demo project under a temp `--root`, with a WAL database and a `.env`.
@@ -14,11 +15,18 @@ final class BackupFixture {
         _ = dir.write("src/.env", "API_KEY=test-secret-value\n", mode: 0o600)
         let text = minimalConfig(source: "\(dir.path)/src", root: "/opt/demo")
             .replacingOccurrences(of: "state_dir = \"/opt/demo/state\"", with: "state_dir = \"/var/lib/tradectl/demo\"")
-            .replacingOccurrences(of: "dir = \"/opt/demo/backups\"", with: "dir = \"/var/backups/demo\"\ndatabases = [\"data/demo.db\"]\npaths = [\".env\", \"data/prices.csv\"]\n\(extra)")
+            .replacingOccurrences(
+                of: "dir = \"/opt/demo/backups\"",
+                with:
+                    "dir = \"/var/backups/demo\"\ndatabases = [\"data/demo.db\"]\npaths = [\".env\", \"data/prices.csv\"]\n\(extra)"
+            )
         config = dir.write("tradectl.toml", text)
         let deploy = try runTradectl(["deploy", "--config", config, "--root", root])
         guard deploy.status == 0 else { throw FixtureError(message: deploy.stderr) }
-        try sqlite("\(shared)/data/demo.db", "PRAGMA journal_mode=WAL; CREATE TABLE fills(id INTEGER PRIMARY KEY, qty INT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 500) INSERT INTO fills SELECT i, i*10 FROM n;")
+        try sqlite(
+            "\(shared)/data/demo.db",
+            "PRAGMA journal_mode=WAL; CREATE TABLE fills(id INTEGER PRIMARY KEY, qty INT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 500) INSERT INTO fills SELECT i, i*10 FROM n;"
+        )
         _ = dir.write("root/opt/demo/shared/data/prices.csv", "SPY,500.1\nQQQ,420.2\n")
     }
 

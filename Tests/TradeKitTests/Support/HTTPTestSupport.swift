@@ -108,7 +108,9 @@ enum Sockets {
         }
     }
 
-    static func get(port: UInt16, _ path: String, method: String = "GET") async -> (
+    static func get(
+        port: UInt16, _ path: String, method: String = "GET"
+    ) async -> (
         status: Int, headers: String, body: String
     ) {
         let answer = await exchange(port: port, "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -135,7 +137,9 @@ extension MetricsAddress {
     }
 }
 
-func sampleAlert(kind: Alert.Kind = .firing, severity: Severity = .critical, summary: String = "unit inactive (failed)")
+func sampleAlert(
+    kind: Alert.Kind = .firing, severity: Severity = .critical, summary: String = "unit inactive (failed)"
+)
     -> Alert
 {
     Alert(

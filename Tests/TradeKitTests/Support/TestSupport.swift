@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TradeKit
 
 /// Paths of the repository, the built binary and the examples, found from this file.
@@ -7,7 +8,9 @@ enum Repo {
         var url = URL(fileURLWithPath: #filePath)
         while url.path != "/" {
             url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url.path
+            }
         }
         fatalError("repository root not found above \(#filePath)")
     }()
