@@ -65,10 +65,22 @@ struct MonitorRun: AsyncParsableCommand {
 struct MonitorTestAlert: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test-alert",
-        abstract: "Send a test alert through every configured notifier; exit 1 if any failed.",
-        discussion: "Notifiers: the webhook ([alerts] webhook_url), the command ([alerts] command), and the journal.")
+        abstract: "Send a test alert through every receiver, or one route's; exit 1 if any failed.",
+        discussion: """
+            Receivers: every [[alerts.receivers]] entry (or, with none, [alerts] webhook_url and command), \
+            and the journal. With --route NAME, only the receivers that route names (and the journal): \
+            the route's filters are not applied, so it tests delivery, not matching. A receiver whose \
+            secret variable is unset fails and says which variable. Exit 64 for an unknown route.
+
+            Examples:
+              tradectl monitor test-alert
+              tradectl monitor test-alert --route pager
+            """)
 
     @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Send through this route's receivers only ([[alerts.routes]] name, or \"default\").")
+    var route: String?
 
     func run() async throws {
         let context = CommandContext(global, command: "monitor test-alert")
@@ -77,14 +89,17 @@ struct MonitorTestAlert: AsyncParsableCommand {
             let suite = HealthSuite(
                 deployment: deployment, fileSystem: context.fileSystem, environment: context.environment)
             let runtime = MonitorRuntime(suite: suite, logger: context.makeLogger(project: deployment.project.name))
-            let stats = await runtime.testAlert()
+            guard let stats = await runtime.testAlert(route: route) else {
+                let known = runtime.cycle.router.routeNames.joined(separator: ", ")
+                throw ValidationError("no route named \"\(route ?? "")\"; routes: \(known)")
+            }
             var failed = false
             for notifier in stats {
                 let ok = notifier.sent > 0
                 failed = failed || !ok
                 if !global.quiet {
                     context.print(
-                        "\(notifier.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(ok ? "sent" : "FAILED after \(notifier.failed) attempt(s)")\n"
+                        "\(notifier.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(ok ? "sent" : "FAILED after \(notifier.failed) attempt(s)")\n"
                     )
                 }
             }

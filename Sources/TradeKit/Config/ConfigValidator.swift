@@ -6,9 +6,9 @@ struct ConfigValidator {
     let issues: IssueCollector
     let origins: OriginIndex
 
-    nonisolated(unsafe) private static let namePattern = /^[a-z][a-z0-9-]{0,31}$/
+    nonisolated(unsafe) static let namePattern = /^[a-z][a-z0-9-]{0,31}$/
     nonisolated(unsafe) private static let accountPattern = /^[a-z_][a-z0-9_-]{0,31}$/
-    nonisolated(unsafe) private static let variablePattern = /^[A-Za-z_][A-Za-z0-9_]*$/
+    nonisolated(unsafe) static let variablePattern = /^[A-Za-z_][A-Za-z0-9_]*$/
 
     func validate(_ deployment: Deployment) {
         validateProject(deployment.project)
@@ -23,11 +23,13 @@ struct ConfigValidator {
         }
         validateDependencyCycles(deployment.components)
         validateUnitBoundSections(deployment)
+        validateAlerts(deployment)
+        validateLogs(deployment)
         validateProduction(deployment)
     }
 
-    private func error(_ key: String, _ message: String) { issues.error(key, message, at: origins.origin(key)) }
-    private func warning(_ key: String, _ message: String) { issues.warning(key, message, at: origins.origin(key)) }
+    func error(_ key: String, _ message: String) { issues.error(key, message, at: origins.origin(key)) }
+    func warning(_ key: String, _ message: String) { issues.warning(key, message, at: origins.origin(key)) }
 
     /// Values that end up in unit files: no injection, no whitespace in paths.
     private func unitSafe(_ value: String?, _ key: String, isPath: Bool = false) {
@@ -44,7 +46,7 @@ struct ConfigValidator {
         unitSafe(value, key, isPath: true)
     }
 
-    private func relativePath(_ value: String, _ key: String) {
+    func relativePath(_ value: String, _ key: String) {
         let parts = value.split(separator: "/")
         if value.isEmpty || value.hasPrefix("/") || parts.contains("..") {
             error(key, "must be a relative path inside the project without \"..\", got \"\(value)\"")

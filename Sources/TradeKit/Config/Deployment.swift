@@ -12,6 +12,8 @@ public struct Deployment: Sendable, Equatable {
     public var monitor: MonitorConfig
     public var alerts: AlertsConfig
     public var killSwitch: KillSwitchConfig
+    public var market: MarketConfig = .init()
+    public var logRotation: LogRotationConfig = .init()
     public var runbooks: RunbooksConfig = .init()
     /// Where each key was set, so later checks can name file and line.
     public var origins: OriginIndex = .empty
@@ -93,6 +95,10 @@ public struct Component: Sendable, Equatable {
     public var dryRun: Bool = false
     public var restartDaily: String?
     public var probes: Probes = Probes()
+    /// How the program writes its log lines, so a Python `ERROR` counts as an error.
+    public var logFormat: LineFormat = .plain
+    /// Log files it writes in `shared/` (globs), rotated by logrotate and followed by the monitor.
+    public var logFiles: [String] = []
 
     public static func == (lhs: Component, rhs: Component) -> Bool {
         lhs.name == rhs.name && lhs.kind == rhs.kind && lhs.exec == rhs.exec && lhs.workingDir == rhs.workingDir
@@ -101,6 +107,7 @@ public struct Component: Sendable, Equatable {
             && lhs.restart == rhs.restart && lhs.restartSec == rhs.restartSec && lhs.stopTimeout == rhs.stopTimeout
             && lhs.after == rhs.after && lhs.requires == rhs.requires && lhs.trades == rhs.trades
             && lhs.dryRun == rhs.dryRun && lhs.restartDaily == rhs.restartDaily && lhs.probes == rhs.probes
+            && lhs.logFormat == rhs.logFormat && lhs.logFiles == rhs.logFiles
     }
 }
 
@@ -230,9 +237,32 @@ public struct AlertsConfig: Sendable, Equatable {
     public var retries: Int = 0
     /// Alerts waiting per notifier; the oldest is dropped (and counted) when full.
     public var queueSize: Int = 0
+    /// Env file in `shared/` holding the receivers' secrets (`*_env` variables).
+    public var envFile: String?
+    public var receivers: [ReceiverConfig] = []
+    public var routes: [AlertRoute] = []
+
+    public func receiver(named name: String) -> ReceiverConfig? { receivers.first { $0.name == name } }
 }
+
+/// `[log_rotation]`: how deploy's logrotate configuration rotates the components' `log_files`.
+public struct LogRotationConfig: Sendable, Equatable {
+    public var frequency: RotationFrequency = .daily
+    /// Also rotate when a file grows past this (logrotate `maxsize`, e.g. `100M`).
+    public var maxSize: String?
+    /// Rotated files kept.
+    public var keep: Int = 0
+    public var compress: Bool = false
+    /// Run by a user-scope timer (system scope: logrotate's own daily cron/timer).
+    public var schedule: String = ""
+}
+
+public enum RotationFrequency: String, Sendable, Codable, CaseIterable { case hourly, daily, weekly, monthly }
 
 public struct KillSwitchConfig: Sendable, Equatable {
     public var file: String = ""
     public var components: [String] = []
+    /// Critical alerts of trading components within `autoHaltWindow` that make the monitor halt (0: never).
+    public var autoHaltAfter: Int = 0
+    public var autoHaltWindow: ConfigDuration = .seconds(0)
 }

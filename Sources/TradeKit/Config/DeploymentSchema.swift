@@ -22,6 +22,8 @@ enum DeploymentSchema {
             .table("monitor", \.monitor, monitor, doc: "monitor"),
             .table("alerts", \.alerts, alerts, doc: "alerts"),
             .table("kill_switch", \.killSwitch, killSwitch, doc: "kill switch"),
+            .table("market", \.market, market, doc: "market hours"),
+            .table("log_rotation", \.logRotation, logRotation, doc: "log rotation"),
             .table("runbooks", \.runbooks, runbooks, doc: "runbooks"),
         ])
     }
@@ -146,6 +148,16 @@ enum DeploymentSchema {
                 "environment", \.environment, .stringTable, default: .value([]),
                 doc: "extra `Environment=` assignments; not for secrets", omitWhen: \.isEmpty),
             .table("probes", \.probes, probes, doc: "health probes"),
+            .key(
+                "log_format", \.logFormat, .choice, default: .value(.plain),
+                doc: "how the program writes log lines: `python` (`logging`: `ERROR:…`, `- ERROR -`, tracebacks), "
+                    + "`json` (a `level` field) or `plain` (the journal's priority stands); the journal check, "
+                    + "`logs --priority` and the monitor count a stated `ERROR` as an error"),
+            .key(
+                "log_files", \.logFiles, .stringList, default: .value([]),
+                doc: "log files the program writes in `shared/` (globs, e.g. `\"logs/*.log\"`): rotated by "
+                    + "logrotate (`[log_rotation]`), shown by `logs --files`, followed by the monitor",
+                format: "list of relative globs", omitWhen: \.isEmpty),
         ])
     }
 
@@ -408,6 +420,158 @@ enum DeploymentSchema {
             .key(
                 "queue_size", \.queueSize, .integer(1...100_000), default: .value(100),
                 doc: "alerts waiting per notifier; when full the oldest is dropped and counted"),
+            .optional(
+                "env_file", \.envFile, .string,
+                doc: "env file in `shared/` holding the receivers' secrets (the variables their `*_env` keys name); "
+                    + "the monitor unit loads it", format: "relative path"),
+            .tables(
+                "receivers", \.receivers, receiver, blank: { _ in ReceiverConfig() },
+                doc: "named places alerts go, see below"),
+            .tables(
+                "routes", \.routes, route, blank: { _ in AlertRoute() },
+                doc: "which alerts go to which receivers, see below; none: every alert ≥ `min_severity` goes to "
+                    + "`webhook_url` and `command`"),
+        ])
+    }
+
+    static var receiver: SchemaSection<ReceiverConfig> {
+        SchemaSection(keys: [
+            .key(
+                "name", \.name, .string, default: .required(placeholder: { context in "receiver\(context.index)" }),
+                doc: "named by routes", format: "string, `[a-z][a-z0-9-]{0,31}`"),
+            .key("type", \.type, .choice, default: .value(.webhook), doc: "what kind of receiver"),
+            .optional(
+                "url_env", \.urlEnv, .string, doc: "slack, webhook: variable holding the URL (it carries the token)",
+                format: "variable name"),
+            .optional(
+                "url", \.url, .string,
+                doc: "webhook: a URL without a token; pagerduty: Events API v2 endpoint; telegram: Bot API base",
+                format: "URL", defaultDoc: "the service's public endpoint"),
+            .key(
+                "format", \.format, .choice, default: .value(.generic),
+                doc: "webhook: the alert as JSON, or a Slack message", printIf: { $0.type == .webhook }),
+            .optional(
+                "smtp_url", \.smtpURL, .string,
+                doc: "email: `smtp://host:587` (STARTTLS) or `smtps://host:465`", format: "URL"),
+            .optional("from", \.from, .string, doc: "email: sender address"),
+            .key(
+                "to", \.to, .stringList, default: .value([]), doc: "email: recipients",
+                format: "list of addresses", omitWhen: \.isEmpty),
+            .optional("username", \.username, .string, doc: "email: SMTP AUTH user"),
+            .optional(
+                "password_env", \.passwordEnv, .string, doc: "email: variable holding the SMTP password",
+                format: "variable name"),
+            .key(
+                "starttls", \.starttls, .bool, default: .value(true),
+                doc: "email: refuse to send unless an `smtp://` server upgrades to TLS",
+                printIf: { $0.type == .email }),
+            .optional(
+                "ca_file", \.caFile, .string, doc: "email: CA bundle for the server's certificate", format: "path"),
+            .optional(
+                "routing_key_env", \.routingKeyEnv, .string,
+                doc: "pagerduty: variable holding the integration's routing key", format: "variable name"),
+            .optional(
+                "token_env", \.tokenEnv, .string, doc: "telegram: variable holding the bot token",
+                format: "variable name"),
+            .optional("chat_id", \.chatID, .string, doc: "telegram: the chat to write to"),
+            .key(
+                "command", \.command, .stringList, default: .value([]),
+                doc: "command: program run per alert with the alert as JSON on stdin", format: "list of strings (argv)",
+                omitWhen: \.isEmpty),
+            .optional("timeout", \.timeout, .duration, doc: "per delivery attempt", defaultDoc: "`alerts.timeout`"),
+        ])
+    }
+
+    static var route: SchemaSection<AlertRoute> {
+        SchemaSection(keys: [
+            .key(
+                "name", \.name, .string, default: .required(placeholder: { context in "route\(context.index)" }),
+                doc: "names the route in `monitor test-alert --route` and logs"),
+            .key(
+                "receivers", \.receivers, .stringList, default: .required(placeholder: { _ in [] }),
+                doc: "receivers that get the route's alerts", format: "list of receiver names"),
+            .key(
+                "min_severity", \.minSeverity, .choice, default: .value(.warning),
+                doc: "alerts at least this severe (a recovery goes where its alert went)"),
+            .key(
+                "components", \.components, .stringList, default: .value([]),
+                doc: "only alerts about these components", format: "list of component names", defaultDoc: "any",
+                omitWhen: \.isEmpty),
+            .key(
+                "checks", \.checks, .stringList, default: .value([]),
+                doc: "only alerts of these checks (`unit`, `journal`, `journal-pattern`, `recovery`, `auto-halt`…)",
+                format: "list of check names", defaultDoc: "any", omitWhen: \.isEmpty),
+            .key(
+                "kinds", \.kinds, .stringList, default: .value([]),
+                doc: "only these alert kinds (`firing`, `reminder`, `recovered`, `escalation`, `test`)",
+                format: "list of kinds", defaultDoc: "any", omitWhen: \.isEmpty),
+            .optional(
+                "quiet_hours", \.quietHours, .string,
+                doc: "daily window in `[market] timezone` when only alerts ≥ `quiet_min_severity` go out",
+                format: "`HH:MM-HH:MM`",
+                check: { value, _ in
+                    DailyWindow(parsing: value) != nil ? [] : [.init(message: "must be HH:MM-HH:MM, got \"\(value)\"")]
+                }),
+            .key(
+                "quiet_min_severity", \.quietMinSeverity, .choice, default: .value(.critical),
+                doc: "what still goes out during `quiet_hours`"),
+            .key(
+                "active", \.active, .choice, default: .value(.always),
+                doc: "deliver always, only while a `[market]` session is open, or only outside them"),
+            .optional(
+                "repeat_after", \.repeatAfter, .duration, doc: "reminder interval on this route (`0s`: never)",
+                defaultDoc: "`alerts.repeat_after`"),
+        ])
+    }
+
+    static var market: SchemaSection<MarketConfig> {
+        SchemaSection(keys: [
+            .key(
+                "timezone", \.timezone, .string, default: .value("America/New_York"),
+                doc: "IANA time zone of the sessions, holidays and routes' quiet hours",
+                check: { value, _ in
+                    TimeZone(identifier: value) != nil ? [] : [.init(message: "unknown time zone \"\(value)\"")]
+                }),
+            .key(
+                "sessions", \.sessions, .stringList, default: .value(["Mon..Fri 09:30-16:00"]),
+                doc: "weekly trading sessions; a window ending before it starts crosses midnight",
+                format: "list of `DAYS HH:MM-HH:MM`",
+                check: { values, _ in
+                    values.enumerated().filter { WeeklySession(parsing: $0.element) == nil }.map {
+                        KeyProblem(
+                            suffix: "[\($0.offset)]",
+                            message: "must be DAYS HH:MM-HH:MM (e.g. \"Mon..Fri 09:30-16:00\"), got \"\($0.element)\"")
+                    }
+                }),
+            .key(
+                "holidays", \.holidays, .stringList, default: .value([]),
+                doc: "dates the market is closed", format: "list of `YYYY-MM-DD`",
+                check: { values, _ in
+                    values.enumerated().filter { !TradingCalendar.isDate($0.element) }.map {
+                        KeyProblem(suffix: "[\($0.offset)]", message: "must be YYYY-MM-DD, got \"\($0.element)\"")
+                    }
+                }),
+        ])
+    }
+
+    static var logRotation: SchemaSection<LogRotationConfig> {
+        SchemaSection(keys: [
+            .key(
+                "frequency", \.frequency, .choice, default: .value(.daily),
+                doc: "rotate the components' `log_files` this often"),
+            .optional(
+                "max_size", \.maxSize, .string,
+                doc: "also rotate a file that grew past this (logrotate `maxsize`)", format: "size, e.g. `100M`",
+                check: { value, _ in
+                    value.wholeMatch(of: /[0-9]+[kKMG]?/) != nil
+                        ? [] : [.init(message: "must be a size like 100M, 512k or 1G, got \"\(value)\"")]
+                }),
+            .key("keep", \.keep, .integer(1...1000), default: .value(10), doc: "rotated files kept"),
+            .key("compress", \.compress, .bool, default: .value(true), doc: "gzip rotated files (from the second)"),
+            .key(
+                "schedule", \.schedule, .string, default: .value("*:0/15"),
+                doc: "user scope: timer that runs logrotate with tradectl's own state file (system scope uses the "
+                    + "host's logrotate.timer)", format: "calendar spec"),
         ])
     }
 
@@ -429,6 +593,13 @@ enum DeploymentSchema {
                     names.filter { name in !context.deployment.components.contains { $0.name == name } }
                         .map { KeyProblem(message: "names unknown component \"\($0)\"") }
                 }),
+            .key(
+                "auto_halt_after", \.autoHaltAfter, .integer(0...1000), default: .value(0),
+                doc: "the monitor halts (as `tradectl halt` does) after this many critical alerts of the kill "
+                    + "switch's components within `auto_halt_window`; it never resumes by itself (`0`: never)"),
+            .key(
+                "auto_halt_window", \.autoHaltWindow, .duration, default: .value(.seconds(900)),
+                doc: "the span `auto_halt_after` counts in"),
         ])
     }
 

@@ -55,5 +55,11 @@ public struct Alert: Sendable, Codable, Equatable {
 public protocol Notifier: Sendable {
     /// Names the notifier in logs and metrics without revealing its target (`webhook`, `command`).
     var name: String { get }
+    /// Gets every alert whatever the routes say (the journal: the record of what happened).
+    var receivesEveryAlert: Bool { get }
     func deliver(_ alert: Alert) async throws
+}
+
+extension Notifier {
+    public var receivesEveryAlert: Bool { false }
 }

@@ -60,14 +60,16 @@ public struct AlertPolicy: Sendable {
     public var flapLow: Double
     public var minSeverity: Severity
 
-    public init(monitor: MonitorConfig, alerts: AlertsConfig) {
+    /// The routes decide who hears what; the policy only has to offer every alert the
+    /// least demanding route takes, and reminders as often as the most frequent one wants.
+    public init(monitor: MonitorConfig, alerts: AlertsConfig, router: AlertRouter) {
         let config = monitor
         alertAfter = { check in config.alertAfter(check: check) }
-        repeatAfter = alerts.repeatAfter.seconds
+        repeatAfter = router.shortestRepeat
         flapSamples = monitor.flapSamples
         flapHigh = Double(monitor.flapHighPercent)
         flapLow = Double(monitor.flapLowPercent)
-        minSeverity = alerts.minSeverity
+        minSeverity = router.lowestSeverity
     }
 
     public init(

@@ -3,8 +3,9 @@ import Logging
 
 /// Where alerts go: the notification queue in the daemon, a recorder in tests.
 public protocol AlertSink: Sendable {
-    /// Must return at once: a dead receiver never holds up a cycle.
-    func enqueue(_ alert: Alert) async
+    /// Queues `alert` for `receivers` (and the journal). Must return at once: a dead
+    /// receiver never holds up a cycle.
+    func enqueue(_ alert: Alert, to receivers: [String]) async
     func stats() async -> [MonitorSnapshot.NotifierSample]
 }
 
@@ -23,6 +24,7 @@ public actor MonitorCycle {
     let host: String
     let recovery: MonitorRecovery
     private let policy: AlertPolicy
+    public nonisolated let router: AlertRouter
     private var state = MonitorState()
     private var patterns: PatternCounter
     private var grouper = TracebackGrouper()
@@ -44,7 +46,9 @@ public actor MonitorCycle {
         self.sink = sink
         self.logger = logger
         self.host = host
-        policy = AlertPolicy(monitor: suite.deployment.monitor, alerts: suite.deployment.alerts)
+        let router = AlertRouter(alerts: suite.deployment.alerts, market: suite.deployment.market)
+        self.router = router
+        policy = AlertPolicy(monitor: suite.deployment.monitor, alerts: suite.deployment.alerts, router: router)
         patterns = PatternCounter(patterns: PatternCounter.patterns(of: suite.deployment.monitor))
         recovery = MonitorRecovery(suite: suite, logger: logger)
     }
@@ -145,7 +149,8 @@ public actor MonitorCycle {
 
     private func send(_ alert: Alert) async {
         totals.alerts[alert.kind, default: 0] += 1
-        await sink.enqueue(alert)
+        let receivers = router.receivers(for: alert, sent: &state.routing, now: alert.at)
+        await sink.enqueue(alert, to: receivers)
     }
 
     /// Groups tracebacks, counts errors per component and pattern matches.

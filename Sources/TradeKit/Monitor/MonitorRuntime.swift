@@ -19,8 +19,11 @@ public final class MonitorRuntime: Sendable {
         fileSystem = suite.fileSystem
         self.logger = logger
         let alerts = suite.deployment.alerts
+        let secrets = ReceiverSecrets.load(
+            deployment: suite.deployment, layout: suite.layout, fileSystem: suite.fileSystem,
+            environment: suite.environment)
         queue = NotificationQueue(
-            notifiers: Notifiers.make(from: alerts, logger: logger), capacity: alerts.queueSize,
+            notifiers: Notifiers.make(from: alerts, secrets: secrets, logger: logger), capacity: alerts.queueSize,
             retries: alerts.retries,
             logger: logger)
         cycle = MonitorCycle(suite: suite, sink: queue, logger: logger)
@@ -45,15 +48,30 @@ public final class MonitorRuntime: Sendable {
         return snapshot
     }
 
-    /// `monitor test-alert`: one test alert through every notifier; their counters after it.
-    public func testAlert() async -> [MonitorSnapshot.NotifierSample] {
-        queue.enqueue(
-            Alert(
-                key: "test", kind: .test, severity: .info, project: deployment.project.name,
-                host: ProcessInfo.processInfo.hostName, check: "test-alert", target: "",
-                summary: "test alert from tradectl monitor test-alert; delivery works", at: Date()))
+    /// `monitor test-alert`: one test alert through every notifier, or through one route's
+    /// receivers (and the journal); their counters after it. nil: no such route.
+    public func testAlert(route: String? = nil) async -> [MonitorSnapshot.NotifierSample]? {
+        let alert = Alert(
+            key: "test", kind: .test, severity: .info, project: deployment.project.name,
+            host: ProcessInfo.processInfo.hostName, check: "test", target: "",
+            summary:
+                "test alert from tradectl monitor test-alert\(route.map { " (route \($0))" } ?? ""); delivery works",
+            at: Date())
+        var receivers: [String]? = nil
+        if let route {
+            guard let names = cycle.router.receivers(ofRoute: route) else {
+                queue.shutdown()
+                return nil
+            }
+            receivers = names
+            queue.enqueue(alert, to: names)
+        } else {
+            queue.enqueue(alert)
+        }
         _ = await queue.drain(timeout: deliveryBudget)
-        let stats = queue.stats()
+        let stats = queue.stats().filter { sample in
+            receivers.map { $0.contains(sample.name) } ?? true || sample.name == "journal"
+        }
         queue.shutdown()
         return stats
     }

@@ -8,7 +8,22 @@ public struct MonitorState: Sendable, Codable, Equatable {
     public var journalCursor: String?
     public var patternHits: [String: [Date]] = [:]
     public var restarts: [String: RestartHistory] = [:]
+    /// Per alert key, which route delivered it when (`AlertRouter`): recoveries go there.
+    public var routing: [String: [String: Date]] = [:]
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case alerts, journalCursor, patternHits, restarts, routing }
+
+    /// Keys a newer tradectl added may be missing from a row an older one saved: they start empty
+    /// rather than making the whole state unreadable (which would re-announce every alert).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        alerts = try container.decodeIfPresent([String: AlertState].self, forKey: .alerts) ?? [:]
+        journalCursor = try container.decodeIfPresent(String.self, forKey: .journalCursor)
+        patternHits = try container.decodeIfPresent([String: [Date]].self, forKey: .patternHits) ?? [:]
+        restarts = try container.decodeIfPresent([String: RestartHistory].self, forKey: .restarts) ?? [:]
+        routing = try container.decodeIfPresent([String: [String: Date]].self, forKey: .routing) ?? [:]
+    }
 }
 
 extension StateStore {

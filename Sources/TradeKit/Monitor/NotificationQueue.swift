@@ -55,6 +55,14 @@ public final class NotificationQueue: Sendable {
         for lane in lanes { lane.push(alert) }
     }
 
+    /// Queues `alert` for the named receivers and for the notifiers that record every alert
+    /// (the journal); returns at once.
+    public func enqueue(_ alert: Alert, to receivers: [String]) {
+        for lane in lanes where lane.notifier.receivesEveryAlert || receivers.contains(lane.notifier.name) {
+            lane.push(alert)
+        }
+    }
+
     /// Counters per notifier, in the order the notifiers were given.
     public func stats() -> [MonitorSnapshot.NotifierSample] { lanes.map { $0.sample() } }
 

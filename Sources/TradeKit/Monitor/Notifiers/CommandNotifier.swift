@@ -7,14 +7,17 @@ import Foundation
 /// `TRADECTL_ALERT_SEVERITY`, `TRADECTL_ALERT_KEY` and `TRADECTL_PROJECT`, enough for a
 /// one-line shell script (`mail -s "$TRADECTL_ALERT_TITLE" ops@example.com`).
 public struct CommandNotifier: Notifier {
-    public let name = "command"
+    public let name: String
     private let argv: [String]
     private let timeout: Duration
     private let launcher: ProcessLauncher
 
     /// `argv[0]` is a path or a name looked up in PATH; `timeout` bounds one run, after
     /// which the program is killed (swift-subprocess kills the child when its task is cancelled).
-    public init(argv: [String], timeout: Duration, launcher: ProcessLauncher = SubprocessLauncher()) {
+    public init(
+        argv: [String], timeout: Duration, launcher: ProcessLauncher = SubprocessLauncher(), name: String = "command"
+    ) {
+        self.name = name
         self.argv = argv
         self.timeout = timeout
         self.launcher = launcher

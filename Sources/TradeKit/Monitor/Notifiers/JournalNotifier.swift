@@ -7,6 +7,7 @@ import Foundation
 /// recovery → 6 (info), so `journalctl -p warning` shows what needs attention.
 public struct JournalNotifier: Notifier {
     public let name = "journal"
+    public let receivesEveryAlert = true
     private let send: @Sendable ([(String, String)]) -> Int32
 
     /// `send` is `JournalWriter.send`; tests pass a recorder.

@@ -1,28 +1,90 @@
 import Foundation
 import Logging
 
-/// Builds the notifiers `[alerts]` asks for.
+/// Builds the notifiers `[alerts]` asks for: one per receiver, named as the receiver.
 public enum Notifiers {
-    /// The webhook when `webhook_url` is set, the command when `command` is non-empty, and
-    /// the journal always: alerts stay findable with journalctl when every receiver is down.
+    /// Every `[[alerts.receivers]]` entry (or, with none, the legacy `webhook_url` and
+    /// `command` as receivers `webhook` and `command`), and the journal always: alerts stay
+    /// findable with journalctl when every receiver is down.
     ///
+    /// A receiver that cannot be built (a secret variable unset, a URL Foundation cannot
+    /// parse) becomes an `UnavailableNotifier` saying why, logged without any value.
+    public static func make(from alerts: AlertsConfig, secrets: ReceiverSecrets, logger: Logger) -> [any Notifier] {
+        var notifiers: [any Notifier] = LegacyReceivers.make(alerts, logger: logger)
+        for receiver in alerts.receivers where !notifiers.contains(where: { $0.name == receiver.name }) {
+            let notifier = make(receiver, alerts: alerts, secrets: secrets)
+            if let unavailable = notifier as? UnavailableNotifier {
+                logger.error(
+                    "alert receiver unusable",
+                    metadata: ["receiver": "\(receiver.name)", "why": "\(unavailable.reason)"])
+            }
+            notifiers.append(notifier)
+        }
+        notifiers.append(JournalNotifier())
+        logger.debug("notifiers ready", metadata: ["notifiers": "\(notifiers.map(\.name).joined(separator: ","))"])
+        return notifiers
+    }
+
+    /// One receiver's notifier. Its secrets are looked up here, and only here.
+    static func make(_ receiver: ReceiverConfig, alerts: AlertsConfig, secrets: ReceiverSecrets) -> any Notifier {
+        let name = receiver.name
+        let timeout = (receiver.timeout ?? alerts.timeout).duration
+        func missing(_ key: String, _ variable: String?) -> UnavailableNotifier {
+            UnavailableNotifier(
+                name: name, reason: "\(key) names \(variable ?? "no variable"), which is not set in \(secrets.source)")
+        }
+        switch receiver.type {
+        case .slack, .webhook:
+            let text: String
+            if let variable = receiver.urlEnv {
+                guard let value = secrets.value(variable) else { return missing("url_env", variable) }
+                text = value
+            } else {
+                text = receiver.url ?? ""
+            }
+            guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http" else {
+                return UnavailableNotifier(name: name, reason: "its URL is not an http(s) URL")
+            }
+            let format: WebhookFormat = receiver.type == .slack ? .slack : receiver.format
+            return WebhookNotifier(url: url, format: format, timeout: timeout, name: name)
+        case .command:
+            return CommandNotifier(argv: receiver.command, timeout: timeout, name: name)
+        case .email, .pagerduty, .telegram:
+            return makeService(receiver, secrets: secrets, timeout: timeout, missing: missing)
+        }
+    }
+
+    /// Receivers of hosted services and mail, whose credentials are all secrets.
+    static func makeService(
+        _ receiver: ReceiverConfig, secrets: ReceiverSecrets, timeout: Duration,
+        missing: (String, String?) -> UnavailableNotifier
+    ) -> any Notifier {
+        UnavailableNotifier(name: receiver.name, reason: "\(receiver.type.rawValue) receivers are not available yet")
+    }
+}
+
+/// `[alerts] webhook_url` and `command`, the settings from before receivers existed, as
+/// receivers named `webhook` and `command` (used by the default route when no routes are set).
+enum LegacyReceivers {
+    static func names(_ alerts: AlertsConfig) -> [String] {
+        (alerts.webhookURL == nil ? [] : ["webhook"]) + (alerts.command.isEmpty ? [] : ["command"])
+    }
+
     /// A URL Foundation cannot parse is logged (without its value, it is a secret) and
     /// skipped; the config validator already rejects anything that is not http(s).
-    public static func make(from config: AlertsConfig, logger: Logger) -> [any Notifier] {
+    static func make(_ alerts: AlertsConfig, logger: Logger) -> [any Notifier] {
         var notifiers: [any Notifier] = []
-        if let text = config.webhookURL {
+        if let text = alerts.webhookURL {
             if let url = URL(string: text), url.scheme == "https" || url.scheme == "http" {
                 notifiers.append(
-                    WebhookNotifier(url: url, format: config.webhookFormat, timeout: config.timeout.duration))
+                    WebhookNotifier(url: url, format: alerts.webhookFormat, timeout: alerts.timeout.duration))
             } else {
                 logger.error("alerts.webhook_url is not a valid URL; webhook notifier disabled")
             }
         }
-        if !config.command.isEmpty {
-            notifiers.append(CommandNotifier(argv: config.command, timeout: config.timeout.duration))
+        if !alerts.command.isEmpty {
+            notifiers.append(CommandNotifier(argv: alerts.command, timeout: alerts.timeout.duration))
         }
-        notifiers.append(JournalNotifier())
-        logger.debug("notifiers ready", metadata: ["notifiers": "\(notifiers.map(\.name).joined(separator: ","))"])
         return notifiers
     }
 }

@@ -10,14 +10,15 @@ import Foundation
 /// failure is reported as a `NotifierError` written here rather than Foundation's error,
 /// whose description and user info quote the URL.
 public struct WebhookNotifier: Notifier {
-    public let name = "webhook"
+    public let name: String
     private let url: URL
     private let format: WebhookFormat
     private let timeout: Duration
     private let owner: SessionOwner
 
     /// `timeout` bounds one attempt (connect, send, answer); retries are the queue's business.
-    public init(url: URL, format: WebhookFormat, timeout: Duration) {
+    public init(url: URL, format: WebhookFormat, timeout: Duration, name: String = "webhook") {
+        self.name = name
         self.url = url
         self.format = format
         self.timeout = timeout
