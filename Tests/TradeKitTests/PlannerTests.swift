@@ -122,6 +122,21 @@ struct PlannerTests {
         let finalizeIndex = try #require(plan.changes.firstIndex { $0.effect.typeName == "finalize" })
         #expect(finalizeIndex < switchIndex, "current must move only after the release is complete")
         let restart = try #require(plan.changes.first { $0.effect.typeName == "systemctl.restart" })
-        #expect(Set(restart.effect.target.split(separator: " ").map(String.init)) == Set(Self.services))
+        // The installed config names the new source, so the monitor restarts to read it too.
+        #expect(
+            Set(restart.effect.target.split(separator: " ").map(String.init))
+                == Set(Self.services + ["v6-monitor.service"]))
+    }
+
+    @Test("a config change alone restarts the monitor, which reads the installed config once at start")
+    func configChangeRestartsMonitor() async throws {
+        let (deployment, request, fs) = try await setUp()
+        var changed = deployment
+        changed.alerts.routes[0].minSeverity = .critical
+        let plan = try await plan(changed, request, fs, states: Self.allActive)
+        let summary = plan.changes.map { "\($0.effect.typeName) \($0.effect.target)" }
+        #expect(summary.contains("systemctl.restart v6-monitor.service"), "\(summary)")
+        #expect(
+            !summary.contains { $0.hasPrefix("systemctl.restart") && $0.contains("v6-engine.service") }, "\(summary)")
     }
 }

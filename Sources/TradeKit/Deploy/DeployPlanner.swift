@@ -34,11 +34,13 @@ public struct DeployPlanner: Sendable {
         planAccounts(&plan)
         planDirectories(&plan)
         let releaseIsNew = try planRelease(&plan)
-        planInstalledConfig(&plan)
+        let configChanged = planInstalledConfig(&plan)
         let unitChanges = planUnits(&plan)
         planScheduleGaps(&plan)
         let switched = planCurrent(&plan)
-        planManager(&plan, unitFilesChanged: unitChanges, releaseChanged: switched || releaseIsNew)
+        planManager(
+            &plan, unitFilesChanged: unitChanges, releaseChanged: switched || releaseIsNew, configChanged: configChanged
+        )
         planPrune(&plan)
         return plan
     }
@@ -77,12 +79,14 @@ public struct DeployPlanner: Sendable {
 
     /// The config tradectl's own units read, installed where no checkout can move it, and the
     /// secrets env file beside it (content never shown). Written before the units that name it.
-    private func planInstalledConfig(_ plan: inout Plan) {
+    /// True when an installed config is there and its text changes: the monitor, which reads it
+    /// once at start, must then restart to see new routes, receivers or thresholds.
+    private func planInstalledConfig(_ plan: inout Plan) -> Bool {
         planDirectory(&plan, layout.installedConfigDirectory, mode: isSystem ? 0o755 : 0o700, owner: nil)
-        planFile(
-            &plan, path: layout.installedConfig,
-            content: Data(InstalledConfig.text(deployment, installedAt: layout.installedConfig).utf8), mode: 0o644,
-            owner: nil)
+        let content = Data(InstalledConfig.text(deployment, installedAt: layout.installedConfig).utf8)
+        planFile(&plan, path: layout.installedConfig, content: content, mode: 0o644, owner: nil)
+        let existing = survey.contents[layout.installedConfig]
+        let changed = existing != nil && existing != content
         if let secrets = InstalledConfig.secrets(deployment) {
             planFile(
                 &plan, path: layout.installedSecrets, content: Data(secrets.utf8), mode: 0o600, owner: nil, secret: true
@@ -90,6 +94,7 @@ public struct DeployPlanner: Sendable {
         } else if survey.paths[layout.installedSecrets] != nil {
             plan.add(.remove(path: layout.installedSecrets), .delete, note: "the config has no secrets any more")
         }
+        return changed
     }
 
     private func planDirectory(_ plan: inout Plan, _ path: String, mode: UInt32, owner: OwnerSpec?) {
