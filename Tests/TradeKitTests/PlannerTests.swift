@@ -128,6 +128,21 @@ struct PlannerTests {
                 == Set(Self.services + ["v6-monitor.service"]))
     }
 
+    @Test("a routed receiver whose secret variable is unset is named in the plan, never a value")
+    func receiverSecretMissing() async throws {
+        let (deployment, request, fs) = try await setUp()
+        let env = fs.hostPath("\(deployment.project.root)/shared/.env")
+        let text = try String(contentsOfFile: env, encoding: .utf8)
+        #expect(try await plan(deployment, request, fs, states: Self.allActive).notes.isEmpty)
+        let without = text.split(separator: "\n").filter { !$0.hasPrefix("ALERT_WEBHOOK_URL=") }.joined(separator: "\n")
+        try without.write(toFile: env, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: env)
+        let notes = try await plan(deployment, request, fs, states: Self.allActive).notes
+        #expect(
+            notes.contains { $0.hasPrefix("receiver desk: ALERT_WEBHOOK_URL is not set in shared/.env") }, "\(notes)")
+        #expect(!notes.joined().contains("127.0.0.1:9099"))
+    }
+
     @Test("a config change alone restarts the monitor, which reads the installed config once at start")
     func configChangeRestartsMonitor() async throws {
         let (deployment, request, fs) = try await setUp()

@@ -42,7 +42,21 @@ public struct DeployPlanner: Sendable {
             &plan, unitFilesChanged: unitChanges, releaseChanged: switched || releaseIsNew, configChanged: configChanged
         )
         planPrune(&plan)
+        plan.notes += receiverSecretNotes()
         return plan
+    }
+
+    /// A receiver a route uses whose secret variable the alerts' env file does not set fails
+    /// every delivery: say so now, by name, rather than at the first incident.
+    func receiverSecretNotes() -> [String] {
+        guard let keys = survey.alertsEnvKeys, let envFile = deployment.alerts.envFile else { return [] }
+        let routed = Set(deployment.alerts.routes.flatMap(\.receivers))
+        return deployment.alerts.receivers.filter { routed.contains($0.name) }.flatMap { receiver in
+            receiver.secretVariables.filter { !keys.contains($0) }.map {
+                "receiver \(receiver.name): \($0) is not set in shared/\(envFile); its alerts fail until it is "
+                    + "(tradectl secrets set \($0))"
+            }
+        }
     }
 
     // MARK: accounts and directories
