@@ -92,26 +92,21 @@ public struct EmailNotifier: Notifier {
     /// folded onto continuation lines; ASCII text as it is.
     static func encodedWords(_ text: String) -> String {
         guard !text.allSatisfy(\.isASCII) else { return text }
-        var chunks: [String] = []
-        var chunk = ""
-        for character in text {
-            if chunk.utf8.count + character.utf8.count > 45 {
-                chunks.append(chunk)
-                chunk = ""
-            }
-            chunk.append(character)
-        }
-        chunks.append(chunk)
-        return chunks.map { "=?UTF-8?B?\(Data($0.utf8).base64EncodedString())?=" }.joined(separator: "\r\n ")
+        return pieces(text, limit: 45).map { "=?UTF-8?B?\(Data($0.utf8).base64EncodedString())?=" }
+            .joined(separator: "\r\n ")
     }
 
-    /// `line` in pieces of at most `limit` UTF-8 bytes, cut between characters.
-    static func wrapped(_ line: String, limit: Int = 900) -> [String] {
-        guard line.utf8.count > limit else { return [line] }
+    /// `line` in pieces of at most 900 UTF-8 bytes, so body lines stay below SMTP's 998.
+    static func wrapped(_ line: String) -> [String] {
+        line.utf8.count > 900 ? pieces(line, limit: 900) : [line]
+    }
+
+    /// `text` in pieces of at most `limit` UTF-8 bytes, cut between characters.
+    private static func pieces(_ text: String, limit: Int) -> [String] {
         var pieces: [String] = []
         var piece = ""
-        for character in line {
-            if piece.utf8.count + character.utf8.count > limit {
+        for character in text {
+            if !piece.isEmpty && piece.utf8.count + character.utf8.count > limit {
                 pieces.append(piece)
                 piece = ""
             }
