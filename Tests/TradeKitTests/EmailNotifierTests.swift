@@ -18,7 +18,7 @@ struct EmailNotifierTests {
 
     @Test("the alert arrives over STARTTLS, authenticated, with its headers and body")
     func delivers() async throws {
-        let server = try SMTPTestServer(user: Canary.smtpUser, password: Canary.smtpPassword)
+        let server = try await SMTPTestServer.start(user: Canary.smtpUser, password: Canary.smtpPassword)
         let alert = sampleAlert(summary: "fill <rejected> & retried — naïve\nsecond line")
         try await Self.notifier(server).deliver(alert)
         let mail = try #require(server.mails.first)
@@ -45,7 +45,7 @@ struct EmailNotifierTests {
 
     @Test("wrong password: login denied, naming neither the user nor the password")
     func wrongPassword() async throws {
-        let server = try SMTPTestServer(user: Canary.smtpUser, password: Canary.smtpPassword)
+        let server = try await SMTPTestServer.start(user: Canary.smtpUser, password: Canary.smtpPassword)
         let notifier = Self.notifier(server, password: "CANARY-wrong-password")
         let error = await #expect(throws: NotifierError.self) { try await notifier.deliver(sampleAlert()) }
         #expect(error?.code == .rejected)
@@ -56,7 +56,7 @@ struct EmailNotifierTests {
 
     @Test("a server that offers no STARTTLS is refused when STARTTLS is required")
     func noStartTLS() async throws {
-        let server = try SMTPTestServer(tls: false)
+        let server = try await SMTPTestServer.start(tls: false)
         let error = await #expect(throws: NotifierError.self) {
             try await Self.notifier(server).deliver(sampleAlert())
         }
@@ -67,8 +67,8 @@ struct EmailNotifierTests {
 
     @Test("a certificate nobody vouched for fails TLS")
     func untrustedCertificate() async throws {
-        let server = try SMTPTestServer(user: Canary.smtpUser, password: Canary.smtpPassword)
-        let other = try SMTPTestServer(user: "x", password: "y")
+        let server = try await SMTPTestServer.start(user: Canary.smtpUser, password: Canary.smtpPassword)
+        let other = try await SMTPTestServer.start(user: "x", password: "y")
         let notifier = Self.notifier(server, caFile: other.caFile)
         let error = await #expect(throws: NotifierError.self) { try await notifier.deliver(sampleAlert()) }
         #expect(error?.code == .transport)
@@ -84,6 +84,20 @@ struct EmailNotifierTests {
         let error = await #expect(throws: NotifierError.self) { try await notifier.deliver(sampleAlert()) }
         #expect(error?.code == .transport)
         #expect(error?.description == "email notifier: connection refused (curl 7)")
+    }
+
+    @Test("a cancelled delivery stops the blocked transfer instead of waiting out its timeout")
+    func cancelled() async throws {
+        let silent = Sockets.silentListener()
+        defer { close(silent.fd) }
+        let notifier = EmailNotifier(
+            url: "smtp://127.0.0.1:\(silent.port)", from: "a@b", to: ["c@d"], timeout: .seconds(60))
+        let started = ContinuousClock.now
+        let task = Task { try await notifier.deliver(sampleAlert()) }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test("the message: one-line headers, RFC 2047 subject, CRLF lines under 998 octets")

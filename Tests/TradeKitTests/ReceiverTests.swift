@@ -148,33 +148,39 @@ struct ReceiverSecretTests {
         let silent = Sockets.silentListener()
         defer { close(silent.fd) }
         let closed = try Sockets.closedPort()
-        let smtp = try SMTPTestServer(user: Canary.smtpUser, password: Canary.smtpPassword)
+        let smtp = try await SMTPTestServer.start(user: Canary.smtpUser, password: Canary.smtpPassword)
         let http = try TestReceiver(answers: [
             (500, "routing key \(Canary.routingKey)"),
             (400, #"{"ok":false,"description":"bad token \#(Canary.telegramToken)"}"#),
         ])
-        func email(_ url: String, password: String = Canary.smtpPassword) -> EmailNotifier {
+        // 0.5 s only where a timeout is the point: under a loaded run, STARTTLS and AUTH
+        // against a Python server can take longer, which would turn "rejected" into "timeout".
+        func email(
+            _ url: String, password: String = Canary.smtpPassword, timeout: Duration = .seconds(10)
+        )
+            -> EmailNotifier
+        {
             EmailNotifier(
                 url: url, from: "a@b", to: ["c@d"], username: Canary.smtpUser, password: password,
-                caFile: smtp.caFile, timeout: .milliseconds(500))
+                caFile: smtp.caFile, timeout: timeout)
         }
-        func pagerDuty(_ url: URL) -> PagerDutyNotifier {
-            PagerDutyNotifier(routingKey: Canary.routingKey, url: url, timeout: .milliseconds(500))
+        func pagerDuty(_ url: URL, timeout: Duration = .seconds(10)) -> PagerDutyNotifier {
+            PagerDutyNotifier(routingKey: Canary.routingKey, url: url, timeout: timeout)
         }
-        func telegram(_ url: URL) -> TelegramNotifier {
-            TelegramNotifier(token: Canary.telegramToken, chatID: "1", apiURL: url, timeout: .milliseconds(500))
+        func telegram(_ url: URL, timeout: Duration = .seconds(10)) -> TelegramNotifier {
+            TelegramNotifier(token: Canary.telegramToken, chatID: "1", apiURL: url, timeout: timeout)
         }
         let refused = URL(string: "http://127.0.0.1:\(closed)")!
         let silentURL = URL(string: "http://127.0.0.1:\(silent.port)")!
         let cases: [(any Notifier, NotifierError.Code)] = [
             (email("smtp://127.0.0.1:\(closed)"), .transport),
-            (email("smtp://127.0.0.1:\(silent.port)"), .timeout),
+            (email("smtp://127.0.0.1:\(silent.port)", timeout: .milliseconds(500)), .timeout),
             (email(smtp.url, password: "CANARY-bad"), .rejected),
             (pagerDuty(refused), .transport),
-            (pagerDuty(silentURL), .timeout),
+            (pagerDuty(silentURL, timeout: .milliseconds(500)), .timeout),
             (pagerDuty(http.url("/v2/enqueue")), .rejected),
             (telegram(refused), .transport),
-            (telegram(silentURL), .timeout),
+            (telegram(silentURL, timeout: .milliseconds(500)), .timeout),
             (telegram(http.url("")), .rejected),
         ]
         for (notifier, code) in cases {

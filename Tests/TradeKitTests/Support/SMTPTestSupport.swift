@@ -68,6 +68,12 @@ final class SMTPTestServer: @unchecked Sendable {
         self.port = port
     }
 
+    /// Starts the server on a thread of its own: openssl and Python's start-up block for a
+    /// second or so, which must not hold the test's cooperative threads (two on this machine).
+    static func start(tls: Bool = true, user: String = "", password: String = "") async throws -> SMTPTestServer {
+        try await onThread { Result { try SMTPTestServer(tls: tls, user: user, password: password) } }.get()
+    }
+
     deinit {
         try? input.fileHandleForWriting.close()
         process.terminate()
