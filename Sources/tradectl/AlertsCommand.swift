@@ -65,7 +65,7 @@ struct AlertsCommand: AsyncParsableCommand {
 
                 Examples:
                   tradectl alerts silence engine --for 2h --reason "broker maintenance window"
-                  tradectl alerts silence disk --for 30min --reason "log cleanup running" --dry-run
+                  tradectl alerts silence disk --for 30min --reason "log cleanup" --dry-run
 
                 See docs/alert-handling.md.
                 """)
@@ -75,7 +75,7 @@ struct AlertsCommand: AsyncParsableCommand {
         @Argument(help: "A component, a check name or an alert key.")
         var matcher: String
 
-        @Option(name: .customLong("for"), help: "How long, e.g. 30min, 2h, 1d.")
+        @Option(name: .customLong("for"), help: ArgumentHelp("How long, e.g. 30min, 2h, 1d.", valueName: "DUR"))
         var duration: String
 
         @Option(help: "Why (one line; shown by alerts list and the audit log).")

@@ -56,7 +56,8 @@ public struct AlertsPlanner: Sendable {
         {
             return nil
         }
-        return "\(matcher) is no component, check or alert key; components: \(components.joined(separator: ", ")); "
+        return "unknown matcher \(matcher): not a component, check or alert key; "
+            + "components: \(components.joined(separator: ", ")); "
             + "checks: \(checks.joined(separator: ", ")); keys look like unit/engine"
     }
 
