@@ -23,6 +23,7 @@ public actor MonitorCycle {
     let logger: Logger
     let host: String
     let recovery: MonitorRecovery
+    let autoHalt: MonitorAutoHalt
     private let policy: AlertPolicy
     public nonisolated let router: AlertRouter
     private var state = MonitorState()
@@ -37,6 +38,7 @@ public actor MonitorCycle {
         var journalErrors: [String: Int] = [:]
         var patternMatches: [String: Int] = [:]
         var alerts: [Alert.Kind: Int] = [:]
+        var muted: [String: Int] = [:]
         var cycles = 0
     }
 
@@ -51,6 +53,7 @@ public actor MonitorCycle {
         policy = AlertPolicy(monitor: suite.deployment.monitor, alerts: suite.deployment.alerts, router: router)
         patterns = PatternCounter(patterns: PatternCounter.patterns(of: suite.deployment.monitor))
         recovery = MonitorRecovery(suite: suite, logger: logger)
+        autoHalt = MonitorAutoHalt(suite: suite, logger: logger)
     }
 
     nonisolated var layout: DeployLayout { suite.layout }
@@ -119,7 +122,14 @@ public actor MonitorCycle {
                     host: host, store: store)
                 state.restarts = restarts
             }
-            for alert in alerts + escalations { await send(alert) }
+            let mutes = self.mutes(store, now: now)
+            for alert in alerts + escalations { await send(alert, mutes: mutes) }
+            var autoHaltState = state.autoHalt
+            let halting = await autoHalt.run(
+                alerts + escalations, state: &autoHaltState, halted: halted, now: now, host: host, store: store)
+            state.autoHalt = autoHaltState
+            for alert in halting { await send(alert, mutes: mutes) }
+            forgetLapsedAcknowledgements(mutes, store: store)
         } else {
             logger.info("deploy in progress (\(holder ?? "")): alerts and auto-recovery paused")
         }
@@ -135,6 +145,7 @@ public actor MonitorCycle {
         snapshot.journalErrors = totals.journalErrors
         snapshot.patternMatches = totals.patternMatches
         snapshot.alerts = totals.alerts
+        snapshot.muted = totals.muted
         snapshot.notifiers = await sink.stats()
         snapshot.cycles = totals.cycles
         if let newest = history.catalog.first(where: { $0.status == "complete" }) {
@@ -147,10 +158,36 @@ public actor MonitorCycle {
         return snapshot
     }
 
-    private func send(_ alert: Alert) async {
+    private func send(_ alert: Alert, mutes: AlertMutes = AlertMutes()) async {
         totals.alerts[alert.kind, default: 0] += 1
+        if let mute = mutes.mute(alert, state: state.alerts[alert.key], at: alert.at) {
+            // The journal still records it; no receiver gets it. A silenced recovery is not sent,
+            // so the routes' record of the key goes with it (a later firing starts afresh).
+            totals.muted[mute.label, default: 0] += 1
+            if alert.kind == .recovered { state.routing[alert.key] = nil }
+            await sink.enqueue(alert.muted(mute), to: [])
+            return
+        }
         let receivers = router.receivers(for: alert, sent: &state.routing, now: alert.at)
         await sink.enqueue(alert, to: receivers)
+    }
+
+    /// The silences and acknowledgements in force, read once per cycle (none without a state DB).
+    private func mutes(_ store: StateStore?, now: Date) -> AlertMutes {
+        guard let store else { return AlertMutes() }
+        do { return try store.alertMutes(at: now) } catch {
+            logger.warning("silences and acknowledgements not read: \(error)")
+            return AlertMutes()
+        }
+    }
+
+    /// An acknowledgement lapses when its state changes (recovery, severity, a new episode).
+    private func forgetLapsedAcknowledgements(_ mutes: AlertMutes, store: StateStore?) {
+        let lapsed = mutes.lapsed(state.alerts)
+        guard !lapsed.isEmpty else { return }
+        do { try store?.removeAcknowledgements(keys: lapsed) } catch {
+            logger.warning("lapsed acknowledgements not removed: \(error)")
+        }
     }
 
     /// Groups tracebacks, counts errors per component and pattern matches.
