@@ -160,11 +160,12 @@ public actor MonitorCycle {
 
     private func send(_ alert: Alert, mutes: AlertMutes = AlertMutes()) async {
         totals.alerts[alert.kind, default: 0] += 1
-        if let mute = mutes.mute(alert, state: state.alerts[alert.key], at: alert.at) {
-            // The journal still records it; no receiver gets it. A silenced recovery is not sent,
-            // so the routes' record of the key goes with it (a later firing starts afresh).
+        // A recovery is never muted: it goes exactly where its alert went before the silence
+        // (the router's record), so an incident a pager opened is resolved, and one that was
+        // silenced from the start went nowhere and recovers nowhere.
+        if alert.kind != .recovered, let mute = mutes.mute(alert, state: state.alerts[alert.key], at: alert.at) {
+            // The journal still records it; no receiver gets it.
             totals.muted[mute.label, default: 0] += 1
-            if alert.kind == .recovered { state.routing[alert.key] = nil }
             await sink.enqueue(alert.muted(mute), to: [])
             return
         }
