@@ -17,6 +17,15 @@ public struct JournalEvent: Sendable, Equatable {
     }
 
     public var isError: Bool { priority <= 3 }
+
+    /// The event judged by the level its line states (`log_format`): a Python `ERROR:` line
+    /// journald stored at info becomes an error. nil or `plain` leaves it as journald said.
+    public func classified(by format: LineFormat?) -> JournalEvent {
+        guard let format, format != .plain else { return self }
+        var event = self
+        event.priority = format.priority(of: message, recorded: priority)
+        return event
+    }
 }
 
 /// Python writes a traceback one line per journal entry (stderr is line-buffered):

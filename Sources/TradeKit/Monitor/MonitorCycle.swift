@@ -28,6 +28,8 @@ public actor MonitorCycle {
     private var state = MonitorState()
     private var patterns: PatternCounter
     private var grouper = TracebackGrouper()
+    /// Unit → `log_format`, for units whose lines state their level.
+    private let formats: [String: LineFormat]
     private var previousRestarts: [String: Int]?
     private var totals = Totals()
     private var loaded = false
@@ -51,6 +53,7 @@ public actor MonitorCycle {
         policy = AlertPolicy(monitor: suite.deployment.monitor, alerts: suite.deployment.alerts, router: router)
         patterns = PatternCounter(patterns: PatternCounter.patterns(of: suite.deployment.monitor))
         recovery = MonitorRecovery(suite: suite, logger: logger)
+        formats = suite.journalFormats
     }
 
     nonisolated var layout: DeployLayout { suite.layout }
@@ -153,10 +156,11 @@ public actor MonitorCycle {
         await sink.enqueue(alert, to: receivers)
     }
 
-    /// Groups tracebacks, counts errors per component and pattern matches.
+    /// Judges each entry by the level its line states (components with a `log_format`), then
+    /// groups tracebacks, counts errors per component and pattern matches.
     private func absorb(_ batch: JournalFollower.Batch, now: Date) {
         var events: [JournalEvent] = []
-        for event in batch.events { events += grouper.feed(event) }
+        for event in batch.events { events += grouper.feed(event.classified(by: formats[event.unit])) }
         events += grouper.flush(olderThan: now.addingTimeInterval(-5))
         let prefix = "\(deployment.project.name)-"
         for event in events {
