@@ -51,4 +51,32 @@ struct MonitorLineFormatTests {
         #expect(snapshot.journalErrors == ["engine": 4], "3 ERROR lines + 1 traceback")
         #expect(snapshot.patternMatches["errors"] == 4)
     }
+
+    @Test("logging.exception: the error line and the traceback after it are one event; a later traceback is its own")
+    func exceptionLine() {
+        var grouper = TracebackGrouper()
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        func feed(_ message: String, _ offset: Double = 0) -> [JournalEvent] {
+            let event = JournalEvent(
+                unit: "v6-engine.service", priority: 6, message: message, at: at.addingTimeInterval(offset), pid: "7")
+            return grouper.feed(event.classified(by: .python))
+        }
+        var events = feed("ERROR:engine:fill failed")
+        #expect(events.isEmpty, "held until the next line of its writer")
+        events += feed("Traceback (most recent call last):")
+        events += feed("  File \"engine.py\", line 3, in fill")
+        events += feed("ValueError: no such order")
+        #expect(events.count == 1 && events.first?.isError == true)
+        #expect(events.first?.message.hasPrefix("ERROR:engine:fill failed\nTraceback") == true)
+        events = feed("ERROR:engine:order rejected", 10)
+        events += feed("INFO:engine:loop 2", 11)
+        #expect(events.map(\.isError) == [true, false])
+        events = feed("ERROR:engine:gave up", 20)
+        events += feed("Traceback (most recent call last):", 25)
+        events += feed("ValueError: x", 25)
+        #expect(events.filter(\.isError).count == 2, "a traceback 5 s later is a crash of its own")
+        #expect(feed("ERROR:engine:last words", 30).isEmpty)
+        #expect(grouper.flush(olderThan: at.addingTimeInterval(30)).isEmpty)
+        #expect(grouper.flush(olderThan: at.addingTimeInterval(31)).map(\.message) == ["ERROR:engine:last words"])
+    }
 }
