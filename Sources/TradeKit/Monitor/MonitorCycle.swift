@@ -29,6 +29,8 @@ public actor MonitorCycle {
     private var state = MonitorState()
     private var patterns: PatternCounter
     private var grouper = TracebackGrouper()
+    /// Unit → `log_format`, for units whose lines state their level.
+    private let formats: [String: LineFormat]
     private var previousRestarts: [String: Int]?
     private var totals = Totals()
     private var loaded = false
@@ -54,6 +56,7 @@ public actor MonitorCycle {
         patterns = PatternCounter(patterns: PatternCounter.patterns(of: suite.deployment.monitor))
         recovery = MonitorRecovery(suite: suite, logger: logger)
         autoHalt = MonitorAutoHalt(suite: suite, logger: logger)
+        formats = suite.journalFormats
     }
 
     nonisolated var layout: DeployLayout { suite.layout }
@@ -191,10 +194,11 @@ public actor MonitorCycle {
         }
     }
 
-    /// Groups tracebacks, counts errors per component and pattern matches.
+    /// Judges each entry by the level its line states (components with a `log_format`), then
+    /// groups tracebacks, counts errors per component and pattern matches.
     private func absorb(_ batch: JournalFollower.Batch, now: Date) {
         var events: [JournalEvent] = []
-        for event in batch.events { events += grouper.feed(event) }
+        for event in batch.events { events += grouper.feed(event.classified(by: formats[event.unit])) }
         events += grouper.flush(olderThan: now.addingTimeInterval(-5))
         let prefix = "\(deployment.project.name)-"
         for event in events {
