@@ -277,3 +277,82 @@ struct ReceiverConfigTests {
         #expect(built is WebhookNotifier)
     }
 }
+
+/// Every receiver failing at once, through the real binary: no secret in anything it prints.
+@Suite("Receiver secrets, end to end")
+struct ReceiverCanaryTests {
+    @Test("monitor test-alert with every receiver refused: each FAILED, no canary in stdout or the debug log")
+    func everyReceiverRefused() throws {
+        let dir = TempDir()
+        let canaries = [
+            "SLACK_URL": "http://127.0.0.1:1/services/CANARY-slack-7a6b5c",
+            "HOOK_URL": "http://127.0.0.1:1/hook?token=CANARY-hook-1d2e3f",
+            "SMTP_PASSWORD": "CANARY-smtp-pass-9f8e7d",
+            "PD_KEY": "CANARY-pd-key-0a1b2c",
+            "TG_TOKEN": "123456:CANARY-tg-token-4d5e6f",
+        ]
+        _ = dir.write(
+            "opt/shared/.env", canaries.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "\n") + "\n",
+            mode: 0o600)
+        let text = minimalConfig(source: dir.path, root: "\(dir.path)/opt").replacingOccurrences(
+            of: "[backup]",
+            with: """
+                [alerts]
+                env_file = ".env"
+                timeout = "2s"
+                retries = 0
+
+                [[alerts.receivers]]
+                name = "chat"
+                type = "slack"
+                url_env = "SLACK_URL"
+
+                [[alerts.receivers]]
+                name = "hook"
+                type = "webhook"
+                url_env = "HOOK_URL"
+
+                [[alerts.receivers]]
+                name = "mail"
+                type = "email"
+                smtp_url = "smtp://127.0.0.1:1"
+                from = "bot@example.com"
+                to = ["desk@example.com"]
+                username = "CANARY-smtp-user"
+                password_env = "SMTP_PASSWORD"
+
+                [[alerts.receivers]]
+                name = "pager"
+                type = "pagerduty"
+                url = "http://127.0.0.1:1/v2/enqueue"
+                routing_key_env = "PD_KEY"
+
+                [[alerts.receivers]]
+                name = "tg"
+                type = "telegram"
+                url = "http://127.0.0.1:1"
+                token_env = "TG_TOKEN"
+                chat_id = "-100123"
+
+                [[alerts.routes]]
+                name = "all"
+                receivers = ["chat", "hook", "mail", "pager", "tg"]
+
+                [backup]
+                """)
+        let config = dir.write("tradectl.toml", text)
+        let result = try runTradectl(["--config", config, "--verbose", "monitor", "test-alert"])
+        let output = result.stdout + result.stderr
+        #expect(result.status == 1, "\(output)")
+        for name in ["chat", "hook", "mail", "pager", "tg"] {
+            #expect(result.stdout.contains("\(name) "), "\(name) missing: \(output)")
+        }
+        #expect(result.stdout.components(separatedBy: "FAILED").count - 1 == 5, "\(result.stdout)")
+        for value in canaries.values + ["CANARY-smtp-user"] {
+            #expect(!output.contains(value), "secret leaked: \(output)")
+        }
+        #expect(!output.contains("CANARY"), "\(output)")
+        let shown = try runTradectl(["--config", config, "config", "show"])
+        #expect(!(shown.stdout + shown.stderr).contains("CANARY-pd") && shown.status == 0, "\(shown.stdout)")
+    }
+}

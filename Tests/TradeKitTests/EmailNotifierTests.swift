@@ -92,12 +92,14 @@ struct EmailNotifierTests {
         defer { close(silent.fd) }
         let notifier = EmailNotifier(
             url: "smtp://127.0.0.1:\(silent.port)", from: "a@b", to: ["c@d"], timeout: .seconds(60))
-        let started = ContinuousClock.now
         let task = Task { try await notifier.deliver(sampleAlert()) }
         try await Task.sleep(for: .milliseconds(300))
         task.cancel()
+        // Only libcurl's progress callback seeing the flag ends in CancellationError: a transfer
+        // that ran on to its 60 s timeout would end in NotifierError (timeout) instead. No
+        // wall-clock bound: under the parallel suite the test's own task may wait long for a
+        // cooperative thread, which says nothing about the transfer.
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test("the message: one-line headers, RFC 2047 subject, CRLF lines under 998 octets")
