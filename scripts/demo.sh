@@ -92,6 +92,7 @@ for _ in $(seq 1 60); do
     sleep 1
 done
 step cat "$alerts_log"
+step "$bin" --config "$config" alerts list
 echo
 echo "==> an emergency stop: the kill switch is set and the engine finishes its pending orders first"
 step "$bin" --config "$config" halt --reason "demo: emergency stop"
