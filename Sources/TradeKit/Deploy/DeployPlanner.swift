@@ -35,6 +35,7 @@ public struct DeployPlanner: Sendable {
         planDirectories(&plan)
         let releaseIsNew = try planRelease(&plan)
         planInstalledConfig(&plan)
+        planLogRotation(&plan)
         let unitChanges = planUnits(&plan)
         planScheduleGaps(&plan)
         let switched = planCurrent(&plan)
@@ -92,7 +93,7 @@ public struct DeployPlanner: Sendable {
         }
     }
 
-    private func planDirectory(_ plan: inout Plan, _ path: String, mode: UInt32, owner: OwnerSpec?) {
+    func planDirectory(_ plan: inout Plan, _ path: String, mode: UInt32, owner: OwnerSpec?) {
         guard let info = survey.paths[path] else {
             plan.add(.directory(path: path, mode: mode, owner: owner), .create)
             return
