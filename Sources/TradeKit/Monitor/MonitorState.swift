@@ -10,9 +10,11 @@ public struct MonitorState: Sendable, Codable, Equatable {
     public var restarts: [String: RestartHistory] = [:]
     /// Per alert key, which route delivered it when (`AlertRouter`): recoveries go there.
     public var routing: [String: [String: Date]] = [:]
+    /// Where the log file follower stands per file (`LogFileFollower`); nil until it first ran.
+    public var logFiles: [String: LogFilePosition]?
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case alerts, journalCursor, patternHits, restarts, routing }
+    enum CodingKeys: String, CodingKey { case alerts, journalCursor, patternHits, restarts, routing, logFiles }
 
     /// Keys a newer tradectl added may be missing from a row an older one saved: they start empty
     /// rather than making the whole state unreadable (which would re-announce every alert).
@@ -23,6 +25,7 @@ public struct MonitorState: Sendable, Codable, Equatable {
         patternHits = try container.decodeIfPresent([String: [Date]].self, forKey: .patternHits) ?? [:]
         restarts = try container.decodeIfPresent([String: RestartHistory].self, forKey: .restarts) ?? [:]
         routing = try container.decodeIfPresent([String: [String: Date]].self, forKey: .routing) ?? [:]
+        logFiles = try container.decodeIfPresent([String: LogFilePosition].self, forKey: .logFiles)
     }
 }
 
