@@ -110,7 +110,7 @@ struct LogRotationTests {
         #expect(dry.stdout.contains("+++ b/opt/demo/state/logrotate.conf"), "\(dry.stdout)")
         #expect(dry.stdout.contains("+\"/opt/demo/shared/logs/*.log\""), "\(dry.stdout)")
         #expect(dry.stdout.contains("demo-logrotate.timer"), "\(dry.stdout)")
-        #expect(!FileManager.default.fileExists(atPath: "\(root)/opt"))
+        #expect(!FileManager.default.fileExists(atPath: root), "--dry-run wrote under --root")
 
         let first = try runTradectl(["deploy", "--config", with, "--root", root], environment: environment)
         #expect(first.status == 0, "\(first.stderr)")
@@ -123,7 +123,11 @@ struct LogRotationTests {
                 "ExecStart=/usr/sbin/logrotate --state /opt/demo/state/logrotate.state /opt/demo/state/logrotate.conf"))
         let timer = try String(contentsOfFile: "\(units)/demo-logrotate.timer", encoding: .utf8)
         #expect(timer.contains("OnCalendar=*:0/15"))
-        #expect(FileManager.default.fileExists(atPath: "\(units)/timers.target.wants/demo-logrotate.timer"))
+        // The enable link points at the unit's path on the target, absent on this host: read the link.
+        let wants = "\(units)/timers.target.wants/demo-logrotate.timer"
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: wants)
+                == "/home/op/.config/systemd/user/demo-logrotate.timer")
 
         let without = dir.write(
             "without.toml", Self.config(source: "\(dir.path)/src", root: "/opt/demo", logFiles: nil))
@@ -132,7 +136,27 @@ struct LogRotationTests {
         #expect(!FileManager.default.fileExists(atPath: conf))
         #expect(!FileManager.default.fileExists(atPath: "\(units)/demo-logrotate.timer"))
         #expect(!FileManager.default.fileExists(atPath: "\(units)/demo-logrotate.service"))
-        #expect(!FileManager.default.fileExists(atPath: "\(units)/timers.target.wants/demo-logrotate.timer"))
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: wants)) == nil)
+    }
+}
+
+extension LogRotationTests {
+    @Test("system scope: deploy --dry-run shows /etc/logrotate.d/<project> as a diff, no user timer")
+    func systemScopeDryRun() throws {
+        let dir = TempDir()
+        _ = dir.write("src/engine.py", "\n")
+        let root = "\(dir.path)/root"
+        let config = dir.write(
+            "tradectl.toml",
+            Self.config(
+                source: "\(dir.path)/src", root: "/opt/demo", scope: "system", logFiles: #"log_files = ["logs/*.log"]"#)
+        )
+        let dry = try runTradectl(["deploy", "--dry-run", "--config", config, "--root", root])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("+++ b/etc/logrotate.d/demo"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("+    su root root"), "\(dry.stdout)")
+        #expect(!dry.stdout.contains("demo-logrotate.timer"), "\(dry.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: root), "--dry-run wrote under --root")
     }
 }
 
