@@ -100,5 +100,16 @@ struct LogFileScanTests {
         let result = try runTradectl(["logs", "--config", "\(dir.path)/tradectl.toml", "--files", "--follow"])
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("--files and --follow"), "\(result.stderr)")
+
+        // Under --root with no journal: the files' lines are printed, then exit 69.
+        _ = dir.write("target/opt/demo/shared/logs/engine.log", "2026-12-07T10:00:00Z ERROR order rejected\n")
+        let offline = try runTradectl([
+            "logs", "--config", "\(dir.path)/tradectl.toml", "--root", "\(dir.path)/target", "--files",
+        ])
+        #expect(offline.status == 69, "\(offline.stderr)")
+        #expect(
+            offline.stdout.hasSuffix(" demo-engine[logs/engine.log]: 2026-12-07T10:00:00Z ERROR order rejected\n"),
+            "\(offline.stdout)")
+        #expect(offline.stderr.contains("journal unavailable"), "\(offline.stderr)")
     }
 }

@@ -65,23 +65,30 @@ extension LogSession {
     fileprivate static func readWithFiles(
         _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, files: [LogFileSource]
     ) throws -> Int {
-        let reader = try JournalAccess.open(source, scope: scope)
         let collected = Collected()
-        let scan = try LogScan(reader: reader, query: query, emit: { collected.entries.append($0) })
+        // The files are shown even when the journal cannot be read (an OS tree under --root
+        // without one); the command still exits 69 afterwards, so nobody takes it for complete.
+        var unavailable: JournalUnavailable?
         do {
+            let reader = try JournalAccess.open(source, scope: scope)
+            let scan = try LogScan(reader: reader, query: query, emit: { collected.entries.append($0) })
             try scan.position()
             try scan.drain()
+        } catch let error as JournalUnavailable {
+            unavailable = error
         } catch let error as JournalError {
-            throw JournalUnavailable(detail: "reading the journal: \(error)")
+            unavailable = JournalUnavailable(detail: "reading the journal: \(error)")
         }
         let merged = LogFileScan.merge(
             journal: collected.entries, files: try LogFileScan.entries(query, sources: files), lines: query.lines)
-        guard !query.countOnly else { return merged.count }
-        let sink = LogSink(fileDescriptor: STDOUT_FILENO)
-        do {
-            for entry in merged { sink.line(format.render(entry)) }
-            try sink.flush()
-        } catch is LogSink.Closed {}
+        if !query.countOnly {
+            let sink = LogSink(fileDescriptor: STDOUT_FILENO)
+            do {
+                for entry in merged { sink.line(format.render(entry)) }
+                try sink.flush()
+            } catch is LogSink.Closed {}
+        }
+        if let unavailable { throw unavailable }
         return merged.count
     }
 
