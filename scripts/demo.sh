@@ -2,7 +2,8 @@
 # Sets everything up and shows the real lifecycle on the bundled V6 example:
 #   config check → deploy --dry-run → deploy → the running units → backup → verify → status →
 #   health → re-deploy (nothing to do) → the monitor's status and metrics → a runbook
-#   rehearsal → halt (the engine finishes its pending orders) → status → resume → audit.
+#   rehearsal → an engine killed: the alert and its recovery at the desk's receiver → halt
+#   (the engine finishes its pending orders) → status → resume → audit.
 # On a machine booted with systemd it uses your own user manager (systemctl --user);
 # where none runs it starts a private one with scripts/systemd-harness.sh, and says so.
 # Units and files are removed at the end unless you pass --keep.
@@ -26,8 +27,13 @@ demo=$(mktemp -d "${TMPDIR:-/tmp}/tradectl-demo.XXXXXX")
 # under a temporary root, through the documented TRADECTL_<SECTION>_<KEY> overrides.
 export TRADECTL_PROJECT_SCOPE=user TRADECTL_PROJECT_ROOT="$demo/opt/v6" TRADECTL_PROJECT_STATE_DIR="$demo/state" \
     TRADECTL_BACKUP_DIR="$demo/backups" TRADECTL_KILL_SWITCH_FILE="$demo/opt/v6/shared/KILL"
+# A monitor cycle every 2 s instead of 15 s, so the demo's incident is seen within seconds.
+export TRADECTL_MONITOR_INTERVAL=2s TRADECTL_MONITOR_WATCHDOG=30s
+
 
 cleanup() {
+    # Only the receiver this script started, by its pid.
+    [ -n "${receiver_pid:-}" ] && [ "$receiver_pid" -gt 1 ] && kill "$receiver_pid" 2>/dev/null || true
     [ $keep -eq 1 ] && { echo "==> kept: units in ~/.config/systemd/user/v6-*, files in $demo"; return; }
     echo "==> cleaning up the demo's units and files"
     units=$(cd "$HOME/.config/systemd/user" 2>/dev/null && ls v6-* 2>/dev/null || true)
@@ -45,6 +51,12 @@ cleanup() {
 had_installed=0
 [ -e "${XDG_CONFIG_HOME:-$HOME/.config}/tradectl/v6.toml" ] && had_installed=1
 trap cleanup EXIT
+
+# The desk's alert receiver: the example's shared/.env points receiver "desk" at it.
+alerts_log="$demo/alerts.log"
+: >"$alerts_log"
+python3 scripts/alert-receiver.py 9099 "$alerts_log" &
+receiver_pid=$!
 
 case "${TRADECTL_HARNESS:-}" in
     host) echo "==> using your own systemd user manager (systemctl --user)" ;;
@@ -71,6 +83,15 @@ echo "==> the monitor deploy started: its STATUS= line, and its Prometheus endpo
 step systemctl --user show -p StatusText v6-monitor.service
 step sh -c "curl -fsS http://127.0.0.1:9765/metrics | grep -E '^tradectl_(component_up|health_status|monitor_cycles_total)'"
 step "$bin" --config "$config" runbook run morning-checklist --dry-run
+
+echo "==> alerts reach the desk: a test alert, then the engine killed (systemd restarts it after 5 s)"
+step "$bin" --config "$config" monitor test-alert
+step systemctl --user kill --signal=SIGKILL v6-engine.service
+for _ in $(seq 1 60); do
+    grep -q 'RECOVERED .* unit/engine' "$alerts_log" && break
+    sleep 1
+done
+step cat "$alerts_log"
 echo
 echo "==> an emergency stop: the kill switch is set and the engine finishes its pending orders first"
 step "$bin" --config "$config" halt --reason "demo: emergency stop"

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
     libsystemd-dev   # sd-journal, sd_notify (CSystemd)
     libarchive-dev   # archives (CArchive)
+    libcurl4-openssl-dev  # SMTP for the email notifier (CCurl)
     libsqlite3-dev   # SQLite through GRDB
     sqlite3          # tests look into databases with the sqlite3 CLI
     pkg-config       # system-library targets find their flags with it
@@ -15,6 +16,8 @@ packages=(
     curl             # the demo asks the dashboard for /health
     systemd-journal-remote  # builds journal files offline for the logs tests and bench/journal.sh
     logrotate        # deploy writes a logrotate config; tests check it with logrotate -d
+    python3-aiosmtpd # the email notifier tests send to a real SMTP server on loopback
+    openssl          # ... with STARTTLS on a self-signed certificate made by `openssl req`
     prometheus       # promtool: the metrics test checks /metrics with `promtool check metrics`
 )
 

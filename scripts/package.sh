@@ -231,8 +231,9 @@ Description: deploy and operate algorithmic-trading systems under systemd
  Every mutating command probes the machine, builds a plan and either prints it
  (--dry-run) or applies it. Also: update with automatic rollback, online-
  consistent backups with verification and retention, restore, health checks,
- a monitor daemon with alerts and metrics, a kill switch, SQLite maintenance,
- secrets rotation, an audit log and executable incident runbooks.
+ a monitor daemon with alerts (silences, acknowledgements, auto-halt) and
+ metrics, a kill switch, SQLite maintenance, secrets rotation, an audit log
+ and executable incident runbooks.
 EOF
 (cd "$stage" && find usr -type f -print0 | sort -z | xargs -0 md5sum) > "$stage/DEBIAN/md5sums"
 chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/md5sums"

@@ -10,7 +10,9 @@ struct LogsCommand: AsyncParsableCommand {
             Reads entries with _SYSTEMD_UNIT= one of the project's services (each component's,
             its daily-restart service, and with no COMPONENT also tradectl's backup, health and
             monitor services). Output is journalctl's short-iso; --json prints one JSON object per
-            entry. Exit 69 when the journal cannot be opened or read.
+            entry. For components with a declared log_format (python, json) --priority and the
+            JSON PRIORITY use the level each line states (JOURNAL_PRIORITY keeps journald's).
+            Exit 69 when the journal cannot be opened or read.
 
             --files adds the lines of the components' log_files (in shared/), labelled
             component[logs/engine.log], interleaved by the time each line starts with (else the
@@ -30,7 +32,13 @@ struct LogsCommand: AsyncParsableCommand {
     @Option(help: "Entries up to DUR ago or an ISO-8601 time.")
     var until: String?
 
-    @Option(help: "Entries at this priority or more urgent: emerg alert crit err warning notice info debug, or 0..7.")
+    @Option(
+        help: ArgumentHelp(
+            "Entries at this priority or more urgent: emerg alert crit err warning notice info debug, or 0..7.",
+            discussion: """
+                For components with log_format = "python" or "json", the level each line states \
+                counts (an ERROR line journald stored at info matches err).
+                """))
     var priority: String?
 
     @Option(help: "Only entries whose MESSAGE matches this regular expression (case-insensitive if all lower-case).")

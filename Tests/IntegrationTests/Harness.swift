@@ -113,14 +113,25 @@ final class ScratchDeployment {
         try? FileManager.default.removeItem(atPath: base)
     }
 
+    /// A test's own overrides, on top of `environment`.
+    var overrides: [String: String] = [:]
+
+    /// Earlier tests of a harness session deploy the same example under the same unit names,
+    /// some failing it on purpose (the monitor test's dashboard crash loop logs a traceback
+    /// per start, an error since the examples declare `log_format = "python"`), and the
+    /// journal check counts the last hour: a test that needs a healthy example raises them.
+    static let ignoringEarlierErrors = [
+        "TRADECTL_HEALTH_ERRORS_WARN_PER_HOUR": "100000", "TRADECTL_HEALTH_ERRORS_CRIT_PER_HOUR": "100001",
+    ]
+
     /// Environment overrides that put the example in user scope under `base`.
     var environment: [String: String] {
-        [
+        overrides.merging([
             "TRADECTL_PROJECT_SCOPE": "user", "TRADECTL_PROJECT_ROOT": "\(base)/opt/\(name)",
             "TRADECTL_PROJECT_STATE_DIR": "\(base)/state", "TRADECTL_BACKUP_DIR": "\(base)/backups",
             "TRADECTL_KILL_SWITCH_FILE": "\(base)/opt/\(name)/shared/KILL",
             "TRADECTL_MONITOR_ENABLED": monitor ? "true" : "false",
-        ]
+        ]) { _, base in base }
     }
 
     func tradectl(_ arguments: [String]) throws -> Harness.Result {

@@ -15,14 +15,18 @@ final class WebhookReceiver {
                 body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
                 with open(sys.argv[2], 'ab') as f:
                     f.write(body.replace(b'\\n', b' ') + b'\\n')
-                self.send_response(200); self.send_header('Content-Length', '2'); self.end_headers(); self.wfile.write(b'ok')
+                self.send_response(int(sys.argv[3])); self.send_header('Content-Length', '2'); self.end_headers(); self.wfile.write(b'ok')
             def log_message(self, *a): pass
         http.server.HTTPServer.allow_reuse_address = True
         http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
         """
 
-    init(log: String) throws {
+    /// The HTTP status every POST is answered with (PagerDuty's Events API answers 202).
+    let status: Int
+
+    init(log: String, status: Int = 200) throws {
         self.log = log
+        self.status = status
         port = try Self.freePort()
         FileManager.default.createFile(atPath: log, contents: nil)
         try start()
@@ -31,7 +35,7 @@ final class WebhookReceiver {
     func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", Self.script, "\(port)", log]
+        process.arguments = ["-c", Self.script, "\(port)", log, "\(status)"]
         try process.run()
         self.process = process
         _ = Harness.eventually(10) { Self.connects(port) }

@@ -99,7 +99,7 @@ final class SystemScopeTests: XCTestCase {
         for example in examples {
             try container.copyIn("\(repoRoot)/examples/\(example.name)", to: example.source)
         }
-        try configureV6Alerts(container)
+        try configureAlerts(container, examples: examples)
         for example in examples {
             let started = Date()
             deploys[example.name] = try container.exec(
@@ -133,17 +133,26 @@ final class SystemScopeTests: XCTestCase {
         )
     }
 
-    /// V6's monitor reports to the receiver (generic JSON) and cycles every 2 s, so an
-    /// incident is seen within seconds.
-    static func configureV6Alerts(_ container: Container) throws {
+    /// Every example's receiver "desk" (a generic-JSON webhook whose URL is the secret
+    /// `ALERT_WEBHOOK_URL` of its shared `.env`) points at the receiver, as an operator would
+    /// set it; V6's monitor cycles every 2 s, so an incident is seen within seconds.
+    static func configureAlerts(_ container: Container, examples: [Example]) throws {
+        for example in examples {
+            let envPath = container.hostPath("\(example.source)/app/.env")
+            let env = try String(contentsOfFile: envPath, encoding: .utf8)
+            guard env.contains("ALERT_WEBHOOK_URL=") else {
+                throw SuiteError("examples/\(example.name)/app/.env changed shape: no ALERT_WEBHOOK_URL")
+            }
+            let lines = env.split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.hasPrefix("ALERT_WEBHOOK_URL=") ? "ALERT_WEBHOOK_URL=\(WebhookReceiver.url)" : String($0)
+            }
+            try lines.joined(separator: "\n").write(toFile: envPath, atomically: true, encoding: .utf8)
+        }
         let path = container.hostPath("/srv/tradectl-src/v6/tradectl.toml")
         var text = try String(contentsOfFile: path, encoding: .utf8)
-        guard text.contains("[alerts]\n"), text.contains("interval = \"15s\"") else {
-            throw SuiteError("examples/v6/tradectl.toml changed shape: no [alerts] or interval = \"15s\"")
+        guard text.contains("interval = \"15s\"") else {
+            throw SuiteError("examples/v6/tradectl.toml changed shape: no interval = \"15s\"")
         }
-        text = text.replacingOccurrences(
-            of: "[alerts]\n", with: "[alerts]\nwebhook_url = \"\(WebhookReceiver.url)\"\nwebhook_format = \"generic\"\n"
-        )
         text = text.replacingOccurrences(of: "interval = \"15s\"", with: "interval = \"2s\"")
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
@@ -333,14 +342,17 @@ final class SystemScopeTests: XCTestCase {
             let installed = try String(
                 contentsOfFile: try container.hostPath("/etc/tradectl/\(example.name).toml"), encoding: .utf8)
             XCTAssertFalse(installed.contains("webhook_url"), "installed config of \(example.name) holds a secret")
+            XCTAssertFalse(
+                installed.contains(WebhookReceiver.url), "installed config of \(example.name) holds the webhook URL")
+            XCTAssertTrue(installed.contains("url_env = \"ALERT_WEBHOOK_URL\""), installed)
             let again = try container.exec(
                 ["tradectl", "--project", example.name, "deploy", "--dry-run"], timeout: 120)
             XCTAssertEqual(again.status, 0, again.output)
             XCTAssertTrue(again.stdout.contains("nothing to do") || again.stdout.contains("0 changes"), again.stdout)
         }
-        // V6's webhook (a secret) went to the 0600 env file beside its installed config.
-        let mode = try container.exec(["stat", "-c", "%a %U", "/etc/tradectl/v6.env"])
-        XCTAssertEqual(mode.trimmed, "600 root", mode.output)
+        // The receivers' secret (the webhook URL) lives in V6's shared .env, mode 0600.
+        let mode = try container.exec(["stat", "-c", "%a", "\(try example("v6").root)/shared/.env"])
+        XCTAssertEqual(mode.trimmed, "600", mode.output)
         let ambiguous = try container.exec(["tradectl", "health"], timeout: 60)
         XCTAssertEqual(ambiguous.status, 64, ambiguous.output)
         XCTAssertTrue(ambiguous.stderr.contains("--project NAME"), ambiguous.stderr)

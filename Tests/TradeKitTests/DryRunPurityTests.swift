@@ -46,6 +46,7 @@ struct DryRunPurityTests {
         // Not halted yet, so halt plans something.
         try project.expectPure(Case(arguments: ["halt", "--dry-run"], expect: nothing))
         try project.setUp(["halt", "--reason", "resume needs something to resume"])
+        try project.setUp(["alerts", "silence", "dashboard", "--for", "1h", "--reason", "unsilence needs one"])
         let cases = [
             Case(arguments: ["deploy", "--dry-run"], expect: nothing),
             Case(arguments: ["update", "--dry-run", "--source", project.changedSource], expect: nothing),
@@ -61,6 +62,10 @@ struct DryRunPurityTests {
             Case(arguments: ["halt", "--dry-run"], expect: nothing),
             Case(arguments: ["resume", "--dry-run"], expect: nothing),
             Case(arguments: ["secrets", "set", "V6_ACCOUNT", "--dry-run"], expect: nothing, input: "NEW-ACCOUNT\n"),
+            Case(
+                arguments: ["alerts", "silence", "engine", "--for", "2h", "--reason", "maintenance", "--dry-run"],
+                expect: nothing),
+            Case(arguments: ["alerts", "unsilence", "dashboard", "--dry-run"], expect: nothing),
             // Its read-only steps really run: `health` under TRADECTL_REHEARSAL records no run, and
             // its sqlite check reads through a survey connection.
             Case(arguments: ["runbook", "run", "api-key-compromised", "--dry-run"], expect: "DRY RUN"),

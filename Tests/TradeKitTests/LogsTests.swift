@@ -95,7 +95,8 @@ struct LogsTests {
 
     @Test("the query: units OR'd, priorities OR'd, the two groups AND'd; --follow starts at the last 10")
     func query() throws {
-        let (v6, _) = try ConfigLoader(environment: [:]).load(path: Repo.example("v6"))
+        var (v6, _) = try ConfigLoader(environment: [:]).load(path: Repo.example("v6"))
+        for index in v6.components.indices { v6.components[index].logFormat = .plain }
         var request = LogRequest()
         request.components = ["dashboard", "position-sync"]
         request.priority = "err"
@@ -113,6 +114,38 @@ struct LogsTests {
         #expect(try request.query(for: v6, now: Self.now).lines == 10)
         request.lines = 0
         #expect(try request.query(for: v6, now: Self.now).lines == 0)
+    }
+
+    @Test("-p with a declared log_format: that unit at every priority, judged per line; plain ones by PRIORITY")
+    func queryWithFormats() throws {
+        let (v6, _) = try ConfigLoader(environment: [:]).load(path: Repo.example("v6"))
+        #expect(v6.component(named: "engine")?.logFormat == .python)
+        var request = LogRequest()
+        request.components = ["engine", "dashboard"]
+        request.priority = "err"
+        var query = try request.query(for: v6, now: Self.now)
+        query.formats["v6-dashboard.service"] = nil
+        #expect(query.formats == ["v6-engine.service": .python])
+        #expect(
+            query.filter.groups == [
+                [
+                    [
+                        "_SYSTEMD_UNIT=v6-engine-restart.service", "_SYSTEMD_UNIT=v6-dashboard.service", "PRIORITY=0",
+                        "PRIORITY=1", "PRIORITY=2", "PRIORITY=3",
+                    ],
+                    ["_SYSTEMD_UNIT=v6-engine.service"],
+                ]
+            ])
+        #expect(query.admits(unit: "v6-engine.service", message: "ERROR:engine:order rejected", recorded: "6"))
+        #expect(!query.admits(unit: "v6-engine.service", message: "INFO:engine:error rate 0", recorded: "6"))
+        #expect(query.admits(unit: "v6-dashboard.service", message: "INFO:x:y", recorded: "3"))
+        #expect(query.judgedPriority(unit: "v6-engine.service", message: "WARNING:engine:slow", recorded: "6") == "4")
+        #expect(query.judgedPriority(unit: "v6-dashboard.service", message: "ERROR:d:x", recorded: "6") == "6")
+        let all = LogQuery(units: ["a.service"], maxPriority: 3, formats: ["a.service": .json, "b.service": .python])
+        #expect(all.formats == ["a.service": .json], "formats of units not read are dropped")
+        #expect(all.filter.groups == [[["_SYSTEMD_UNIT=a.service"]]])
+        let entry = LogEntry(realtime: 1, priority: "3", unit: "a.service", message: "m", journalPriority: "6")
+        #expect(LogFormat.json.render(entry).contains(#""PRIORITY":"3","JOURNAL_PRIORITY":"6""#))
     }
 
     @Test("short-iso lines: local time, host, unit[pid], continuation lines indented")

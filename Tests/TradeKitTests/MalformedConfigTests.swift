@@ -111,6 +111,58 @@ struct MalformedConfigTests {
             edit: ("[backup]", "[alerts]\ncommand = [\"mail\", \"-s\", \"alert\"]\n[backup]"),
             lineMarker: "command = [", key: "alerts.command"),
         .init(
+            name: "route naming an unknown receiver",
+            edit: (
+                "[backup]",
+                "[[alerts.receivers]]\nname = \"chat\"\ntype = \"slack\"\nurl_env = \"SLACK_URL\"\n"
+                    + "[[alerts.routes]]\nname = \"page\"\nreceivers = [\"pager\"]\n[backup]"
+            ),
+            lineMarker: "receivers = [\"pager\"]", key: "alerts.routes[0].receivers"),
+        .init(
+            name: "route with malformed quiet hours",
+            edit: (
+                "[backup]",
+                "[[alerts.receivers]]\nname = \"chat\"\ntype = \"slack\"\nurl_env = \"SLACK_URL\"\n"
+                    + "[[alerts.routes]]\nname = \"chat\"\nreceivers = [\"chat\"]\nquiet_hours = \"10pm-7am\"\n[backup]"
+            ),
+            lineMarker: "quiet_hours = ", key: "alerts.routes[0].quiet_hours"),
+        .init(
+            name: "route naming an unknown check",
+            edit: (
+                "[backup]",
+                "[[alerts.receivers]]\nname = \"chat\"\ntype = \"slack\"\nurl_env = \"SLACK_URL\"\n"
+                    + "[[alerts.routes]]\nname = \"chat\"\nreceivers = [\"chat\"]\nchecks = [\"uint\"]\n[backup]"
+            ),
+            lineMarker: "checks = [", key: "alerts.routes[0].checks"),
+        .init(
+            name: "email receiver without recipients",
+            edit: (
+                "[backup]",
+                "[[alerts.receivers]]\nname = \"mail\"\ntype = \"email\"\nsmtp_url = \"smtp://mail:587\"\n"
+                    + "from = \"bot@example.com\"\n[backup]"
+            ),
+            lineMarker: "[[alerts.receivers]]", key: "alerts.receivers[0].to"),
+        .init(
+            name: "pagerduty receiver given a key instead of a variable",
+            edit: (
+                "[backup]",
+                "[[alerts.receivers]]\nname = \"pager\"\ntype = \"pagerduty\"\n"
+                    + "routing_key_env = \"R0ut1ng-key-value!\"\n[backup]"
+            ),
+            lineMarker: "routing_key_env", key: "alerts.receivers[0].routing_key_env"),
+        .init(
+            name: "market session without a time",
+            edit: ("[backup]", "[market]\nsessions = [\"Mon..Fri\"]\n[backup]"),
+            lineMarker: "sessions = [", key: "market.sessions[0]"),
+        .init(
+            name: "unknown market time zone",
+            edit: ("[backup]", "[market]\ntimezone = \"Mars/Olympus\"\n[backup]"),
+            lineMarker: "timezone = ", key: "market.timezone"),
+        .init(
+            name: "auto-halt with nothing to halt",
+            edit: ("trades = true", "trades = false"),
+            lineMarker: "auto_halt_after", key: "kill_switch.auto_halt_after"),
+        .init(
             name: "duplicate component names",
             edit: ("[backup]", "[[components]]\nname = \"engine\"\nexec = \"/bin/true\"\n[backup]"),
             lineMarker: "name = \"engine\"\nexec = \"/bin/true\"", key: "components[1].name"),
@@ -120,6 +172,9 @@ struct MalformedConfigTests {
         var text = minimalConfig(source: "/srv/app")
         if testCase.name.hasSuffix("in production") {
             text = text.replacingOccurrences(of: "environment = \"paper\"", with: "environment = \"production\"")
+        }
+        if testCase.name == "auto-halt with nothing to halt" {
+            text += "\n[kill_switch]\nauto_halt_after = 3\n"
         }
         if testCase.name == "dry run in production" {
             text = text.replacingOccurrences(of: "trades = true", with: "trades = true\ndry_run = true")

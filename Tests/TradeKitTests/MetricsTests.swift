@@ -58,7 +58,7 @@ struct MetricsTests {
         let text = MetricsExposition.render(Self.fullSnapshot())
         let lines = text.split(separator: "\n").map(String.init)
         let names = Set(lines.filter { !$0.hasPrefix("#") }.map { String($0.prefix { $0 != "{" && $0 != " " }) })
-        #expect(names.count == 18, "\(names.sorted())")
+        #expect(names.count == 19, "\(names.sorted())")
         for name in names {
             #expect(lines.filter { $0.hasPrefix("# HELP \(name) ") }.count == 1, "\(name)")
             let types = lines.filter { $0.hasPrefix("# TYPE \(name) ") }
@@ -80,6 +80,7 @@ struct MetricsTests {
         #expect(samples[#"tradectl_backup_last_size_bytes{project="paper"}"#] == "123456789.0")
         #expect(samples[#"tradectl_alerts_total{project="paper",kind="firing"}"#] == "4")
         #expect(samples[#"tradectl_alerts_total{project="paper",kind="escalation"}"#] == "0")
+        #expect(samples[#"tradectl_alerts_muted_total{project="paper",reason="silenced"}"#] == "0")
         #expect(
             samples[#"tradectl_notifier_deliveries_total{project="paper",notifier="webhook",result="dropped"}"#] == "2")
         #expect(samples[#"tradectl_monitor_cycle_duration_seconds{project="paper"}"#] == "0.25")
@@ -91,7 +92,7 @@ struct MetricsTests {
         let text = MetricsExposition.render(Self.fullSnapshot())
         #expect(MetricsExposition.render(Self.fullSnapshot()) == text)
         let helps = text.split(separator: "\n").filter { $0.hasPrefix("# HELP ") }
-        #expect(helps == helps.sorted() && helps.count == 18)
+        #expect(helps == helps.sorted() && helps.count == 19)
         #expect(
             MetricsExposition.sorted(
                 "# HELP b x\n# TYPE b gauge\nb 1\n# HELP a y\n# TYPE a counter\na{k=\"2\"} 1\na{k=\"1\"} 1\n")

@@ -122,6 +122,36 @@ struct PlannerTests {
         let finalizeIndex = try #require(plan.changes.firstIndex { $0.effect.typeName == "finalize" })
         #expect(finalizeIndex < switchIndex, "current must move only after the release is complete")
         let restart = try #require(plan.changes.first { $0.effect.typeName == "systemctl.restart" })
-        #expect(Set(restart.effect.target.split(separator: " ").map(String.init)) == Set(Self.services))
+        // The installed config names the new source, so the monitor restarts to read it too.
+        #expect(
+            Set(restart.effect.target.split(separator: " ").map(String.init))
+                == Set(Self.services + ["v6-monitor.service"]))
+    }
+
+    @Test("a routed receiver whose secret variable is unset is named in the plan, never a value")
+    func receiverSecretMissing() async throws {
+        let (deployment, request, fs) = try await setUp()
+        let env = fs.hostPath("\(deployment.project.root)/shared/.env")
+        let text = try String(contentsOfFile: env, encoding: .utf8)
+        #expect(try await plan(deployment, request, fs, states: Self.allActive).notes.isEmpty)
+        let without = text.split(separator: "\n").filter { !$0.hasPrefix("ALERT_WEBHOOK_URL=") }.joined(separator: "\n")
+        try without.write(toFile: env, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: env)
+        let notes = try await plan(deployment, request, fs, states: Self.allActive).notes
+        #expect(
+            notes.contains { $0.hasPrefix("receiver desk: ALERT_WEBHOOK_URL is not set in shared/.env") }, "\(notes)")
+        #expect(!notes.joined().contains("127.0.0.1:9099"))
+    }
+
+    @Test("a config change alone restarts the monitor, which reads the installed config once at start")
+    func configChangeRestartsMonitor() async throws {
+        let (deployment, request, fs) = try await setUp()
+        var changed = deployment
+        changed.alerts.routes[0].minSeverity = .critical
+        let plan = try await plan(changed, request, fs, states: Self.allActive)
+        let summary = plan.changes.map { "\($0.effect.typeName) \($0.effect.target)" }
+        #expect(summary.contains("systemctl.restart v6-monitor.service"), "\(summary)")
+        #expect(
+            !summary.contains { $0.hasPrefix("systemctl.restart") && $0.contains("v6-engine.service") }, "\(summary)")
     }
 }

@@ -423,7 +423,7 @@ enum DeploymentSchema {
             .optional(
                 "env_file", \.envFile, .string,
                 doc: "env file in `shared/` holding the receivers' secrets (the variables their `*_env` keys name); "
-                    + "the monitor unit loads it", format: "relative path"),
+                    + "the monitor reads it when it starts", format: "relative path"),
             .tables(
                 "receivers", \.receivers, receiver, blank: { _ in ReceiverConfig() },
                 doc: "named places alerts go, see below"),

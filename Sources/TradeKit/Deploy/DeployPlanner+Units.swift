@@ -40,7 +40,7 @@ extension DeployPlanner {
     }
 
     /// daemon-reload, start or restart, and the health gate — only with a live manager.
-    func planManager(_ plan: inout Plan, unitFilesChanged: Set<String>, releaseChanged: Bool) {
+    func planManager(_ plan: inout Plan, unitFilesChanged: Set<String>, releaseChanged: Bool, configChanged: Bool) {
         guard !request.offline else {
             plan.notes.append(
                 "offline install under --root: units are installed and enabled but nothing is started; "
@@ -69,9 +69,11 @@ extension DeployPlanner {
             if let component = unit.component, held.contains(component) { continue }
             let active = statuses[unit.name]?.activeState == "active"
             // A new release restarts the components' services; tradectl's own (the monitor) run
-            // the tradectl binary, not the release, and restart only when their unit changed.
+            // the tradectl binary, not the release, and restart when their unit changed or when
+            // the installed config they read at start did.
             let changed =
                 unitFilesChanged.contains(unit.name) || (releaseChanged && unit.isService && unit.component != nil)
+                || (configChanged && unit.isService && unit.component == nil)
             if !active {
                 toStart.append(unit.name)
             } else if changed {
@@ -80,8 +82,8 @@ extension DeployPlanner {
         }
         if !toStart.isEmpty { plan.add(.systemctl(.start, units: toStart), .run) }
         if !toRestart.isEmpty {
-            plan.add(
-                .systemctl(.restart, units: toRestart), .run, note: releaseChanged ? "new release" : "unit changed")
+            let why = releaseChanged ? "new release" : configChanged ? "unit or config changed" : "unit changed"
+            plan.add(.systemctl(.restart, units: toRestart), .run, note: why)
         }
         guard !toStart.isEmpty || !toRestart.isEmpty else { return }
         plan.add(

@@ -34,14 +34,30 @@ public struct DeployPlanner: Sendable {
         planAccounts(&plan)
         planDirectories(&plan)
         let releaseIsNew = try planRelease(&plan)
-        planInstalledConfig(&plan)
+        let configChanged = planInstalledConfig(&plan)
         planLogRotation(&plan)
         let unitChanges = planUnits(&plan)
         planScheduleGaps(&plan)
         let switched = planCurrent(&plan)
-        planManager(&plan, unitFilesChanged: unitChanges, releaseChanged: switched || releaseIsNew)
+        planManager(
+            &plan, unitFilesChanged: unitChanges, releaseChanged: switched || releaseIsNew, configChanged: configChanged
+        )
         planPrune(&plan)
+        plan.notes += receiverSecretNotes()
         return plan
+    }
+
+    /// A receiver a route uses whose secret variable the alerts' env file does not set fails
+    /// every delivery: say so now, by name, rather than at the first incident.
+    func receiverSecretNotes() -> [String] {
+        guard let keys = survey.alertsEnvKeys, let envFile = deployment.alerts.envFile else { return [] }
+        let routed = Set(deployment.alerts.routes.flatMap(\.receivers))
+        return deployment.alerts.receivers.filter { routed.contains($0.name) }.flatMap { receiver in
+            receiver.secretVariables.filter { !keys.contains($0) }.map {
+                "receiver \(receiver.name): \($0) is not set in shared/\(envFile); its alerts fail until it is "
+                    + "(tradectl secrets set \($0))"
+            }
+        }
     }
 
     // MARK: accounts and directories
@@ -78,12 +94,14 @@ public struct DeployPlanner: Sendable {
 
     /// The config tradectl's own units read, installed where no checkout can move it, and the
     /// secrets env file beside it (content never shown). Written before the units that name it.
-    private func planInstalledConfig(_ plan: inout Plan) {
+    /// True when an installed config is there and its text changes: the monitor, which reads it
+    /// once at start, must then restart to see new routes, receivers or thresholds.
+    private func planInstalledConfig(_ plan: inout Plan) -> Bool {
         planDirectory(&plan, layout.installedConfigDirectory, mode: isSystem ? 0o755 : 0o700, owner: nil)
-        planFile(
-            &plan, path: layout.installedConfig,
-            content: Data(InstalledConfig.text(deployment, installedAt: layout.installedConfig).utf8), mode: 0o644,
-            owner: nil)
+        let content = Data(InstalledConfig.text(deployment, installedAt: layout.installedConfig).utf8)
+        planFile(&plan, path: layout.installedConfig, content: content, mode: 0o644, owner: nil)
+        let existing = survey.contents[layout.installedConfig]
+        let changed = existing != nil && existing != content
         if let secrets = InstalledConfig.secrets(deployment) {
             planFile(
                 &plan, path: layout.installedSecrets, content: Data(secrets.utf8), mode: 0o600, owner: nil, secret: true
@@ -91,6 +109,7 @@ public struct DeployPlanner: Sendable {
         } else if survey.paths[layout.installedSecrets] != nil {
             plan.add(.remove(path: layout.installedSecrets), .delete, note: "the config has no secrets any more")
         }
+        return changed
     }
 
     func planDirectory(_ plan: inout Plan, _ path: String, mode: UInt32, owner: OwnerSpec?) {

@@ -39,6 +39,9 @@ public struct DeploySurvey: Sendable {
     public var scheduleGapProblems: [String: String] = [:]
     /// The gaps the state database holds (empty: none yet, or no database).
     public var storedScheduleGaps: [String: TimeInterval] = [:]
+    /// The variable names (never values) set in `alerts.env_file`, or in its seed when the
+    /// file is not there yet; nil without an `env_file`.
+    public var alertsEnvKeys: Set<String>? = nil
 
     /// Reads the machine. Only reads: the file system, `systemctl show`, the passwd database,
     /// `systemd-analyze calendar` (a host tool, run even under `--root`).
@@ -127,6 +130,10 @@ public struct DeploySurvey: Sendable {
             }
         }
         survey.storedScheduleGaps = (try state?.existing()?.scheduleGaps()) ?? [:]
+        if let envFile = deployment.alerts.envFile {
+            let data = fileSystem.read(layout.shared(envFile)) ?? seeds[envFile] ?? Data()
+            survey.alertsEnvKeys = Set(EnvFile(String(decoding: data, as: UTF8.self)).keys)
+        }
         return survey
     }
 }

@@ -110,7 +110,7 @@ public struct HealthSuite: Sendable {
             JournalErrorCheck(
                 timeout: timeout, units: unitsForJournal, patterns: deployment.health.errorPatterns,
                 warnPerHour: deployment.health.errorsWarnPerHour, critPerHour: deployment.health.errorsCritPerHour,
-                now: now))
+                now: now, formats: journalFormats))
         checks.append(
             BackupFreshnessCheck(
                 timeout: timeout, catalog: history.catalog, maxAge: deployment.health.backupMaxAge, now: now,
@@ -131,6 +131,10 @@ public struct HealthSuite: Sendable {
         let project = deployment.project.name
         return deployment.components.map { UnitNames.service(project, $0.name) }
     }
+
+    /// The services of components that declare a `log_format` other than plain, and that
+    /// format: the journal check and the monitor judge their lines by the level they state.
+    var journalFormats: [String: LineFormat] { LogUnits.formats(for: deployment) }
 
     /// Facts from the state DB and the disk that checks compare against.
     public func history() -> HealthHistory {

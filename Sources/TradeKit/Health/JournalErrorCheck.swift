@@ -3,6 +3,11 @@ import Foundation
 /// Entries of priority ≤ err (and lines matching `health.error_patterns`) of the project's
 /// units in the last hour, read through sd-journal. A journal that cannot be read is
 /// `unknown`, never "0 errors".
+///
+/// Units whose component declares a `log_format` (python, json) are read whole and each
+/// line judged by the level it states, since journald stores a program's output at info
+/// whatever it says; a Python traceback (one entry per line) counts once. Plain units keep
+/// the cheap `PRIORITY=0..3` match, where sd-journal does the filtering.
 public struct JournalErrorCheck: Check {
     public let kind = CheckKind.journal
     public var timeout: Duration
@@ -12,6 +17,12 @@ public struct JournalErrorCheck: Check {
     public var critPerHour: Int
     public var now: Date
     public var directory: String? = nil
+    /// Unit → the format its lines are written in; units not in it are plain.
+    public var formats: [String: LineFormat] = [:]
+
+    /// Units judged by PRIORITY alone, and those whose lines state their level.
+    var plainUnits: [String] { units.filter { (formats[$0] ?? .plain) == .plain } }
+    var readUnits: [String] { units.filter { (formats[$0] ?? .plain) != .plain } }
 
     public func run() async -> [CheckResult] {
         let this = self
@@ -20,23 +31,32 @@ public struct JournalErrorCheck: Check {
 
     func count() -> CheckResult {
         let since = UInt64(max(0, now.timeIntervalSince1970 - 3600) * 1_000_000)
-        let unitGroup = units.map { ["_SYSTEMD_UNIT=\($0)"] }
+        let plain = plainUnits
+        let read = readUnits
+        let plainGroup = plain.map { ["_SYSTEMD_UNIT=\($0)"] }
         let priorityGroup = (0...3).map { ["PRIORITY=\($0)"] }
         do {
             let reader = try JournalReader(directory: directory)
-            var errors = try Self.count(
-                reader, JournalFilter(groups: [unitGroup, priorityGroup]), since: since, patterns: [])
             let expressions = patterns.compactMap { try? NSRegularExpression(pattern: $0) }
-            if !expressions.isEmpty {
-                // Pattern hits of lower priority (a "rate limit" warning) count as errors too.
+            var errors = 0
+            if !plain.isEmpty {
                 errors += try Self.count(
-                    reader, JournalFilter(groups: [unitGroup]), since: since, patterns: expressions, skipPriorityUpTo: 3
-                )
+                    reader, JournalFilter(groups: [plainGroup, priorityGroup]), since: since, patterns: [])
+                if !expressions.isEmpty {
+                    // Pattern hits of lower priority (a "rate limit" warning) count as errors too.
+                    errors += try Self.count(
+                        reader, JournalFilter(groups: [plainGroup]), since: since, patterns: expressions,
+                        skipPriorityUpTo: 3)
+                }
+            }
+            if !read.isEmpty {
+                errors += try countStated(reader, units: read, since: since, patterns: expressions)
             }
             let status: HealthStatus = errors >= critPerHour ? .critical : errors >= warnPerHour ? .warning : .ok
             return CheckResult(
                 check: name, target: "journal", status: status,
-                summary: "\(errors) error(s) in the last hour (warn ≥ \(warnPerHour), crit ≥ \(critPerHour))",
+                summary: "\(errors) error(s) in the last hour (warn ≥ \(warnPerHour), crit ≥ \(critPerHour))"
+                    + statedNote(read),
                 metrics: [
                     Metric(
                         "journal_errors_1h", Double(errors), unit: "", warn: Double(warnPerHour),
@@ -70,5 +90,43 @@ public struct JournalErrorCheck: Check {
             if patterns.contains(where: { $0.firstMatch(in: message, range: range) != nil }) { total += 1 }
         }
         return total
+    }
+
+    /// Every entry of `units` since `since`, judged by the level its line states; tracebacks
+    /// grouped (the monitor's `TracebackGrouper`) so one crash is one error. An entry that
+    /// is not an error counts when it matches a pattern, as for plain units.
+    func countStated(
+        _ reader: JournalReader, units: [String], since: UInt64, patterns: [NSRegularExpression]
+    ) throws -> Int {
+        try reader.apply(JournalFilter(groups: [units.map { ["_SYSTEMD_UNIT=\($0)"] }]))
+        try reader.seek(realtime: since)
+        var grouper = TracebackGrouper()
+        var total = 0
+        func tally(_ events: [JournalEvent]) {
+            for event in events {
+                let range = NSRange(event.message.startIndex..., in: event.message)
+                if event.isError || patterns.contains(where: { $0.firstMatch(in: event.message, range: range) != nil })
+                {
+                    total += 1
+                }
+            }
+        }
+        while try reader.next() {
+            let unit = reader.field("_SYSTEMD_UNIT") ?? ""
+            let event = JournalEvent(
+                unit: unit, priority: reader.field("PRIORITY").flatMap { Int($0) } ?? 6,
+                message: reader.field("MESSAGE") ?? "",
+                at: Date(timeIntervalSince1970: Double(try reader.realtime()) / 1_000_000), pid: reader.field("_PID"))
+            tally(grouper.feed(event.classified(by: formats[unit])))
+        }
+        tally(grouper.flush(olderThan: .distantFuture))
+        return total
+    }
+
+    /// Says which units' levels came from their lines, so "0 errors" is not read as journald's count alone.
+    func statedNote(_ read: [String]) -> String {
+        guard !read.isEmpty else { return "" }
+        let names = read.map { unit in unit.hasSuffix(".service") ? String(unit.dropLast(8)) : unit }
+        return "; levels read from the lines of \(names.joined(separator: ", "))"
     }
 }

@@ -40,15 +40,23 @@ public enum LineFormat: String, Sendable, Codable, CaseIterable {
         "WARNING": 4, "WARN": 4, "NOTICE": 5, "INFO": 6, "DEBUG": 7, "TRACE": 7,
     ]
 
+    /// A level word where logging formats put it: after nothing but a timestamp, bracketed
+    /// or parenthesised fields (`[MainThread]`, `(1234)`), `-`/`|` separators and at most
+    /// one logger name (`engine -`, `databento[42]:`, `app.risk`). Upper case, or any case
+    /// in brackets (`[error   ]`, structlog's console format). Anything past that prefix is
+    /// the message's own words: `INFO:engine:ERROR count 0` is info, `engine: order rejected
+    /// ERROR 201` (a `print`) states no level.
     nonisolated(unsafe) private static let pythonLevel =
-        /(?:^|[\s\[\]|:,\-(])(CRITICAL|FATAL|ERROR|WARNING|WARN|NOTICE|INFO|DEBUG)(?=$|[\s\]:|,\-)])/
+        #/^\s*(?:\d[\d\-:.,/TZ+]*\s+|\[[^\]]{0,48}\]\s*|\([^)]{0,48}\)\s*|[-|]\s+)*(?:[A-Za-z_][\w.\-]{0,47}(?:\[\d+\])?(?::\s*|\s+)(?:[-|]\s+)?)?(?:(CRITICAL|FATAL|ERROR|WARNING|WARN|NOTICE|INFO|DEBUG)|\[\s*((?i:critical|fatal|error|warning|warn|notice|info|debug))\s*\])(?=$|[\s\]:|,\-)])/#
 
     static func pythonPriority(_ line: String) -> Int? {
         if line.hasPrefix("Traceback (most recent call last)") { return 3 }
         // The level sits in the prefix logging adds; past it, the words are the message's own.
-        let head = line.prefix(96)
-        guard let match = head.firstMatch(of: pythonLevel) else { return nil }
-        return levelWords[String(match.output.1)]
+        let head = line.prefix(120)
+        guard let match = head.firstMatch(of: pythonLevel),
+            let word = match.output.1 ?? match.output.2
+        else { return nil }
+        return levelWords[word.uppercased()]
     }
 
     static func jsonPriority(_ line: String) -> Int? {

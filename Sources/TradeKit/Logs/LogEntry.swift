@@ -4,7 +4,12 @@ import Foundation
 public struct LogEntry: Sendable, Equatable {
     /// Microseconds since the epoch (`__REALTIME_TIMESTAMP`).
     public var realtime: UInt64
+    /// The priority to show: journald's, or for a component with a declared `log_format` the
+    /// level its line states when more severe.
     public var priority: String?
+    /// journald's own PRIORITY, set only when `priority` was judged from the line (JSON
+    /// `JOURNAL_PRIORITY`).
+    public var journalPriority: String?
     public var unit: String?
     public var message: String?
     public var pid: String?
@@ -15,7 +20,7 @@ public struct LogEntry: Sendable, Equatable {
 
     public init(
         realtime: UInt64, priority: String? = nil, unit: String? = nil, message: String? = nil, pid: String? = nil,
-        identifier: String? = nil, hostname: String? = nil, file: String? = nil
+        identifier: String? = nil, hostname: String? = nil, journalPriority: String? = nil, file: String? = nil
     ) {
         self.realtime = realtime
         self.priority = priority
@@ -24,6 +29,7 @@ public struct LogEntry: Sendable, Equatable {
         self.pid = pid
         self.identifier = identifier
         self.hostname = hostname
+        self.journalPriority = journalPriority
         self.file = file
     }
 }
@@ -63,11 +69,13 @@ public enum LogFormat: Sendable {
     }
 
     /// journalctl's `-o json` spelling for the fields we read: every value a string, absent
-    /// fields left out.
+    /// fields left out. For a component with a declared `log_format`, PRIORITY is the judged
+    /// one and JOURNAL_PRIORITY what journald stored (not a journal field: tradectl's own).
     static func json(_ entry: LogEntry) -> String {
         var pairs = [("__REALTIME_TIMESTAMP", String(entry.realtime))]
         let optional: [(String, String?)] = [
-            ("PRIORITY", entry.priority), ("_SYSTEMD_UNIT", entry.unit), ("MESSAGE", entry.message),
+            ("PRIORITY", entry.priority), ("JOURNAL_PRIORITY", entry.journalPriority), ("_SYSTEMD_UNIT", entry.unit),
+            ("MESSAGE", entry.message),
             ("_PID", entry.pid), ("SYSLOG_IDENTIFIER", entry.identifier), ("_HOSTNAME", entry.hostname),
             ("TRADECTL_LOG_FILE", entry.file),
         ]

@@ -22,10 +22,13 @@ public struct LogQuery: Sendable, Equatable {
     public var lines: Int?
     public var follow: Bool
     public var countOnly: Bool
+    /// Unit → `log_format` for the units whose lines state their level (python, json): their
+    /// entries are judged, matched against `maxPriority` and shown by that level.
+    public var formats: [String: LineFormat]
 
     public init(
         units: [String], maxPriority: Int? = nil, since: UInt64? = nil, until: UInt64? = nil, grep: String? = nil,
-        lines: Int? = nil, follow: Bool = false, countOnly: Bool = false
+        lines: Int? = nil, follow: Bool = false, countOnly: Bool = false, formats: [String: LineFormat] = [:]
     ) {
         self.units = units
         self.maxPriority = maxPriority
@@ -35,13 +38,39 @@ public struct LogQuery: Sendable, Equatable {
         self.lines = lines
         self.follow = follow
         self.countOnly = countOnly
+        self.formats = formats.filter { units.contains($0.key) && $0.value != .plain }
     }
 
     /// (unit A or unit B …) and (PRIORITY=0 or … or PRIORITY=N), like `journalctl -u A -u B -p N`.
+    /// Units whose lines state their level are read at every priority (journald stored a
+    /// Python `ERROR:` line at info) and judged line by line (`admits`): with `-p`, the
+    /// filter is (plain units and PRIORITY ≤ N) or one of those units.
     public var filter: JournalFilter {
-        var groups = [units.map { ["_SYSTEMD_UNIT=\($0)"] }]
-        if let maxPriority { groups.append((0...maxPriority).map { ["PRIORITY=\($0)"] }) }
-        return JournalFilter(groups: groups)
+        guard let maxPriority else { return JournalFilter(groups: [units.map { ["_SYSTEMD_UNIT=\($0)"] }]) }
+        let priorities = (0...maxPriority).map { "PRIORITY=\($0)" }
+        let plain = units.filter { formats[$0] == nil }
+        guard plain.count < units.count else {
+            return JournalFilter(groups: [plain.map { ["_SYSTEMD_UNIT=\($0)"] }, priorities.map { [$0] }])
+        }
+        // sd-journal ORs matches of one field within a term and ANDs different fields.
+        var alternatives = plain.isEmpty ? [] : [plain.map { "_SYSTEMD_UNIT=\($0)" } + priorities]
+        alternatives += units.filter { formats[$0] != nil }.map { ["_SYSTEMD_UNIT=\($0)"] }
+        return JournalFilter(groups: [alternatives])
+    }
+
+    /// The priority to show and match `entry`'s line by: the level it states for a unit with
+    /// a declared format (or journald's, if more severe), else journald's.
+    public func judgedPriority(unit: String?, message: String?, recorded: String?) -> String? {
+        guard let unit, let format = formats[unit] else { return recorded }
+        return String(format.priority(of: message ?? "", recorded: recorded.flatMap { Int($0) }))
+    }
+
+    /// Whether an entry that passed `filter` is at `maxPriority` or more urgent once judged:
+    /// only entries of units with a declared format still need the look.
+    public func admits(unit: String?, message: String?, recorded: String?) -> Bool {
+        guard let maxPriority, let unit, formats[unit] != nil else { return true }
+        let judged = judgedPriority(unit: unit, message: message, recorded: recorded).flatMap { Int($0) } ?? 6
+        return judged <= maxPriority
     }
 }
 

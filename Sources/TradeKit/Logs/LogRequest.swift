@@ -47,11 +47,13 @@ public struct LogRequest: Sendable, Equatable {
     public func query(for deployment: Deployment, now: Date = Date()) throws(LogUsageError) -> LogQuery {
         try validate(now: now)
         let (sinceDate, untilDate) = try bounds(now: now)
+        let units = try LogUnits.units(for: deployment, components: components)
         return LogQuery(
-            units: try LogUnits.units(for: deployment, components: components),
+            units: units,
             maxPriority: priority.flatMap(LogPriority.parse),
             since: sinceDate.map(LogTime.microseconds), until: untilDate.map(LogTime.microseconds),
-            grep: grep, lines: lines ?? (follow ? 10 : nil), follow: follow, countOnly: count)
+            grep: grep, lines: lines ?? (follow ? 10 : nil), follow: follow, countOnly: count,
+            formats: LogUnits.formats(for: deployment))
     }
 
     /// With `--files`, the log files of the chosen components (all when none is named), under
@@ -102,5 +104,15 @@ public enum LogUnits {
         }
         if names.isEmpty { units += ownRoles.map { UnitNames.own(project, $0, "service") } }
         return units
+    }
+
+    /// Each component service whose `log_format` states levels in the lines, and that format.
+    /// (Daily-restart services run systemctl, whose output is plain.)
+    public static func formats(for deployment: Deployment) -> [String: LineFormat] {
+        var formats: [String: LineFormat] = [:]
+        for component in deployment.components where component.logFormat != .plain {
+            formats[UnitNames.service(deployment.project.name, component.name)] = component.logFormat
+        }
+        return formats
     }
 }

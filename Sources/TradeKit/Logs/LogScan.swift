@@ -78,15 +78,33 @@ final class LogScan {
     }
 
     /// --grep over MESSAGE; an entry without MESSAGE never matches a pattern (as in journalctl).
+    /// With --priority, an entry of a unit with a declared `log_format` must also state a
+    /// level that urgent (the filter let all of that unit's entries through).
     private func accepts() -> Bool {
+        if query.maxPriority != nil, !query.formats.isEmpty {
+            let unit = reader.field("_SYSTEMD_UNIT")
+            if let unit, query.formats[unit] != nil,
+                !query.admits(unit: unit, message: reader.field("MESSAGE"), recorded: reader.field("PRIORITY"))
+            {
+                return false
+            }
+        }
         guard let matcher else { return true }
         return reader.field("MESSAGE").map(matcher.matches) ?? false
     }
 
     private func entry() throws -> LogEntry {
-        LogEntry(
-            realtime: try reader.realtime(), priority: reader.field("PRIORITY"), unit: reader.field("_SYSTEMD_UNIT"),
-            message: reader.field("MESSAGE"), pid: reader.field("_PID"), identifier: reader.field("SYSLOG_IDENTIFIER"),
+        let unit = reader.field("_SYSTEMD_UNIT")
+        let message = reader.field("MESSAGE")
+        let recorded = reader.field("PRIORITY")
+        var entry = LogEntry(
+            realtime: try reader.realtime(), priority: recorded, unit: unit, message: message,
+            pid: reader.field("_PID"), identifier: reader.field("SYSLOG_IDENTIFIER"),
             hostname: reader.field("_HOSTNAME"))
+        if let unit, query.formats[unit] != nil {
+            entry.priority = query.judgedPriority(unit: unit, message: message, recorded: recorded)
+            entry.journalPriority = recorded
+        }
+        return entry
     }
 }

@@ -37,6 +37,8 @@ public struct AlertState: Sendable, Codable, Equatable {
     /// A firing alert went out and no recovery yet.
     public var firing = false
     public var firingSeverity: Severity?
+    /// When the firing alert went out; nil when not firing (and in states saved before it existed).
+    public var firingSince: Date?
     public var lastNotified: Date?
     /// The last raw results (true: bad), oldest first, at most `flapSamples`.
     public var recent: [Bool] = []
@@ -127,6 +129,7 @@ public struct AlertPolicy: Sendable {
             guard !state.firing, observation.severity >= minSeverity || !bad else { return nil }
             state.firing = true
             state.firingSeverity = bad ? observation.severity : .warning
+            state.firingSince = now
             state.lastNotified = now
             return .firing
         }
@@ -135,6 +138,7 @@ public struct AlertPolicy: Sendable {
             guard state.firing, state.consecutiveGood >= required else { return nil }
             state.firing = false
             state.firingSeverity = nil
+            state.firingSince = nil
             state.lastNotified = now
             return .recovered
         }
@@ -142,6 +146,7 @@ public struct AlertPolicy: Sendable {
             guard state.consecutiveBad >= required, observation.severity >= minSeverity else { return nil }
             state.firing = true
             state.firingSeverity = observation.severity
+            state.firingSince = now
             state.lastNotified = now
             return .firing
         }

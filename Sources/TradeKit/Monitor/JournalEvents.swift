@@ -17,13 +17,30 @@ public struct JournalEvent: Sendable, Equatable {
     }
 
     public var isError: Bool { priority <= 3 }
+
+    /// The event judged by the level its line states (`log_format`): a Python `ERROR:` line
+    /// journald stored at info becomes an error. nil or `plain` leaves it as journald said.
+    public func classified(by format: LineFormat?) -> JournalEvent {
+        guard let format, format != .plain else { return self }
+        var event = self
+        event.priority = format.priority(of: message, recorded: priority)
+        return event
+    }
 }
 
 /// Python writes a traceback one line per journal entry (stderr is line-buffered):
 /// `Traceback (most recent call last):`, indented `File …`/source lines, then the exception
 /// line. Counted line by line, one crash would look like ten errors; grouped, it is one event.
+///
+/// `logging.exception(…)` writes its message line (`ERROR:engine:fill failed`) just before
+/// the traceback, so an error line is held until the next line of its writer: when that
+/// opens a traceback within a second, the two are one event.
 public struct TracebackGrouper: Sendable {
     private var open: [String: JournalEvent] = [:]
+    /// Per writer, its last error line, which a traceback may still follow.
+    private var held: [String: JournalEvent] = [:]
+    /// How soon after an error line a traceback belongs to it (one `logging` write).
+    static let heldFor: TimeInterval = 1
 
     public init() {}
 
@@ -44,21 +61,42 @@ public struct TracebackGrouper: Sendable {
             open[stream] = nil
             return [block]
         }
+        var done: [JournalEvent] = []
+        let previous = held.removeValue(forKey: stream)
         if event.message.hasPrefix("Traceback (most recent call last)") {
-            open[stream] = event
-            return []
+            if var head = previous, event.at.timeIntervalSince(head.at) <= Self.heldFor {
+                head.message += "\n" + event.message
+                head.priority = min(head.priority, event.priority)
+                open[stream] = head
+            } else {
+                done += previous.map { [$0] } ?? []
+                open[stream] = event
+            }
+            return done
         }
-        return [event]
+        done += previous.map { [$0] } ?? []
+        if event.isError {
+            held[stream] = event
+        } else {
+            done.append(event)
+        }
+        return done
     }
 
-    /// Blocks still open (the process died mid-traceback, or the rest has not arrived yet).
-    /// Called at the end of a cycle's batch only when their writer is quiet for a while.
+    /// Blocks still open (the process died mid-traceback, or the rest has not arrived yet)
+    /// and error lines still held. Called at the end of a cycle's batch only when their writer
+    /// is quiet for a while.
     public mutating func flush(olderThan cutoff: Date) -> [JournalEvent] {
         let stale = open.filter { $0.value.at < cutoff }
         for key in stale.keys { open[key] = nil }
-        return stale.values.map {
-            var block = $0; block.priority = min(block.priority, 3); return block
-        }
+        let quiet = held.filter { $0.value.at < cutoff }
+        for key in quiet.keys { held[key] = nil }
+        return quiet.values.sorted { $0.at < $1.at }
+            + stale.values.map {
+                var block = $0
+                block.priority = min(block.priority, 3)
+                return block
+            }
     }
 
     static func continues(_ line: String) -> Bool {

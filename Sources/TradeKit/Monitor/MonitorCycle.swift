@@ -23,11 +23,14 @@ public actor MonitorCycle {
     let logger: Logger
     let host: String
     let recovery: MonitorRecovery
+    let autoHalt: MonitorAutoHalt
     private let policy: AlertPolicy
     public nonisolated let router: AlertRouter
     private var state = MonitorState()
     private var patterns: PatternCounter
     private var grouper = TracebackGrouper()
+    /// Unit → `log_format`, for units whose lines state their level.
+    private let formats: [String: LineFormat]
     private var previousRestarts: [String: Int]?
     private var totals = Totals()
     private var loaded = false
@@ -39,6 +42,7 @@ public actor MonitorCycle {
         var journalErrors: [String: Int] = [:]
         var patternMatches: [String: Int] = [:]
         var alerts: [Alert.Kind: Int] = [:]
+        var muted: [String: Int] = [:]
         var cycles = 0
     }
 
@@ -53,6 +57,8 @@ public actor MonitorCycle {
         policy = AlertPolicy(monitor: suite.deployment.monitor, alerts: suite.deployment.alerts, router: router)
         patterns = PatternCounter(patterns: PatternCounter.patterns(of: suite.deployment.monitor))
         recovery = MonitorRecovery(suite: suite, logger: logger)
+        autoHalt = MonitorAutoHalt(suite: suite, logger: logger)
+        formats = suite.journalFormats
         logFiles = LogFileFollower(
             sources: LogFileSource.all(suite.deployment) { suite.fileSystem.hostPath($0) }, positions: nil)
     }
@@ -126,7 +132,14 @@ public actor MonitorCycle {
                     host: host, store: store)
                 state.restarts = restarts
             }
-            for alert in alerts + escalations { await send(alert) }
+            let mutes = self.mutes(store, now: now)
+            for alert in alerts + escalations { await send(alert, mutes: mutes) }
+            var autoHaltState = state.autoHalt
+            let halting = await autoHalt.run(
+                alerts + escalations, state: &autoHaltState, halted: halted, now: now, host: host, store: store)
+            state.autoHalt = autoHaltState
+            for alert in halting { await send(alert, mutes: mutes) }
+            forgetLapsedAcknowledgements(mutes, store: store)
         } else {
             logger.info("deploy in progress (\(holder ?? "")): alerts and auto-recovery paused")
         }
@@ -142,6 +155,7 @@ public actor MonitorCycle {
         snapshot.journalErrors = totals.journalErrors
         snapshot.patternMatches = totals.patternMatches
         snapshot.alerts = totals.alerts
+        snapshot.muted = totals.muted
         snapshot.notifiers = await sink.stats()
         snapshot.cycles = totals.cycles
         if let newest = history.catalog.first(where: { $0.status == "complete" }) {
@@ -154,16 +168,44 @@ public actor MonitorCycle {
         return snapshot
     }
 
-    private func send(_ alert: Alert) async {
+    private func send(_ alert: Alert, mutes: AlertMutes = AlertMutes()) async {
         totals.alerts[alert.kind, default: 0] += 1
+        // A recovery is never muted: it goes exactly where its alert went before the silence
+        // (the router's record), so an incident a pager opened is resolved, and one that was
+        // silenced from the start went nowhere and recovers nowhere.
+        if alert.kind != .recovered, let mute = mutes.mute(alert, state: state.alerts[alert.key], at: alert.at) {
+            // The journal still records it; no receiver gets it.
+            totals.muted[mute.label, default: 0] += 1
+            await sink.enqueue(alert.muted(mute), to: [])
+            return
+        }
         let receivers = router.receivers(for: alert, sent: &state.routing, now: alert.at)
         await sink.enqueue(alert, to: receivers)
     }
 
-    /// Groups tracebacks, counts errors per component and pattern matches.
+    /// The silences and acknowledgements in force, read once per cycle (none without a state DB).
+    private func mutes(_ store: StateStore?, now: Date) -> AlertMutes {
+        guard let store else { return AlertMutes() }
+        do { return try store.alertMutes(at: now) } catch {
+            logger.warning("silences and acknowledgements not read: \(error)")
+            return AlertMutes()
+        }
+    }
+
+    /// An acknowledgement lapses when its state changes (recovery, severity, a new episode).
+    private func forgetLapsedAcknowledgements(_ mutes: AlertMutes, store: StateStore?) {
+        let lapsed = mutes.lapsed(state.alerts)
+        guard !lapsed.isEmpty else { return }
+        do { try store?.removeAcknowledgements(keys: lapsed) } catch {
+            logger.warning("lapsed acknowledgements not removed: \(error)")
+        }
+    }
+
+    /// Judges each entry by the level its line states (components with a `log_format`), then
+    /// groups tracebacks, counts errors per component and pattern matches.
     private func absorb(_ batch: JournalFollower.Batch, now: Date) {
         var events: [JournalEvent] = []
-        for event in batch.events { events += grouper.feed(event) }
+        for event in batch.events { events += grouper.feed(event.classified(by: formats[event.unit])) }
         events += grouper.flush(olderThan: now.addingTimeInterval(-5))
         let prefix = "\(deployment.project.name)-"
         for event in events {

@@ -52,6 +52,8 @@ public struct MonitorSnapshot: Sendable, Equatable {
     public var lastDeployAt: Date?
     /// Alerts handed to the notifiers, by kind, since the monitor started.
     public var alerts: [Alert.Kind: Int] = [:]
+    /// Alerts kept from every receiver since the monitor started: `silenced`, `acknowledged`.
+    public var muted: [String: Int] = [:]
     public var notifiers: [NotifierSample] = []
     public var cycles: Int = 0
     public var cycleSeconds: Double = 0

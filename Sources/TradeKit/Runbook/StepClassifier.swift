@@ -49,6 +49,7 @@ public enum StepClassifier {
         .init(command: "db check", effect: .readOnly, reason: "SQLite integrity_check reads the database"),
         .init(command: "secrets list", effect: .readOnly, reason: "lists secret names, never values"),
         .init(command: "audit", effect: .readOnly, reason: "reads the audit log"),
+        .init(command: "alerts list", effect: .readOnly, reason: "reads the monitor's state, silences and acks"),
         .init(command: "runbook list", effect: .readOnly, reason: "reads runbooks"),
         .init(command: "runbook show", effect: .readOnly, reason: "reads runbooks"),
         .init(
@@ -66,10 +67,13 @@ public enum StepClassifier {
         .init(command: "db optimize", effect: .mutating, reason: "rewrites database statistics and indexes"),
         .init(command: "db vacuum", effect: .mutating, reason: "rewrites the database file"),
         .init(command: "secrets set", effect: .mutating, reason: "writes a secret to .env"),
+        .init(command: "alerts silence", effect: .mutating, reason: "records a silence in the state DB"),
+        .init(command: "alerts unsilence", effect: .mutating, reason: "ends a silence in the state DB"),
+        .init(command: "alerts ack", effect: .mutating, reason: "records an acknowledgement in the state DB"),
     ]
 
     /// Commands whose first argument must name one of their subcommands.
-    static let groups: Set<String> = ["backup", "config", "db", "secrets", "runbook"]
+    static let groups: Set<String> = ["backup", "config", "db", "secrets", "runbook", "alerts"]
 
     /// The first word of every command in the table.
     public static var commandNames: Set<String> { Set(entries.map { String($0.command.split(separator: " ")[0]) }) }

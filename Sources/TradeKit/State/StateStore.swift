@@ -80,6 +80,7 @@ public final class StateStore: Sendable {
         registerMonitorMigration(&migrator)
         registerKnownDatabasesMigration(&migrator)
         registerScheduleMigration(&migrator)
+        registerAlertsMigration(&migrator)
         return migrator
     }
 

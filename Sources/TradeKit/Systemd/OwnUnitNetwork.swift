@@ -4,7 +4,7 @@ import Foundation
 /// address they talk to: `IPAddressDeny=any` plus `IPAddressAllow=` these (docs/hardening.md).
 ///
 /// Health only reaches the components' `probes.http` and `probes.tcp`; the monitor also serves
-/// its metrics on loopback and posts alerts to `alerts.webhook_url`. Anything known only by name
+/// its metrics on loopback and posts alerts to `alerts.webhook_url` and its receivers. Anything known only by name
 /// (a probe or webhook host that is not an IP literal: Slack's addresses change) or that may go
 /// anywhere (a notifier command) leaves the unit without an allow list, so nothing it needs is
 /// ever cut off: `nil`. The list is decided at deploy time from the effective config, so a
@@ -29,6 +29,10 @@ public enum OwnUnitNetwork {
                 guard let host = URLComponents(string: webhook)?.host, !host.isEmpty else { return nil }
                 hosts.append(host)
             }
+            for receiver in deployment.alerts.receivers {
+                guard let host = receiverHost(receiver) else { return nil }
+                hosts.append(host)
+            }
         // metrics_listen is loopback by validation (MetricsAddress), covered by `localhost`.
         default:
             return nil
@@ -41,6 +45,21 @@ public enum OwnUnitNetwork {
             if !allow.contains(host) { allow.append(host) }
         }
         return allow.joined(separator: " ")
+    }
+
+    /// The host a receiver talks to, when the config alone says it: not for a URL held in a
+    /// secret variable (deploy does not read secrets), a service's public endpoint (a name),
+    /// or a command (it may go anywhere).
+    static func receiverHost(_ receiver: ReceiverConfig) -> String? {
+        let url: String?
+        switch receiver.type {
+        case .slack, .command: return nil
+        case .webhook: url = receiver.urlEnv == nil ? receiver.url : nil
+        case .pagerduty, .telegram: url = receiver.url
+        case .email: url = receiver.smtpURL
+        }
+        guard let url, let host = URLComponents(string: url)?.host, !host.isEmpty else { return nil }
+        return host
     }
 
     /// `localhost`, 127.0.0.0/8 or ::1: what `IPAddressAllow=localhost` admits.

@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import random
 import sys
@@ -19,8 +20,20 @@ import sys
 import catalog
 
 
+logger = logging.getLogger("pull")
+
+
+def setup_logging():
+    """Python logging to stderr (the journal under systemd); DATABENTO_LOG_LEVEL=DEBUG shows more.
+
+    tradectl reads the level from each line (log_format = "python" in tradectl.toml).
+    """
+    level = os.environ.get("DATABENTO_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
 def log(msg):
-    print(f"pull: {msg}", flush=True)
+    logger.info(msg)
 
 
 def fetch_bars(dataset, symbol, day):
@@ -50,13 +63,14 @@ def main():
     ap.add_argument("--date", default=dt.date.today().isoformat())
     args = ap.parse_args()
     if not os.environ.get("DATABENTO_API_KEY"):
-        print("pull: DATABENTO_API_KEY is not set (shared/.env)", file=sys.stderr, flush=True)
+        logger.error("DATABENTO_API_KEY is not set (shared/.env)")
         return 78
 
     symbols = [s.strip().upper() for s in args.symbols.split(",") if s.strip()]
     db = catalog.connect()                       # also creates data/
     log(f"pulling {args.dataset} ohlcv-1m {','.join(symbols)} for {args.date}")
     rows = [bar for s in symbols for bar in fetch_bars(args.dataset, s, args.date)]
+    logger.debug("fetched %d bars for %d symbols", len(rows), len(symbols))
 
     csv_path = os.path.join(catalog.DATA_DIR, f"ohlcv-1m_{args.date}.csv")
     write_atomic(csv_path, lambda f: csv.writer(f).writerows(
@@ -85,4 +99,5 @@ def main():
 
 
 if __name__ == "__main__":
+    setup_logging()
     sys.exit(main())

@@ -9,6 +9,7 @@ Exits 0 on SIGTERM.
 """
 import glob
 import json
+import logging
 import os
 import signal
 import sys
@@ -21,8 +22,20 @@ HOST, PORT = "127.0.0.1", 8766
 checks = {}
 
 
+logger = logging.getLogger("status")
+
+
+def setup_logging():
+    """Python logging to stderr (the journal under systemd); DATABENTO_LOG_LEVEL=DEBUG shows more.
+
+    tradectl reads the level from each line (log_format = "python" in tradectl.toml).
+    """
+    level = os.environ.get("DATABENTO_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
 def log(msg):
-    print(f"status: {msg}", flush=True)
+    logger.info(msg)
 
 
 def self_check():
@@ -92,4 +105,5 @@ def main():
 
 
 if __name__ == "__main__":
+    setup_logging()
     sys.exit(main())

@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import random
 import sqlite3
@@ -32,8 +33,20 @@ CREATE TABLE IF NOT EXISTS results (
 """
 
 
+logger = logging.getLogger("ivcrush")
+
+
+def setup_logging():
+    """Python logging to stderr (the journal under systemd); IVCRUSH_LOG_LEVEL=DEBUG shows more.
+
+    tradectl reads the level from each line (log_format = "python" in tradectl.toml).
+    """
+    level = os.environ.get("IVCRUSH_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), format="%(asctime)s - %(name)s - %(levelname)s - %(message)s")
+
+
 def log(msg):
-    print(f"ivcrush: {msg}", flush=True)
+    logger.info(msg)
 
 
 def fetch_chain(ticker, day):
@@ -70,8 +83,8 @@ def main():
 
     missing = [k for k in ("IV_API_KEY", "IV_API_SECRET") if not os.environ.get(k)]
     if missing:
-        print(f"ivcrush: missing API credentials: {', '.join(missing)} "
-              "(set them in shared/.env)", file=sys.stderr, flush=True)
+        logger.error(f"missing API credentials: {', '.join(missing)} "
+                     "(set them in shared/.env)")
         return EX_CONFIG
 
     tickers = [t.strip().upper() for t in args.tickers.split(",") if t.strip()]
@@ -88,6 +101,8 @@ def main():
     log(f"run {run_id}: scanning {len(tickers)} tickers for {args.date} (journal={mode})")
 
     rows = []
+    if not tickers:
+        logger.warning("empty watch list: nothing to scan")
     for t in tickers:
         chain = fetch_chain(t, args.date)
         implied, hist, score, signal = score_chain(chain)
@@ -117,4 +132,5 @@ def main():
 
 
 if __name__ == "__main__":
+    setup_logging()
     sys.exit(main())

@@ -49,7 +49,7 @@ def main():
         open(os.path.join(tmp, "state", "KILL"), "w").close()
         p = run(tmp)
         results.append(check("kill switch: exit 0, no orders",
-                             p.returncode == 0 and "kill switch engaged" in p.stdout
+                             p.returncode == 0 and "kill switch engaged" in p.stdout + p.stderr
                              and orders(tmp) == 0, p))
 
         os.remove(os.path.join(tmp, "state", "KILL"))

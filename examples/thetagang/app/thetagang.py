@@ -11,6 +11,7 @@ SIGTERM mid-run: the current order is finished, the rest are skipped.
 import argparse
 import datetime as dt
 import hashlib
+import logging
 import os
 import random
 import signal
@@ -34,8 +35,20 @@ CREATE TABLE IF NOT EXISTS orders (
 """
 
 
+logger = logging.getLogger("thetagang")
+
+
+def setup_logging():
+    """Python logging to stderr (the journal under systemd); THETAGANG_LOG_LEVEL=DEBUG shows more.
+
+    tradectl reads the level from each line (log_format = "python" in tradectl.toml).
+    """
+    level = os.environ.get("THETAGANG_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), format="%(asctime)s [%(levelname)s] %(name)s: %(message)s")
+
+
 def log(msg):
-    print(f"thetagang: {msg}", flush=True)
+    logger.info(msg)
 
 
 def now():
@@ -45,7 +58,7 @@ def now():
 def on_sigterm(_signum, _frame):
     global stopping
     stopping = True
-    log("SIGTERM: finishing the current order, skipping the rest")
+    logger.warning("SIGTERM: finishing the current order, skipping the rest")
 
 
 def pick_put(symbol, hour):
@@ -66,11 +79,10 @@ def main():
     signal.signal(signal.SIGTERM, on_sigterm)
 
     if os.path.exists(KILL_SWITCH):
-        log(f"kill switch engaged: not trading ({KILL_SWITCH} exists)")
+        logger.warning(f"kill switch engaged: not trading ({KILL_SWITCH} exists)")
         return 0
     if not os.environ.get("THETAGANG_BROKER_API_KEY"):
-        print("thetagang: THETAGANG_BROKER_API_KEY is not set (shared/.env)",
-              file=sys.stderr, flush=True)
+        logger.error("THETAGANG_BROKER_API_KEY is not set (shared/.env)")
         return 78
 
     os.makedirs("data", exist_ok=True)
@@ -109,4 +121,5 @@ def main():
 
 
 if __name__ == "__main__":
+    setup_logging()
     sys.exit(main())

@@ -7,6 +7,8 @@ Exits 0 on SIGTERM.
 """
 import html
 import json
+import logging
+import os
 import signal
 import sys
 import threading
@@ -19,8 +21,20 @@ db_lock = threading.Lock()
 db = None
 
 
+logger = logging.getLogger("dashboard")
+
+
+def setup_logging():
+    """Python logging to stderr (the journal under systemd); V6_LOG_LEVEL=DEBUG shows more.
+
+    tradectl reads the level from each line (log_format = "python" in tradectl.toml).
+    """
+    level = os.environ.get("V6_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO))
+
+
 def log(msg):
-    print(f"dashboard: {msg}", flush=True)
+    logger.info(msg)
 
 
 def table(title, header, rows):
@@ -79,4 +93,5 @@ def main():
 
 
 if __name__ == "__main__":
+    setup_logging()
     sys.exit(main())

@@ -5,7 +5,13 @@ Every second it "places" an order (a row in data/v6.db), fills orders that
 have been pending for a few seconds, and touches data/heartbeat (the probe).
 On SIGTERM it stops taking new work, finishes the pending orders, and exits 0:
 systemd gives it stop_timeout (45s) before SIGKILL.
+
+It logs through Python's logging (INFO every 10th loop, WARNING when an order
+waits long, DEBUG per loop with V6_LOG_LEVEL=DEBUG). For tests and drills: a
+file data/simulate-errors holding a number N makes the next loop log N ERROR
+lines ("order rejected by broker: ...") and removes the file.
 """
+import logging
 import os
 import random
 import signal
@@ -16,6 +22,7 @@ import time
 import store
 
 HEARTBEAT = "data/heartbeat"
+SIMULATE_ERRORS = "data/simulate-errors"
 FILL_AFTER = 3          # loops an order stays pending
 SYMBOLS = ["SPY 240621P500", "QQQ 240621P430", "IWM 240621C210", "SPX 240621P5000"]
 stop = threading.Event()
@@ -27,13 +34,41 @@ def on_signal(signum, _frame):
     stop.set()
 
 
+logger = logging.getLogger("engine")
+
+
+def setup_logging():
+    """Python logging to stderr (the journal under systemd); V6_LOG_LEVEL=DEBUG shows more.
+
+    tradectl reads the level from each line (log_format = "python" in tradectl.toml).
+    """
+    level = os.environ.get("V6_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO))
+
+
 def log(msg):
-    print(f"engine: {msg}", flush=True)
+    logger.info(msg)
 
 
 def touch(path):
     with open(path, "a"):
         os.utime(path, None)
+
+
+def simulate_errors():
+    """Logs the ERROR lines data/simulate-errors asks for (a count), then removes it."""
+    try:
+        with open(SIMULATE_ERRORS) as f:
+            text = f.read().strip()
+        os.remove(SIMULATE_ERRORS)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        logger.warning("cannot read %s: %s", SIMULATE_ERRORS, e)
+        return
+    count = int(text) if text.isdigit() else 1
+    for i in range(1, count + 1):
+        logger.error("order rejected by broker: simulated rejection %d of %d", i, count)
 
 
 def fill(db, order_ids):
@@ -44,8 +79,7 @@ def fill(db, order_ids):
 
 def main():
     if not os.environ.get("V6_BROKER_API_KEY"):
-        print("engine: V6_BROKER_API_KEY is not set (shared/.env)",
-              file=sys.stderr, flush=True)
+        logger.error("V6_BROKER_API_KEY is not set (shared/.env)")
         return 78
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -73,6 +107,11 @@ def main():
         pending.append(cur.lastrowid)
         if loop % 10 == 1:
             log(f"loop {loop}: placed order {cur.lastrowid} {side} {qty} {sym} @ {price}")
+        else:
+            logger.debug("loop %d: placed order %d %s %d %s @ %s", loop, cur.lastrowid, side, qty, sym, price)
+        if loop % 60 == 0:
+            logger.warning("order %d waited %d loops for its fill (broker slow)", pending[0], FILL_AFTER)
+        simulate_errors()
         touch(HEARTBEAT)
         stop.wait(1.0)
 
@@ -85,4 +124,5 @@ def main():
 
 
 if __name__ == "__main__":
+    setup_logging()
     sys.exit(main())

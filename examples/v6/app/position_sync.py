@@ -5,6 +5,7 @@ and store them in data/v6.db for the dashboard and the engine's risk checks.
 Here the broker's view is derived from the filled orders, so it agrees with
 what the engine did. Exits 0 on SIGTERM.
 """
+import logging
 import os
 import signal
 import sys
@@ -16,8 +17,20 @@ INTERVAL = 10.0
 stop = threading.Event()
 
 
+logger = logging.getLogger("position-sync")
+
+
+def setup_logging():
+    """Python logging to stderr (the journal under systemd); V6_LOG_LEVEL=DEBUG shows more.
+
+    tradectl reads the level from each line (log_format = "python" in tradectl.toml).
+    """
+    level = os.environ.get("V6_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO))
+
+
 def log(msg):
-    print(f"position-sync: {msg}", flush=True)
+    logger.info(msg)
 
 
 def broker_positions(db):
@@ -41,8 +54,7 @@ def sync(db):
 
 def main():
     if not os.environ.get("V6_BROKER_API_KEY"):
-        print("position-sync: V6_BROKER_API_KEY is not set (shared/.env)",
-              file=sys.stderr, flush=True)
+        logger.error("V6_BROKER_API_KEY is not set (shared/.env)")
         return 78
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -57,4 +69,5 @@ def main():
 
 
 if __name__ == "__main__":
+    setup_logging()
     sys.exit(main())

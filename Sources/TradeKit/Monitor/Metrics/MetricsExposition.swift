@@ -116,6 +116,9 @@ public enum MetricsExposition {
         for kind in Alert.Kind.allCases {
             counter(registry, Family.alerts, [project, ("kind", kind.rawValue)], snapshot.alerts[kind] ?? 0)
         }
+        for reason in ["silenced", "acknowledged"] {
+            counter(registry, Family.muted, [project, ("reason", reason)], snapshot.muted[reason] ?? 0)
+        }
         for notifier in snapshot.notifiers {
             for (result, count) in [
                 ("sent", notifier.sent), ("failed", notifier.failed), ("dropped", notifier.dropped),
@@ -196,6 +199,12 @@ private enum Family {
     }
     static var alerts: MetricNameDescriptor {
         family("alerts", "total", "Alerts handed to the notifiers since the monitor started, by kind.")
+    }
+    static var muted: MetricNameDescriptor {
+        family(
+            "alerts_muted", "total",
+            "Alerts kept from every receiver since the monitor started: by a silence, or reminders of an acknowledged alert."
+        )
     }
     static var deliveries: MetricNameDescriptor {
         family(

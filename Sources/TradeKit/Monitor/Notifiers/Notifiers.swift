@@ -49,17 +49,38 @@ public enum Notifiers {
             return WebhookNotifier(url: url, format: format, timeout: timeout, name: name)
         case .command:
             return CommandNotifier(argv: receiver.command, timeout: timeout, name: name)
-        case .email, .pagerduty, .telegram:
-            return makeService(receiver, secrets: secrets, timeout: timeout, missing: missing)
+        case .email:
+            var password: String?
+            if let variable = receiver.passwordEnv {
+                guard let value = secrets.value(variable) else { return missing("password_env", variable) }
+                password = value
+            }
+            return EmailNotifier(
+                url: receiver.smtpURL ?? "", from: receiver.from ?? "", to: receiver.to, username: receiver.username,
+                password: password, starttls: receiver.starttls, caFile: receiver.caFile, timeout: timeout, name: name)
+        case .pagerduty:
+            guard let key = secrets.value(receiver.routingKeyEnv) else {
+                return missing("routing_key_env", receiver.routingKeyEnv)
+            }
+            guard let url = endpoint(receiver, default: PagerDutyNotifier.defaultURL) else {
+                return UnavailableNotifier(name: name, reason: "its url is not an http(s) URL")
+            }
+            return PagerDutyNotifier(routingKey: key, url: url, timeout: timeout, name: name)
+        case .telegram:
+            guard let token = secrets.value(receiver.tokenEnv) else { return missing("token_env", receiver.tokenEnv) }
+            guard let url = endpoint(receiver, default: TelegramNotifier.defaultAPIURL) else {
+                return UnavailableNotifier(name: name, reason: "its url is not an http(s) URL")
+            }
+            return TelegramNotifier(
+                token: token, chatID: receiver.chatID ?? "", apiURL: url, timeout: timeout, name: name)
         }
     }
 
-    /// Receivers of hosted services and mail, whose credentials are all secrets.
-    static func makeService(
-        _ receiver: ReceiverConfig, secrets: ReceiverSecrets, timeout: Duration,
-        missing: (String, String?) -> UnavailableNotifier
-    ) -> any Notifier {
-        UnavailableNotifier(name: receiver.name, reason: "\(receiver.type.rawValue) receivers are not available yet")
+    /// A service's endpoint: the receiver's `url` when set (a proxy, a test server), else the public one.
+    static func endpoint(_ receiver: ReceiverConfig, default fallback: URL) -> URL? {
+        guard let text = receiver.url else { return fallback }
+        guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http" else { return nil }
+        return url
     }
 }
 
