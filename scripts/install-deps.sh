@@ -15,6 +15,7 @@ packages=(
     util-linux       # flock(1), used by the lock tests
     curl             # the demo asks the dashboard for /health
     systemd-journal-remote  # builds journal files offline for the logs tests and bench/journal.sh
+    logrotate        # deploy writes a logrotate config; tests check it with logrotate -d
     python3-aiosmtpd # the email notifier tests send to a real SMTP server on loopback
     openssl          # ... with STARTTLS on a self-signed certificate made by `openssl req`
     prometheus       # promtool: the metrics test checks /metrics with `promtool check metrics`

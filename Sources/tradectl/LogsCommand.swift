@@ -12,7 +12,13 @@ struct LogsCommand: AsyncParsableCommand {
             monitor services). Output is journalctl's short-iso; --json prints one JSON object per
             entry. For components with a declared log_format (python, json) --priority and the
             JSON PRIORITY use the level each line states (JOURNAL_PRIORITY keeps journald's).
-            Exit 69 when the journal cannot be opened or read. See docs/logs.md.
+            Exit 69 when the journal cannot be opened or read.
+
+            --files adds the lines of the components' log_files (in shared/), labelled
+            component[logs/engine.log], interleaved by the time each line starts with (else the
+            previous line's, else the file's mtime); --since also reads rotated files written
+            since then (engine.log.1, not compressed ones). --priority judges a file line by the
+            component's log_format. --files cannot be combined with --follow. See docs/logs.md.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -47,6 +53,9 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(help: "Print only the number of matching entries.")
     var count = false
 
+    @Flag(help: "Also the components' log files (log_files), interleaved by time with the journal.")
+    var files = false
+
     @Option(help: ArgumentHelp("Read the journal files in DIR instead of the local journal.", visibility: .hidden))
     var directory: String?
 
@@ -60,6 +69,7 @@ struct LogsCommand: AsyncParsableCommand {
         request.lines = lines
         request.follow = follow
         request.count = count
+        request.files = files
         return request
     }
 
@@ -73,14 +83,18 @@ struct LogsCommand: AsyncParsableCommand {
             let (deployment, issues) = try context.loadConfig()
             context.warn(issues)
             let query: LogQuery
-            do { query = try request.query(for: deployment) } catch { throw ValidationError("\(error)") }
+            let files: [LogFileSource]
+            do {
+                query = try request.query(for: deployment)
+                files = try request.fileSources(for: deployment, root: global.root)
+            } catch { throw ValidationError("\(error)") }
             let source: JournalSource = directory.map { .directory($0) } ?? global.root.map { .osRoot($0) } ?? .local
             let stop = follow ? StopFlag.onTermination() : StopFlag()
             let matched: Int
             do {
                 matched = try await LogSession.run(
                     query, source: source, scope: deployment.project.scope, format: global.json ? .json : .shortISO,
-                    stop: stop)
+                    stop: stop, files: files)
             } catch let error as JournalUnavailable {
                 FileHandle.standardError.write(Data("tradectl: error: \(error)\n".utf8))
                 throw ExitCode(ExitStatus.unavailable.rawValue)

@@ -10,6 +10,8 @@ public struct DeployLayout: Sendable, Equatable {
     public var projectName: String
     /// The config `deploy` installs for tradectl's own units (`InstalledConfig`).
     public var installedConfig: String
+    /// The logrotate configuration for the components' `log_files` (`LogrotateConfig`).
+    public var logrotateConfig: String
 
     public init(_ deployment: Deployment, environment: [String: String]) {
         root = deployment.project.root
@@ -19,6 +21,7 @@ public struct DeployLayout: Sendable, Equatable {
         projectName = deployment.project.name
         installedConfig = InstalledConfig.path(
             project: deployment.project.name, scope: deployment.project.scope, environment: environment)
+        logrotateConfig = LogrotateConfig.path(project: deployment.project)
     }
 
     public var installedConfigDirectory: String { (installedConfig as NSString).deletingLastPathComponent }

@@ -35,6 +35,7 @@ public struct DeployPlanner: Sendable {
         planDirectories(&plan)
         let releaseIsNew = try planRelease(&plan)
         let configChanged = planInstalledConfig(&plan)
+        planLogRotation(&plan)
         let unitChanges = planUnits(&plan)
         planScheduleGaps(&plan)
         let switched = planCurrent(&plan)
@@ -111,7 +112,7 @@ public struct DeployPlanner: Sendable {
         return changed
     }
 
-    private func planDirectory(_ plan: inout Plan, _ path: String, mode: UInt32, owner: OwnerSpec?) {
+    func planDirectory(_ plan: inout Plan, _ path: String, mode: UInt32, owner: OwnerSpec?) {
         guard let info = survey.paths[path] else {
             plan.add(.directory(path: path, mode: mode, owner: owner), .create)
             return

@@ -83,10 +83,11 @@ public struct DeploySurvey: Sendable {
                 contents[layout.units.file(unit.name)] = data
             }
         }
-        for path in [layout.sysusersFile, layout.installedConfig, layout.installedSecrets] {
+        for path in [layout.sysusersFile, layout.installedConfig, layout.installedSecrets, layout.logrotateConfig] {
             if let data = fileSystem.read(path) { contents[path] = data }
         }
         watched += [layout.installedConfigDirectory, layout.installedConfig, layout.installedSecrets]
+        watched += [layout.logrotateConfig, (layout.logrotateConfig as NSString).deletingLastPathComponent]
         let installed = fileSystem.list(layout.units.path).filter { UnitNames.belongs($0, to: deployment.project.name) }
         for unit in installed {
             for target in ["multi-user.target", "default.target", "timers.target"] {

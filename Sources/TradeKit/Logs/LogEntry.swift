@@ -15,10 +15,12 @@ public struct LogEntry: Sendable, Equatable {
     public var pid: String?
     public var identifier: String?
     public var hostname: String?
+    /// The log file a `logs --files` line came from, relative to `shared/` (not a journal field).
+    public var file: String?
 
     public init(
         realtime: UInt64, priority: String? = nil, unit: String? = nil, message: String? = nil, pid: String? = nil,
-        identifier: String? = nil, hostname: String? = nil, journalPriority: String? = nil
+        identifier: String? = nil, hostname: String? = nil, journalPriority: String? = nil, file: String? = nil
     ) {
         self.realtime = realtime
         self.priority = priority
@@ -28,6 +30,7 @@ public struct LogEntry: Sendable, Equatable {
         self.identifier = identifier
         self.hostname = hostname
         self.journalPriority = journalPriority
+        self.file = file
     }
 }
 
@@ -43,7 +46,8 @@ public enum LogFormat: Sendable {
         }
     }
 
-    /// `2026-11-21T13:00:00+0000 host engine[42]: message`. The name is the unit without
+    /// `2026-11-21T13:00:00+0000 host engine[42]: message` (a log file's line:
+    /// `engine[logs/engine.log]: message`). The name is the unit without
     /// `.service` rather than journalctl's SYSLOG_IDENTIFIER: every Python component logs
     /// as `python3`, which would not say which component spoke. Continuation lines of a
     /// multi-line message are indented under the first, as journalctl does.
@@ -52,7 +56,11 @@ public enum LogFormat: Sendable {
         if let host = entry.hostname { prefix += " " + host }
         let name = entry.unit.map(Self.withoutServiceSuffix) ?? entry.identifier
         prefix += " " + (name ?? "unknown")
-        if let pid = entry.pid { prefix += "[" + pid + "]" }
+        if let file = entry.file {
+            prefix += "[" + file + "]"
+        } else if let pid = entry.pid {
+            prefix += "[" + pid + "]"
+        }
         prefix += ": "
         let message = entry.message ?? ""
         guard message.utf8.contains(UInt8(ascii: "\n")) else { return prefix + message }
@@ -69,6 +77,7 @@ public enum LogFormat: Sendable {
             ("PRIORITY", entry.priority), ("JOURNAL_PRIORITY", entry.journalPriority), ("_SYSTEMD_UNIT", entry.unit),
             ("MESSAGE", entry.message),
             ("_PID", entry.pid), ("SYSLOG_IDENTIFIER", entry.identifier), ("_HOSTNAME", entry.hostname),
+            ("TRADECTL_LOG_FILE", entry.file),
         ]
         for (key, value) in optional { if let value { pairs.append((key, value)) } }
         return "{" + pairs.map { "\"" + $0.0 + "\":" + jsonString($0.1) }.joined(separator: ",") + "}"

@@ -17,6 +17,8 @@ public struct LogRequest: Sendable, Equatable {
     public var lines: Int?
     public var follow = false
     public var count = false
+    /// `--files`: the components' `log_files` too, interleaved by time.
+    public var files = false
 
     public init() {}
 
@@ -35,6 +37,9 @@ public struct LogRequest: Sendable, Equatable {
         if let lines, lines < 0 { throw LogUsageError("-n: expected a count ≥ 0, got \(lines)") }
         if follow && count { throw LogUsageError("--count and --follow cannot be combined (a count needs an end)") }
         if follow && until != nil { throw LogUsageError("--until and --follow cannot be combined") }
+        if follow && files {
+            throw LogUsageError("--files and --follow cannot be combined yet (follow log files with `tail -F`)")
+        }
     }
 
     /// The query for `deployment`: its units, the bounds resolved against `now`. With
@@ -49,6 +54,17 @@ public struct LogRequest: Sendable, Equatable {
             since: sinceDate.map(LogTime.microseconds), until: untilDate.map(LogTime.microseconds),
             grep: grep, lines: lines ?? (follow ? 10 : nil), follow: follow, countOnly: count,
             formats: LogUnits.formats(for: deployment))
+    }
+
+    /// With `--files`, the log files of the chosen components (all when none is named), under
+    /// `root` (`--root`); empty without `--files`.
+    public func fileSources(for deployment: Deployment, root: String?) throws(LogUsageError) -> [LogFileSource] {
+        guard files else { return [] }
+        _ = try LogUnits.units(for: deployment, components: components)
+        let prefix = root.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? ""
+        return LogFileSource.all(deployment) { prefix + $0 }.filter {
+            components.isEmpty || components.contains($0.component)
+        }
     }
 
     private func bounds(now: Date) throws(LogUsageError) -> (Date?, Date?) {

@@ -11,13 +11,18 @@ public enum LogSession {
 
     /// Reads `query` from `source`; returns how many entries matched (printed or counted).
     /// Output goes to stdout unless the query only counts; `stop` ends a follow.
+    /// `files` (`logs --files`): log files whose lines are interleaved with the journal's.
     public static func run(
-        _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag = StopFlag()
+        _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag = StopFlag(),
+        files: [LogFileSource] = []
     ) async throws -> Int {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 do {
-                    let count = try read(query, source: source, scope: scope, format: format, stop: stop)
+                    let count =
+                        files.isEmpty
+                        ? try read(query, source: source, scope: scope, format: format, stop: stop)
+                        : try readWithFiles(query, source: source, scope: scope, format: format, files: files)
                     continuation.resume(returning: count)
                 } catch {
                     continuation.resume(throwing: error)
@@ -52,6 +57,43 @@ public enum LogSession {
             throw JournalUnavailable(detail: "reading the journal: \(error)")
         }
         return scan.count
+    }
+}
+
+extension LogSession {
+    /// The journal's entries and the files' lines, merged by time, then printed: no --follow.
+    fileprivate static func readWithFiles(
+        _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, files: [LogFileSource]
+    ) throws -> Int {
+        let collected = Collected()
+        // The files are shown even when the journal cannot be read (an OS tree under --root
+        // without one); the command still exits 69 afterwards, so nobody takes it for complete.
+        var unavailable: JournalUnavailable?
+        do {
+            let reader = try JournalAccess.open(source, scope: scope)
+            let scan = try LogScan(reader: reader, query: query, emit: { collected.entries.append($0) })
+            try scan.position()
+            try scan.drain()
+        } catch let error as JournalUnavailable {
+            unavailable = error
+        } catch let error as JournalError {
+            unavailable = JournalUnavailable(detail: "reading the journal: \(error)")
+        }
+        let merged = LogFileScan.merge(
+            journal: collected.entries, files: try LogFileScan.entries(query, sources: files), lines: query.lines)
+        if !query.countOnly {
+            let sink = LogSink(fileDescriptor: STDOUT_FILENO)
+            do {
+                for entry in merged { sink.line(format.render(entry)) }
+                try sink.flush()
+            } catch is LogSink.Closed {}
+        }
+        if let unavailable { throw unavailable }
+        return merged.count
+    }
+
+    private final class Collected {
+        var entries: [LogEntry] = []
     }
 }
 

@@ -35,6 +35,8 @@ public actor MonitorCycle {
     private var totals = Totals()
     private var loaded = false
     private var openedStore: StateStore?
+    /// The components' `log_files`, read each cycle into the same path as journal entries.
+    var logFiles: LogFileFollower
 
     struct Totals {
         var journalErrors: [String: Int] = [:]
@@ -57,6 +59,8 @@ public actor MonitorCycle {
         recovery = MonitorRecovery(suite: suite, logger: logger)
         autoHalt = MonitorAutoHalt(suite: suite, logger: logger)
         formats = suite.journalFormats
+        logFiles = LogFileFollower(
+            sources: LogFileSource.all(suite.deployment) { suite.fileSystem.hostPath($0) }, positions: nil)
     }
 
     nonisolated var layout: DeployLayout { suite.layout }
@@ -82,6 +86,7 @@ public actor MonitorCycle {
         guard let store = store() else { return }
         state = (try? store.monitorState()) ?? MonitorState()
         patterns.hits = state.patternHits
+        logFiles = LogFileFollower(sources: logFiles.sources, positions: state.logFiles)
         previousRestarts = try? store.lastHealthRestarts()
     }
 
@@ -109,10 +114,12 @@ public actor MonitorCycle {
 
         var observations = results.filter { !Self.isSilenced($0, silenced) }.map(Observation.init)
         if holder == nil {
-            let batch = journal()
+            var batch = journal()
             if batch.gaps > 0 { logger.warning("journal: \(batch.gaps) gap(s); entries may have been missed") }
+            batch.events += logFiles.poll(now: now)
             absorb(batch, now: now)
             state.journalCursor = batch.cursor
+            state.logFiles = logFiles.sources.isEmpty ? nil : logFiles.positions
             observations += patterns.observations(now: now)
             let alerts = policy.evaluate(
                 observations, states: &state.alerts, now: now, project: deployment.project.name, host: host)

@@ -12,9 +12,13 @@ public struct MonitorState: Sendable, Codable, Equatable {
     public var routing: [String: [String: Date]] = [:]
     /// Critical alerts counted towards `kill_switch.auto_halt_after`, and a halt not done yet.
     public var autoHalt = AutoHaltState()
+    /// Where the log file follower stands per file (`LogFileFollower`); nil until it first ran.
+    public var logFiles: [String: LogFilePosition]?
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case alerts, journalCursor, patternHits, restarts, routing, autoHalt }
+    enum CodingKeys: String, CodingKey {
+        case alerts, journalCursor, patternHits, restarts, routing, autoHalt, logFiles
+    }
 
     /// Keys a newer tradectl added may be missing from a row an older one saved: they start empty
     /// rather than making the whole state unreadable (which would re-announce every alert).
@@ -26,6 +30,7 @@ public struct MonitorState: Sendable, Codable, Equatable {
         restarts = try container.decodeIfPresent([String: RestartHistory].self, forKey: .restarts) ?? [:]
         routing = try container.decodeIfPresent([String: [String: Date]].self, forKey: .routing) ?? [:]
         autoHalt = try container.decodeIfPresent(AutoHaltState.self, forKey: .autoHalt) ?? AutoHaltState()
+        logFiles = try container.decodeIfPresent([String: LogFilePosition].self, forKey: .logFiles)
     }
 }
 

@@ -5,7 +5,8 @@ import Mustache
 public struct TemplateSet: Sendable {
     public static let names = [
         "service", "timer", "tradectl-backup.service", "tradectl-backup.timer", "tradectl-health.service",
-        "tradectl-health.timer", "tradectl-monitor.service", "restart.service",
+        "tradectl-health.timer", "tradectl-monitor.service", "restart.service", "tradectl-logrotate.service",
+        "tradectl-logrotate.timer",
     ]
 
     /// Template source by name, e.g. `"service"` → contents of `service.mustache`.

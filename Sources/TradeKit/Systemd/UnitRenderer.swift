@@ -30,6 +30,7 @@ public struct UnitRenderer: Sendable {
             units += try componentUnits(component)
         }
         units += try ownUnits()
+        units += try logrotateUnits()
         return units
     }
 
@@ -171,6 +172,28 @@ public struct UnitRenderer: Sendable {
             }
         }
         return units
+    }
+
+    /// User scope: a timer running logrotate on the components' `log_files` with tradectl's own
+    /// state file (system scope relies on the host's logrotate.timer and `/etc/logrotate.d`).
+    /// None when no component has log files, so deploy removes them as stale.
+    private func logrotateUnits() throws -> [UnitFile] {
+        guard !isSystem, LogrotateConfig.render(deployment) != nil else { return [] }
+        let serviceName = UnitNames.own(project.name, "logrotate", "service")
+        var context = base("logrotate of \(project.name)'s log files", unitName: serviceName)
+        context["logrotatePath"] = LogrotateConfig.executable
+        context["statePath"] = LogrotateConfig.statePath(project: project)
+        context["logrotateConfig"] = LogrotateConfig.path(project: project)
+        context["onCalendar"] = deployment.logRotation.schedule
+        return [
+            .init(
+                name: serviceName, content: try templates.render("tradectl-logrotate.service", context: context),
+                activation: .triggered, component: nil),
+            try timer(
+                UnitNames.own(project.name, "logrotate", "timer"), activates: serviceName,
+                onCalendar: deployment.logRotation.schedule, description: "logrotate schedule of \(project.name)",
+                component: nil, template: "tradectl-logrotate.timer"),
+        ]
     }
 
     /// `KEY=value` inside double quotes, with `\` and `"` escaped as systemd expects.
