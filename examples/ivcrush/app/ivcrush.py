@@ -43,6 +43,12 @@ def setup_logging():
     """
     level = os.environ.get("IVCRUSH_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(level=getattr(logging, level, logging.INFO), format="%(asctime)s - %(name)s - %(levelname)s - %(message)s")
+    # The seed's file log, beside the journal: shared/logs (linked into the release) when it
+    # exists. tradectl's logrotate config rotates it (copytruncate: this handle stays open).
+    if os.path.isdir("logs"):
+        handler = logging.FileHandler("logs/ivcrush.log")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(handler)
 
 
 def log(msg):
