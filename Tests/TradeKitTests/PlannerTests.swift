@@ -57,7 +57,7 @@ struct PlannerTests {
     static let services = ["v6-engine.service", "v6-dashboard.service", "v6-position-sync.service"]
     static let allActive = Dictionary(
         uniqueKeysWithValues: (services + [
-            "v6-engine-restart.timer", "v6-backup.timer", "v6-health.timer", "v6-monitor.service",
+            "v6-engine-restart.timer", "v6-backup.timer", "v6-health.timer", "v6-monitor.service", "v6-logrotate.timer",
         ]).map { ($0, "active") })
 
     @Test("everything installed and running: nothing to do")
