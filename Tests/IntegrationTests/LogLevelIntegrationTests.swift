@@ -125,12 +125,17 @@ extension RealSystemd {
                 of: "[alerts]\n",
                 with: """
                     [alerts]
-                    webhook_url = "http://127.0.0.1:\(receiver.port)/hook"
-                    webhook_format = "generic"
                     timeout = "2s"
                     retries = 1
 
                     """)
+            // The example's receiver "desk" (generic JSON) reads its URL from the shared .env.
+            let env = "\(dir)/v6/app/.env"
+            let secrets = try String(contentsOfFile: env, encoding: .utf8).split(separator: "\n").map {
+                $0.hasPrefix("ALERT_WEBHOOK_URL=")
+                    ? "ALERT_WEBHOOK_URL=http://127.0.0.1:\(receiver.port)/hook" : String($0)
+            }
+            try (secrets.joined(separator: "\n") + "\n").write(toFile: env, atomically: true, encoding: .utf8)
             let python = text
             let plain = text.replacingOccurrences(of: "log_format = \"python\"", with: "log_format = \"plain\"")
             try #require(plain != python, "the example declares log_format = \"python\"")

@@ -27,6 +27,7 @@ extension RealSystemd {
             try MonitorIntegrationTests.configure(
                 config, webhook: receiver.port, metrics: try WebhookReceiver.freePort(), textfile: "\(dir)/textfile")
             let scratch = ScratchDeployment(name: "v6", config: config, monitor: true)
+            scratch.overrides = ScratchDeployment.ignoringEarlierErrors
             defer {
                 scratch.tearDown()
                 receiver.stop()
@@ -62,6 +63,7 @@ extension RealSystemd {
         @Test("database-corruption: corrupt DB → runbook → healthy, data as of the last backup, every step audited")
         func databaseCorruption() throws {
             let scratch = ScratchDeployment(example: "v6")
+            scratch.overrides = ScratchDeployment.ignoringEarlierErrors
             defer { scratch.tearDown() }
             let deploy = try scratch.tradectl(["deploy", "--version", "v1"])
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
