@@ -4,9 +4,8 @@ import Foundation
 /// desk's mail relay: every message it accepts is appended to a file as one JSON line
 /// (`from`, `to`, `subject`, `body`, `key` — the X-Tradectl-Alert-Key header).
 final class SMTPReceiver {
-    let port: Int
-    let log: String
-    private var process: Process?
+    private let server: LoopbackServer
+    var port: Int { server.port }
 
     static let script = """
         import asyncio, email, email.policy, json, sys, time
@@ -27,31 +26,11 @@ final class SMTPReceiver {
         """
 
     init(log: String) throws {
-        self.log = log
-        port = try WebhookReceiver.freePort()
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", Self.script, "\(port)", log]
-        try process.run()
-        self.process = process
-        _ = Harness.eventually(10) { WebhookReceiver.connects(port) }
+        server = try LoopbackServer(script: Self.script, log: log)
     }
 
-    func stop() {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
-    }
-
-    deinit { stop() }
+    func stop() { server.stop() }
 
     /// Every received message.
-    var messages: [[String: Any]] {
-        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-    }
+    var messages: [[String: Any]] { server.records }
 }

@@ -4,9 +4,9 @@ import Foundation
 /// every POSTed body as one line to a file and answers 200. Stopping it makes the port
 /// refuse connections (a dead receiver); starting again reuses the port.
 final class WebhookReceiver {
-    let port: Int
-    let log: String
-    private var process: Process?
+    private let server: LoopbackServer
+    var port: Int { server.port }
+    var log: String { server.log }
 
     static let script = """
         import http.server, sys
@@ -22,57 +22,20 @@ final class WebhookReceiver {
         """
 
     /// The HTTP status every POST is answered with (PagerDuty's Events API answers 202).
-    let status: Int
-
     init(log: String, status: Int = 200) throws {
-        self.log = log
-        self.status = status
-        port = try Self.freePort()
-        FileManager.default.createFile(atPath: log, contents: nil)
-        try start()
+        server = try LoopbackServer(script: Self.script, log: log, arguments: ["\(status)"])
     }
 
-    func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", Self.script, "\(port)", log, "\(status)"]
-        try process.run()
-        self.process = process
-        _ = Harness.eventually(10) { Self.connects(port) }
-    }
+    /// Starts it again on the same port (after `stop`: a receiver back from an outage).
+    func start() throws { try server.start() }
 
-    func stop() {
-        guard let process, process.isRunning else { return }
-        // SIGKILL: children of the test process inherit a signal mask with SIGTERM blocked.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
-    }
-
-    deinit { stop() }
+    /// Stops it: the port refuses connections (a dead receiver).
+    func stop() { server.stop() }
 
     /// Every received body, decoded as JSON objects.
-    var alerts: [[String: Any]] {
-        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-    }
+    var alerts: [[String: Any]] { server.records }
 
-    static func connects(_ port: Int) -> Bool {
-        (try? Harness.run(
-            "/usr/bin/python3", ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1)"]))?.status
-            == 0
-    }
+    static func connects(_ port: Int) -> Bool { LoopbackServer.connects(port) }
 
-    /// A port nobody listens on right now (bound to 0, read back, released).
-    static func freePort() throws -> Int {
-        let result = try Harness.run(
-            "/usr/bin/python3",
-            ["-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
-        guard let port = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw CocoaError(.featureUnsupported)
-        }
-        return port
-    }
+    static func freePort() throws -> Int { try LoopbackServer.freePort() }
 }
