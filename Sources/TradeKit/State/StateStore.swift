@@ -80,6 +80,7 @@ public final class StateStore: Sendable {
         registerMonitorMigration(&migrator)
         registerKnownDatabasesMigration(&migrator)
         registerScheduleMigration(&migrator)
+        registerOffsiteMigration(&migrator)
         return migrator
     }
 
