@@ -33,7 +33,7 @@ public struct OffsiteCopy: Sendable, Equatable, Codable {
 
 extension StateStore {
     static func registerOffsiteMigration(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v8-offsite-copies") { db in
+        migrator.registerMigration("v9-offsite-copies") { db in
             try db.create(table: "offsite_copies") { table in
                 table.column("archive", .text).notNull()
                 table.column("remote", .text).notNull()
