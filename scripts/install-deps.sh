@@ -19,13 +19,34 @@ packages=(
     python3-aiosmtpd # the email notifier tests send to a real SMTP server on loopback
     openssl          # ... with STARTTLS on a self-signed certificate made by `openssl req`
     prometheus       # promtool: the metrics test checks /metrics with `promtool check metrics`
+    rclone           # off-site copies (backup.offsite): upload, crypt, check
+    openssh-server   # the off-site tests' SFTP server (an sshd on a loopback port)
+    openssh-client   # ssh-keygen for its host and client keys
+    python3-venv     # the off-site tests' S3 server (moto) lives in a venv under .cache/
 )
 
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+
+# The S3 server of the off-site tests: moto from PyPI (Debian has no package), in a venv
+# under .cache/ unless the python3 on PATH already has it.
+install_moto() {
+    python3 -c 'import moto.server' 2>/dev/null && command -v moto_server >/dev/null && return 0
+    local root venv
+    root="$(cd "$(dirname "$0")/.." && pwd)"
+    venv="$root/.cache/moto"
+    [ -x "$venv/bin/moto_server" ] && return 0
+    echo "install-deps: installing moto[server] into $venv" >&2
+    /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install -q 'moto[server]'
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+    install_moto
+    exit 0
+fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -35,3 +56,4 @@ fi
 echo "install-deps: installing ${missing[*]}" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+install_moto

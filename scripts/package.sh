@@ -218,7 +218,7 @@ Architecture: $arch
 Maintainer: $maintainer
 Installed-Size: $installed_size
 Depends: $depends
-Recommends: sqlite3, logrotate
+Recommends: sqlite3, logrotate, rclone
 Section: admin
 Priority: optional
 Description: deploy and operate algorithmic-trading systems under systemd

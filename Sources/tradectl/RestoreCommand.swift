@@ -12,6 +12,15 @@ struct RestoreCommand: AsyncParsableCommand {
             (renameat2 RENAME_EXCHANGE); on a failed start or health check the old tree is swapped
             back (exit 1). --dry-run lists the files that would be added, changed and removed.
             See docs/backup-restore.md.
+
+            --from-offsite fetches the archive from [backup.offsite] first (downloaded and decrypted
+            into a private temp directory, removed afterwards): the disaster-recovery path on a fresh
+            host, see runbooks/host-lost.md. A copy that does not decrypt exits 65.
+
+            Examples:
+              tradectl restore latest --dry-run
+              tradectl restore --from-offsite latest --dry-run
+              tradectl restore --from-offsite latest --yes
             """
     )
 
@@ -23,6 +32,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("only"), parsing: .upToNextOption, help: "Restore only these paths (relative to shared/).")
     var only: [String] = []
+
+    @Flag(help: "Fetch ARCHIVE (a name, or `latest`) from the off-site target ([backup.offsite]) first.")
+    var fromOffsite = false
 
     @Flag(help: "List what would change and change nothing.")
     var dryRun = false
@@ -58,8 +70,19 @@ struct RestoreCommand: AsyncParsableCommand {
                     throw ValidationError("not confirmed; nothing changed")
                 }
             }
+            var reference = archive
+            var fetched: String?
+            if fromOffsite {
+                let (path, directory) = try await context.backupRunner(deployment).fetchRemote(archive)
+                fetched = directory
+                reference = path
+                if !global.quiet && !global.json {
+                    context.print("fetched \((path as NSString).lastPathComponent) from off-site\n")
+                }
+            }
+            defer { if let fetched { try? FileManager.default.removeItem(atPath: fetched) } }
             let outcome = try await runner.run(
-                reference: archive, only: only, dryRun: dryRun, lockWait: .seconds(lockWait))
+                reference: reference, only: only, dryRun: dryRun, lockWait: .seconds(lockWait))
             if global.json {
                 context.print(JSONOutput.string(outcome.changes) + "\n")
                 return

@@ -98,6 +98,7 @@ public struct BackupPlanner: Sendable {
                     project: deployment.project.name),
                 .run, note: "read back as `backup verify` does, before the lock is released")
         }
+        planOffsite(&plan, candidates: pushCandidates(live: live, new: spec))
         planRetention(&plan, existing: live, new: spec)
         return plan
     }

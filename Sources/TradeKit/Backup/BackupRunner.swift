@@ -44,12 +44,13 @@ public struct BackupRunner: Sendable {
     public func backup(
         _ request: BackupRequest, progress: BackupProgress?, lockWait: Duration = .zero
     ) async throws
-        -> (Plan, BackupResult?)
+        -> (Plan, BackupResult?, [OffsiteResult])
     {
         let mutation = BackupMutation(runner: self, request: request, progress: progress)
         let result = try await pipeline.run(mutation, dryRun: false, locking: .take(wait: lockWait))
+        let offsite = result.report?.all(OffsiteResult.self) ?? []
         guard let report = result.report, let written = BackupMutation.written(report) else {
-            return (result.plan, nil)
+            return (result.plan, nil, offsite)
         }
         if let verification = written.verification, !verification.ok {
             logger.error(
@@ -64,7 +65,7 @@ public struct BackupRunner: Sendable {
                     "backup.verified": "\(written.verified)",
                 ])
         }
-        return (result.plan, written)
+        return (result.plan, written, offsite)
     }
 
     /// Retention alone (`backup prune`).
@@ -143,6 +144,7 @@ struct BackupMutation: Mutation {
 
     func handlers(in context: MutationContext) throws -> [any EffectHandler] {
         BackupEffectHandlers(fileSystem: context.fileSystem, store: try context.state.store(), progress: progress).all
+            + (try runner.offsiteHandlers(in: context))
     }
 
     /// The archive written, with its read-back when the plan verified it.
@@ -162,6 +164,7 @@ struct BackupMutation: Mutation {
         let pruned = plan.changes(of: RemovePath.self).count
         let failed = result?.verification.map { !$0.ok } ?? false
         return (failed ? "failed: " : "success: ") + written + (pruned > 0 ? "; \(pruned) pruned" : "")
+            + OffsiteResult.summary(report.all(OffsiteResult.self))
     }
 }
 
@@ -175,6 +178,7 @@ struct PruneMutation: Mutation {
 
     func handlers(in context: MutationContext) throws -> [any EffectHandler] {
         BackupEffectHandlers(fileSystem: context.fileSystem, store: try context.state.store()).all
+            + (try runner.offsiteHandlers(in: context))
     }
 }
 

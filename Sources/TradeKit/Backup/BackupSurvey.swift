@@ -13,6 +13,8 @@ public struct BackupSurvey: Sendable {
     public var knownDatabases: Set<String> = []
     /// Configured databases not on disk now.
     public var missingDatabases: Set<String> = []
+    /// Copies on the configured off-site target (`backup.offsite`), newest first.
+    public var offsiteCopies: [OffsiteCopy] = []
 
     /// `store` is the invocation's state database when it exists (nil: no catalog yet).
     public static func gather(
@@ -32,9 +34,13 @@ public struct BackupSurvey: Sendable {
         }
         var catalog: [CatalogEntry] = []
         var known: Set<String> = []
+        var copies: [OffsiteCopy] = []
         if let store {
             catalog = try store.backups()
             known = try store.knownDatabases()
+            if deployment.backup.offsite.enabled {
+                copies = try store.offsiteCopies(remote: deployment.backup.offsite.label)
+            }
         }
         let missing = Set(deployment.backup.databases.filter { fileSystem.info(layout.shared($0)) == nil })
         var release: String?
@@ -51,6 +57,7 @@ public struct BackupSurvey: Sendable {
             releaseMetadataPath: metadataPath, directoryExists: fileSystem.info(directory) != nil)
         survey.knownDatabases = known
         survey.missingDatabases = missing
+        survey.offsiteCopies = copies
         return survey
     }
 }

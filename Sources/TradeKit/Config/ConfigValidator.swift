@@ -24,6 +24,7 @@ struct ConfigValidator {
         validateDependencyCycles(deployment.components)
         validateUnitBoundSections(deployment)
         validateAlerts(deployment)
+        validateOffsite(deployment.backup.offsite)
         validateLogs(deployment)
         validateProduction(deployment)
     }

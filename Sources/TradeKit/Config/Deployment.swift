@@ -142,6 +142,8 @@ public struct BackupConfig: Sendable, Equatable {
     public var maxEntryMiB: Int = 0
     public var maxTotalMiB: Int = 0
     public var maxEntries: Int = 0
+    /// `[backup.offsite]`: encrypted copies on another host (OffsiteConfig.swift).
+    public var offsite = OffsiteConfig()
 }
 
 public struct HealthConfig: Sendable, Equatable {

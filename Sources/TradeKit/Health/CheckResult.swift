@@ -70,7 +70,7 @@ public struct Metric: Sendable, Equatable, Codable {
 public enum CheckKind: String, Sendable, CaseIterable, Codable {
     case unit, timer, http, tcp, heartbeat, sqlite, disk, memory, journal, backup, secrets
     case killSwitch = "kill-switch"
-    case release
+    case release, offsite
 }
 
 public struct CheckResult: Sendable, Equatable, Codable {

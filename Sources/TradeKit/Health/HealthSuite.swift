@@ -115,6 +115,13 @@ public struct HealthSuite: Sendable {
             BackupFreshnessCheck(
                 timeout: timeout, catalog: history.catalog, maxAge: deployment.health.backupMaxAge, now: now,
                 deployedAt: history.firstDeployedAt))
+        let offsite = deployment.backup.offsite
+        if offsite.enabled {
+            checks.append(
+                OffsiteCheck(
+                    timeout: timeout, remote: offsite.label, copies: history.offsiteCopies, catalog: history.catalog,
+                    maxAge: offsite.maxAge, now: now))
+        }
         let envFiles = Set(deployment.components.compactMap(\.envFile)).sorted().map { layout.shared($0) }
         if !envFiles.isEmpty {
             checks.append(
@@ -152,6 +159,9 @@ public struct HealthSuite: Sendable {
         }
         guard let store else { return history }
         history.catalog = (try? store.backups()) ?? []
+        if deployment.backup.offsite.enabled {
+            history.offsiteCopies = (try? store.offsiteCopies(remote: deployment.backup.offsite.label)) ?? []
+        }
         history.recordedRelease = (try? store.lastSuccessfulDeploy())??.version
         history.restarts = (try? store.lastHealthRestarts()) ?? [:]
         history.knownDatabases = (try? store.knownDatabases()) ?? []
@@ -173,5 +183,7 @@ public struct HealthHistory: Sendable {
     public var firstDeployedAt: Date?
     /// The longest gap of each oneshot schedule, recorded by `deploy` (spec → seconds).
     public var scheduleGaps: [String: TimeInterval] = [:]
+    /// Copies on the configured off-site target, newest first.
+    public var offsiteCopies: [OffsiteCopy] = []
     public init() {}
 }

@@ -61,6 +61,7 @@ public enum StepClassifier {
         .init(command: "backup", effect: .mutating, reason: "writes an archive and applies retention"),
         .init(command: "backup create", effect: .mutating, reason: "writes an archive and applies retention"),
         .init(command: "backup prune", effect: .mutating, reason: "deletes archives"),
+        .init(command: "backup push", effect: .mutating, reason: "uploads archives off-site"),
         .init(command: "restore", effect: .mutating, reason: "replaces live data"),
         .init(command: "halt", effect: .mutating, reason: "engages the kill switch and stops trading components"),
         .init(command: "resume", effect: .mutating, reason: "releases the kill switch and starts trading components"),

@@ -81,6 +81,7 @@ public final class StateStore: Sendable {
         registerKnownDatabasesMigration(&migrator)
         registerScheduleMigration(&migrator)
         registerAlertsMigration(&migrator)
+        registerOffsiteMigration(&migrator)
         return migrator
     }
 
