@@ -27,9 +27,12 @@ struct HealthTests {
             FakeCheck(name: "hung", timeout: .milliseconds(800), delay: .seconds(3600), status: .ok),
         ])
         let elapsed = ContinuousClock.now - started
-        // The hung check sleeps an hour: returning at all proves the runner did not wait for it.
-        // (Wall-clock bounds are asserted in the integration suite, which runs alone.)
-        #expect(elapsed < .seconds(120), "took \(elapsed)")
+        // The hung check sleeps an hour: returning well before that proves the runner did not
+        // wait for it. The bound is that hour, not a tight one: under the parallel suite this
+        // test's own task can wait minutes for a cooperative thread (142 s seen on a loaded
+        // machine), which says nothing about the runner. Tight wall-clock bounds are asserted
+        // in the integration suite, which runs alone.
+        #expect(elapsed < .seconds(3000), "took \(elapsed)")
         #expect(results.map(\.check) == ["a", "b", "hung"])
         #expect(results[2].status == .unknown)
         #expect(results[2].target == "t-hung")
