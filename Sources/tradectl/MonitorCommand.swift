@@ -9,19 +9,24 @@ struct MonitorCommand: AsyncParsableCommand {
         discussion: """
             Runs as <project>-monitor.service (Type=notify, WatchdogSec=, Restart=always), installed by \
             deploy. Every [monitor] interval it runs the health checks and the journal follower's \
-            findings through the alert policy: alerts on transitions only, after alert_after bad results \
-            in a row, one message for a flapping check, reminders every [alerts] repeat_after, silence \
-            for components stopped by the kill switch and while a deploy holds the project lock. \
+            findings (the journal and the components' log_files, levels read per log_format) through the \
+            alert policy: alerts on transitions only, after alert_after bad results in a row, one message \
+            for a flapping check, reminders, silence for components stopped by the kill switch, silenced \
+            with `tradectl alerts silence`, and while a deploy holds the project lock. [[alerts.routes]] \
+            send each alert to its receivers (Slack, webhook, email, PagerDuty, Telegram, command; the \
+            journal always), with quiet hours, market hours and their own reminder interval; a recovery \
+            goes where its alert went. [kill_switch] auto_halt_after criticals halt trading. \
             Services systemd gave up on are restarted (max_restarts per restart_window, doubling delay), \
             then escalated. Alert state and the journal cursor live in the state DB: a restarted \
             monitor repeats nothing.
 
             Examples:
               tradectl monitor --once            one cycle; exit code as `tradectl health`
-              tradectl monitor test-alert        send a test alert through every notifier
+              tradectl monitor test-alert        send a test alert through every receiver
+              tradectl monitor test-alert --route page
               curl -s 127.0.0.1:9464/metrics     with [monitor] metrics_listen = "127.0.0.1:9464"
 
-            See docs/health-and-monitoring.md.
+            See docs/health-and-monitoring.md and docs/alerting.md.
             """,
         subcommands: [MonitorRun.self, MonitorTestAlert.self],
         defaultSubcommand: MonitorRun.self
