@@ -265,7 +265,7 @@ struct ReceiverConfigTests {
         var alerts = AlertsConfig()
         alerts.receivers = [receiver]
         alerts.timeout = .seconds(2)
-        let notifier = Notifiers.make(receiver, alerts: alerts, secrets: ReceiverSecrets(values: [:]))
+        let notifier = Notifiers.make(receiver, alerts: alerts, secrets: SecretVariables(values: [:]))
         #expect(notifier.name == "chat")
         let error = await #expect(throws: NotifierError.self) {
             try await notifier.deliver(AlertRoutingTests.alert(.test, .info))
@@ -273,7 +273,7 @@ struct ReceiverConfigTests {
         #expect(error?.description.contains("SLACK_WEBHOOK_URL") == true)
         let built = Notifiers.make(
             receiver, alerts: alerts,
-            secrets: ReceiverSecrets(values: ["SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x"]))
+            secrets: SecretVariables(values: ["SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x"]))
         #expect(built is WebhookNotifier)
     }
 }

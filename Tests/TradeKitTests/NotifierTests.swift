@@ -168,18 +168,18 @@ struct NotifierTests {
             webhookURL: "https://hooks.slack.com/services/T/B/x", webhookFormat: .slack, command: ["/usr/bin/true"],
             minSeverity: .warning, repeatAfter: .seconds(3600), timeout: .seconds(10), retries: 3, queueSize: 100)
         #expect(
-            Notifiers.make(from: config, secrets: ReceiverSecrets(values: [:]), logger: logger).map(\.name) == [
+            Notifiers.make(from: config, secrets: SecretVariables(values: [:]), logger: logger).map(\.name) == [
                 "webhook", "command", "journal",
             ])
         config.webhookURL = nil
         config.command = []
         #expect(
-            Notifiers.make(from: config, secrets: ReceiverSecrets(values: [:]), logger: logger).map(\.name) == [
+            Notifiers.make(from: config, secrets: SecretVariables(values: [:]), logger: logger).map(\.name) == [
                 "journal"
             ])
         config.webhookURL = "http://exa mple/ bad"
         #expect(
-            Notifiers.make(from: config, secrets: ReceiverSecrets(values: [:]), logger: logger).map(\.name) == [
+            Notifiers.make(from: config, secrets: SecretVariables(values: [:]), logger: logger).map(\.name) == [
                 "journal"
             ])
     }

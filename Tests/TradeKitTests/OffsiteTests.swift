@@ -88,7 +88,7 @@ struct OffsiteTests {
     @Test("rclone's environment holds the target (crypt around the store, passwords obscured); argv holds no secret")
     func environmentAndCommands() async throws {
         let offsite = try Self.deployment(Self.s3).backup.offsite
-        let secrets = OffsiteSecrets(values: [
+        let secrets = SecretVariables(values: [
             "S3_KEY": "AKIAKEY", "S3_SECRET": "s3-secret-value", "CRYPT_PASS": "crypt-pass-value",
             "CRYPT_SALT": "crypt-salt-value",
         ])
@@ -124,7 +124,7 @@ struct OffsiteTests {
         #expect(rclone.redact("denied for AKIAKEY") == "denied for <redacted>")
         // A missing secret names the variable and where it was looked for, never a value.
         await #expect(throws: OffsiteSecretMissing.self) {
-            _ = try await Rclone.environment(for: offsite, secrets: OffsiteSecrets(values: [:])) { $0 }
+            _ = try await Rclone.environment(for: offsite, secrets: SecretVariables(values: [:])) { $0 }
         }
     }
 
@@ -140,7 +140,7 @@ struct OffsiteTests {
             allow_plaintext = true
             """
         ).backup.offsite
-        let environment = try await Rclone.environment(for: offsite, secrets: OffsiteSecrets(values: [:])) { $0 }
+        let environment = try await Rclone.environment(for: offsite, secrets: SecretVariables(values: [:])) { $0 }
         #expect(environment["RCLONE_CONFIG_TCSTORE_KEY_FILE"] == "/etc/tradectl/id_ed25519")
         #expect(environment["RCLONE_CONFIG_TCCRYPT_TYPE"] == nil)
         let rclone = Rclone(offsite: offsite, environment: environment)
@@ -276,7 +276,7 @@ struct OffsiteTests {
     }
 }
 
-extension OffsiteSecrets {
+extension SecretVariables {
     /// Test-only: every value, to look for it where it must not be.
     var secretValues: [String] { ["AKIAKEY", "s3-secret-value", "crypt-pass-value", "crypt-salt-value"] }
 }

@@ -19,8 +19,8 @@ public final class MonitorRuntime: Sendable {
         fileSystem = suite.fileSystem
         self.logger = logger
         let alerts = suite.deployment.alerts
-        let secrets = ReceiverSecrets.load(
-            deployment: suite.deployment, layout: suite.layout, fileSystem: suite.fileSystem,
+        let secrets = SecretVariables.load(
+            envFile: suite.deployment.alerts.envFile, layout: suite.layout, fileSystem: suite.fileSystem,
             environment: suite.environment)
         queue = NotificationQueue(
             notifiers: Notifiers.make(from: alerts, secrets: secrets, logger: logger), capacity: alerts.queueSize,

@@ -16,9 +16,10 @@ extension BackupRunner {
     }
 
     /// Reads `backup.offsite.env_file` (over the environment) when rclone is first needed.
-    var secretsLoader: @Sendable () -> OffsiteSecrets {
+    var secretsLoader: @Sendable () -> SecretVariables {
         { [offsite, layout, fileSystem, environment] in
-            OffsiteSecrets.load(offsite: offsite, layout: layout, fileSystem: fileSystem, environment: environment)
+            SecretVariables.load(
+                envFile: offsite.envFile, layout: layout, fileSystem: fileSystem, environment: environment)
         }
     }
 

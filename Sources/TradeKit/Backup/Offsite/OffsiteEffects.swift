@@ -52,11 +52,11 @@ public struct OffsiteResult: Sendable, Equatable {
 /// (`--dry-run`) neither reads the secrets nor runs rclone.
 actor RcloneProvider {
     let offsite: OffsiteConfig
-    let secrets: @Sendable () -> OffsiteSecrets
+    let secrets: @Sendable () -> SecretVariables
     let launcher: ProcessLauncher
     private var built: Rclone?
 
-    init(offsite: OffsiteConfig, secrets: @escaping @Sendable () -> OffsiteSecrets, launcher: ProcessLauncher) {
+    init(offsite: OffsiteConfig, secrets: @escaping @Sendable () -> SecretVariables, launcher: ProcessLauncher) {
         self.offsite = offsite
         self.secrets = secrets
         self.launcher = launcher
@@ -81,7 +81,7 @@ public struct OffsiteEffectHandlers: Sendable {
 
     public init(
         offsite: OffsiteConfig, fileSystem: FileSystem, store: StateStore?, launcher: ProcessLauncher,
-        logger: Logger, secrets: @escaping @Sendable () -> OffsiteSecrets
+        logger: Logger, secrets: @escaping @Sendable () -> SecretVariables
     ) {
         self.fileSystem = fileSystem
         self.store = store

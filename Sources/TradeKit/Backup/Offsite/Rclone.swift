@@ -1,39 +1,5 @@
 import Foundation
 
-/// The values of the variables `[backup.offsite]` names in its `*_env` keys: `env_file` in
-/// `shared/` over tradectl's environment. Values live only here and in the environment of
-/// the rclone processes: never in argv, the config, plans, the catalog or logs.
-public struct OffsiteSecrets: Sendable {
-    private let values: [String: String]
-    /// Where they were looked for, for messages: `shared/offsite.env`, never a value.
-    public let source: String
-
-    public init(values: [String: String], source: String = "the environment") {
-        self.values = values
-        self.source = source
-    }
-
-    public static func load(
-        offsite: OffsiteConfig, layout: DeployLayout, fileSystem: FileSystem, environment: [String: String]
-    ) -> OffsiteSecrets {
-        var values = environment
-        guard let envFile = offsite.envFile else { return OffsiteSecrets(values: values) }
-        if let data = fileSystem.read(layout.shared(envFile)) {
-            for line in EnvFile(String(decoding: data, as: UTF8.self)).lines {
-                guard let key = EnvFile.key(of: line), let equals = line.firstIndex(of: "=") else { continue }
-                values[key] = EnvFile.unquote(String(line[line.index(after: equals)...]))
-            }
-        }
-        return OffsiteSecrets(values: values, source: "shared/\(envFile) or the environment")
-    }
-
-    /// The value of `variable`, nil when unset or empty.
-    public func value(_ variable: String?) -> String? {
-        guard let variable, let value = values[variable], !value.isEmpty else { return nil }
-        return value
-    }
-}
-
 /// The off-site target could not be reached or refused an operation (exit 69).
 public struct OffsiteUnavailable: Error, ExitStatusReporting, CustomStringConvertible {
     public var operation: String
@@ -106,7 +72,7 @@ public struct Rclone: Sendable {
     /// The one place the target's rclone environment is built. `obscure` turns a password
     /// into rclone's obscured form (`rclone obscure -`, the password on stdin).
     public static func environment(
-        for offsite: OffsiteConfig, secrets: OffsiteSecrets, obscure: (String) async throws -> String
+        for offsite: OffsiteConfig, secrets: SecretVariables, obscure: (String) async throws -> String
     ) async throws -> [String: String] {
         func secret(_ variable: String?) throws -> String? {
             guard let variable else { return nil }
@@ -152,7 +118,7 @@ public struct Rclone: Sendable {
 
     /// Builds the target's rclone, obscuring its passwords with `rclone obscure -` through `launcher`.
     public static func make(
-        offsite: OffsiteConfig, secrets: OffsiteSecrets, launcher: ProcessLauncher, executable: String = "rclone"
+        offsite: OffsiteConfig, secrets: SecretVariables, launcher: ProcessLauncher, executable: String = "rclone"
     ) async throws -> Rclone {
         let environment = try await Self.environment(for: offsite, secrets: secrets) { password in
             let result: CommandResult

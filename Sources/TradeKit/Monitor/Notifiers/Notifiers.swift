@@ -9,7 +9,7 @@ public enum Notifiers {
     ///
     /// A receiver that cannot be built (a secret variable unset, a URL Foundation cannot
     /// parse) becomes an `UnavailableNotifier` saying why, logged without any value.
-    public static func make(from alerts: AlertsConfig, secrets: ReceiverSecrets, logger: Logger) -> [any Notifier] {
+    public static func make(from alerts: AlertsConfig, secrets: SecretVariables, logger: Logger) -> [any Notifier] {
         var notifiers: [any Notifier] = LegacyReceivers.make(alerts, logger: logger)
         for receiver in alerts.receivers where !notifiers.contains(where: { $0.name == receiver.name }) {
             let notifier = make(receiver, alerts: alerts, secrets: secrets)
@@ -26,7 +26,7 @@ public enum Notifiers {
     }
 
     /// One receiver's notifier. Its secrets are looked up here, and only here.
-    static func make(_ receiver: ReceiverConfig, alerts: AlertsConfig, secrets: ReceiverSecrets) -> any Notifier {
+    static func make(_ receiver: ReceiverConfig, alerts: AlertsConfig, secrets: SecretVariables) -> any Notifier {
         let name = receiver.name
         let timeout = (receiver.timeout ?? alerts.timeout).duration
         func missing(_ key: String, _ variable: String?) -> UnavailableNotifier {
