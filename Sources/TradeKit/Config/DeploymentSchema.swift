@@ -236,89 +236,6 @@ enum DeploymentSchema {
     }
 
     /// `[backup.offsite]`: absent (no `type`) means no off-site copies; its keys then print nothing.
-    static var offsite: SchemaSection<OffsiteConfig> {
-        let on: (OffsiteConfig) -> Bool = { $0.type != nil }
-        return SchemaSection(keys: [
-            .optional(
-                "type", \.type, .choice,
-                doc: "where copies go: an S3 bucket, an SSH server, or a remote of your own "
-                    + "rclone.conf", defaultDoc: "none: no off-site copies"),
-            .optional(
-                "remote", \.remote, .string, doc: "rclone-remote: `name:` or `name:path` of a remote in `rclone_config`"
-            ),
-            .optional(
-                "rclone_config", \.rcloneConfig, .string, doc: "rclone-remote: the rclone.conf defining `remote`",
-                format: "absolute path", defaultDoc: "rclone's own (`~/.config/rclone/rclone.conf`)"),
-            .optional("endpoint", \.endpoint, .string, doc: "s3: endpoint URL", format: "URL", defaultDoc: "AWS"),
-            .optional("region", \.region, .string, doc: "s3: region"),
-            .key(
-                "provider", \.provider, .string, default: .value("Other"),
-                doc: "s3: rclone's provider (`AWS`, `Minio`, `Ceph`, `Wasabi`, `Other`…)", printIf: on),
-            .optional("bucket", \.bucket, .string, doc: "s3: the bucket (created on first upload if missing)"),
-            .key(
-                "path", \.path, .string, default: .value(""),
-                doc:
-                    "folder in the bucket, on the server (relative to the login's home, or absolute) or under `remote`",
-                format: "path", defaultDoc: "none: the top", omitWhen: \.isEmpty),
-            .optional("host", \.host, .string, doc: "sftp: the SSH server"),
-            .key("port", \.port, .integer(1...65_535), default: .value(22), doc: "sftp: its port", printIf: on),
-            .optional("user", \.user, .string, doc: "sftp: login"),
-            .optional(
-                "key_file", \.keyFile, .string, doc: "sftp: private key (else `password_env`)", format: "absolute path"),
-            .optional(
-                "known_hosts_file", \.knownHostsFile, .string,
-                doc: "sftp: known_hosts checked against the server's key", format: "absolute path",
-                defaultDoc: "none: any host key is accepted"),
-            .optional(
-                "env_file", \.envFile, .string,
-                doc: "env file in `shared/` holding the variables the `*_env` keys name (else tradectl's environment)",
-                format: "relative path"),
-            .optional(
-                "access_key_env", \.accessKeyEnv, .string, doc: "s3: variable holding the access key id",
-                format: "variable name"),
-            .optional(
-                "secret_key_env", \.secretKeyEnv, .string, doc: "s3: variable holding the secret access key",
-                format: "variable name"),
-            .optional(
-                "password_env", \.passwordEnv, .string, doc: "sftp: variable holding the login password",
-                format: "variable name"),
-            .optional(
-                "crypt_password_env", \.cryptPasswordEnv, .string,
-                doc: "variable holding the encryption password (rclone crypt); required unless `allow_plaintext`",
-                format: "variable name"),
-            .optional(
-                "crypt_salt_env", \.cryptSaltEnv, .string,
-                doc: "variable holding the encryption salt (rclone crypt's password2)", format: "variable name"),
-            .key(
-                "allow_plaintext", \.allowPlaintext, .bool, default: .value(false),
-                doc: "send archives unencrypted (they hold `.env`): refused unless true", printIf: on),
-            .key(
-                "keep_last", \.keepLast, .integer(), default: .value(7),
-                doc: "remote retention (restic semantics, like the local `keep_*`)", printIf: on),
-            .key(
-                "keep_daily", \.keepDaily, .integer(), default: .value(14), doc: "remote: one per day", printIf: on),
-            .key(
-                "keep_weekly", \.keepWeekly, .integer(), default: .value(8), doc: "remote: one per week",
-                printIf: on),
-            .key(
-                "keep_monthly", \.keepMonthly, .integer(), default: .value(24), doc: "remote: one per month",
-                printIf: on),
-            .optional(
-                "keep_within", \.keepWithin, .duration, doc: "remote: every copy within this span of the newest"),
-            .key(
-                "max_age", \.maxAge, .duration, default: .value(.seconds(26 * 3600)),
-                doc: "the `offsite` health check warns when the newest verified remote copy is older", printIf: on),
-            .key(
-                "retries", \.retries, .integer(0...100), default: .value(3), doc: "rclone `--retries`", printIf: on),
-            .key(
-                "low_level_retries", \.lowLevelRetries, .integer(0...1000), default: .value(10),
-                doc: "rclone `--low-level-retries`", printIf: on),
-            .key(
-                "timeout", \.timeout, .duration, default: .value(.seconds(3600)),
-                doc: "rclone `--timeout`: an upload, check or download idle this long fails", printIf: on),
-        ])
-    }
-
     static var health: SchemaSection<HealthConfig> {
         SchemaSection(
             keys: [
@@ -470,175 +387,6 @@ enum DeploymentSchema {
             })
     }
 
-    static var alerts: SchemaSection<AlertsConfig> {
-        SchemaSection(keys: [
-            .optional(
-                "webhook_url", \.webhookURL, .string,
-                doc: "POST target; never printed or logged; `config show` prints `<redacted>`", format: "URL",
-                secret: true,
-                check: { value, _ in
-                    // Never echo the value: webhook URLs carry tokens.
-                    value.hasPrefix("https://") || value.hasPrefix("http://")
-                        ? [] : [.init(message: "must be an http(s) URL")]
-                }),
-            .key(
-                "webhook_format", \.webhookFormat, .choice, default: .value(.slack),
-                doc: "Slack incoming-webhook message, or the alert as JSON"),
-            .key(
-                "command", \.command, .stringList, default: .value([]),
-                doc: "program run per alert with the alert as JSON on stdin (mail, SMS); absolute path",
-                format: "list of strings (argv)", defaultDoc: "none", omitWhen: \.isEmpty,
-                check: { value, _ in
-                    guard let program = value.first, !program.hasPrefix("/") else { return [] }
-                    return [.init(message: "must start with an absolute path to the program")]
-                }),
-            .key(
-                "min_severity", \.minSeverity, .choice, default: .value(.warning),
-                doc: "alerts below this are not sent (their recovery neither)"),
-            .key(
-                "repeat_after", \.repeatAfter, .duration, default: .value(.seconds(3600)),
-                doc: "reminder interval while a problem lasts (`0s`: never)"),
-            .key("timeout", \.timeout, .duration, default: .value(.seconds(10)), doc: "per delivery attempt"),
-            .key(
-                "retries", \.retries, .integer(0...20), default: .value(3),
-                doc: "further attempts after a failed one, with doubling backoff"),
-            .key(
-                "queue_size", \.queueSize, .integer(1...100_000), default: .value(100),
-                doc: "alerts waiting per notifier; when full the oldest is dropped and counted"),
-            .optional(
-                "env_file", \.envFile, .string,
-                doc: "env file in `shared/` holding the receivers' secrets (the variables their `*_env` keys name); "
-                    + "the monitor reads it when it starts", format: "relative path"),
-            .tables(
-                "receivers", \.receivers, receiver, blank: { _ in ReceiverConfig() },
-                doc: "named places alerts go, see below"),
-            .tables(
-                "routes", \.routes, route, blank: { _ in AlertRoute() },
-                doc: "which alerts go to which receivers, see below; none: every alert ≥ `min_severity` goes to "
-                    + "`webhook_url` and `command`"),
-        ])
-    }
-
-    static var receiver: SchemaSection<ReceiverConfig> {
-        SchemaSection(keys: [
-            .key(
-                "name", \.name, .string, default: .required(placeholder: { context in "receiver\(context.index)" }),
-                doc: "named by routes", format: "string, `[a-z][a-z0-9-]{0,31}`"),
-            .key("type", \.type, .choice, default: .value(.webhook), doc: "what kind of receiver"),
-            .optional(
-                "url_env", \.urlEnv, .string, doc: "slack, webhook: variable holding the URL (it carries the token)",
-                format: "variable name"),
-            .optional(
-                "url", \.url, .string,
-                doc: "webhook: a URL without a token; pagerduty: Events API v2 endpoint; telegram: Bot API base",
-                format: "URL", defaultDoc: "the service's public endpoint"),
-            .key(
-                "format", \.format, .choice, default: .value(.generic),
-                doc: "webhook: the alert as JSON, or a Slack message", printIf: { $0.type == .webhook }),
-            .optional(
-                "smtp_url", \.smtpURL, .string,
-                doc: "email: `smtp://host:587` (STARTTLS) or `smtps://host:465`", format: "URL"),
-            .optional("from", \.from, .string, doc: "email: sender address"),
-            .key(
-                "to", \.to, .stringList, default: .value([]), doc: "email: recipients",
-                format: "list of addresses", omitWhen: \.isEmpty),
-            .optional("username", \.username, .string, doc: "email: SMTP AUTH user"),
-            .optional(
-                "password_env", \.passwordEnv, .string, doc: "email: variable holding the SMTP password",
-                format: "variable name"),
-            .key(
-                "starttls", \.starttls, .bool, default: .value(true),
-                doc: "email: refuse to send unless an `smtp://` server upgrades to TLS",
-                printIf: { $0.type == .email }),
-            .optional(
-                "ca_file", \.caFile, .string, doc: "email: CA bundle for the server's certificate", format: "path"),
-            .optional(
-                "routing_key_env", \.routingKeyEnv, .string,
-                doc: "pagerduty: variable holding the integration's routing key", format: "variable name"),
-            .optional(
-                "token_env", \.tokenEnv, .string, doc: "telegram: variable holding the bot token",
-                format: "variable name"),
-            .optional("chat_id", \.chatID, .string, doc: "telegram: the chat to write to"),
-            .key(
-                "command", \.command, .stringList, default: .value([]),
-                doc: "command: program run per alert with the alert as JSON on stdin", format: "list of strings (argv)",
-                omitWhen: \.isEmpty),
-            .optional("timeout", \.timeout, .duration, doc: "per delivery attempt", defaultDoc: "`alerts.timeout`"),
-        ])
-    }
-
-    static var route: SchemaSection<AlertRoute> {
-        SchemaSection(keys: [
-            .key(
-                "name", \.name, .string, default: .required(placeholder: { context in "route\(context.index)" }),
-                doc: "names the route in `monitor test-alert --route` and logs"),
-            .key(
-                "receivers", \.receivers, .stringList, default: .required(placeholder: { _ in [] }),
-                doc: "receivers that get the route's alerts", format: "list of receiver names"),
-            .key(
-                "min_severity", \.minSeverity, .choice, default: .value(.warning),
-                doc: "alerts at least this severe (a recovery goes where its alert went)"),
-            .key(
-                "components", \.components, .stringList, default: .value([]),
-                doc: "only alerts about these components", format: "list of component names", defaultDoc: "any",
-                omitWhen: \.isEmpty),
-            .key(
-                "checks", \.checks, .stringList, default: .value([]),
-                doc: "only alerts of these checks (`unit`, `journal`, `journal-pattern`, `recovery`, `auto-halt`…)",
-                format: "list of check names", defaultDoc: "any", omitWhen: \.isEmpty),
-            .key(
-                "kinds", \.kinds, .stringList, default: .value([]),
-                doc: "only these alert kinds (`firing`, `reminder`, `recovered`, `escalation`, `test`)",
-                format: "list of kinds", defaultDoc: "any", omitWhen: \.isEmpty),
-            .optional(
-                "quiet_hours", \.quietHours, .string,
-                doc: "daily window in `[market] timezone` when only alerts ≥ `quiet_min_severity` go out",
-                format: "`HH:MM-HH:MM`",
-                check: { value, _ in
-                    DailyWindow(parsing: value) != nil ? [] : [.init(message: "must be HH:MM-HH:MM, got \"\(value)\"")]
-                }),
-            .key(
-                "quiet_min_severity", \.quietMinSeverity, .choice, default: .value(.critical),
-                doc: "what still goes out during `quiet_hours`"),
-            .key(
-                "active", \.active, .choice, default: .value(.always),
-                doc: "deliver always, only while a `[market]` session is open, or only outside them"),
-            .optional(
-                "repeat_after", \.repeatAfter, .duration, doc: "reminder interval on this route (`0s`: never)",
-                defaultDoc: "`alerts.repeat_after`"),
-        ])
-    }
-
-    static var market: SchemaSection<MarketConfig> {
-        SchemaSection(keys: [
-            .key(
-                "timezone", \.timezone, .string, default: .value("America/New_York"),
-                doc: "IANA time zone of the sessions, holidays and routes' quiet hours",
-                check: { value, _ in
-                    TimeZone(identifier: value) != nil ? [] : [.init(message: "unknown time zone \"\(value)\"")]
-                }),
-            .key(
-                "sessions", \.sessions, .stringList, default: .value(["Mon..Fri 09:30-16:00"]),
-                doc: "weekly trading sessions; a window ending before it starts crosses midnight",
-                format: "list of `DAYS HH:MM-HH:MM`",
-                check: { values, _ in
-                    values.enumerated().filter { WeeklySession(parsing: $0.element) == nil }.map {
-                        KeyProblem(
-                            suffix: "[\($0.offset)]",
-                            message: "must be DAYS HH:MM-HH:MM (e.g. \"Mon..Fri 09:30-16:00\"), got \"\($0.element)\"")
-                    }
-                }),
-            .key(
-                "holidays", \.holidays, .stringList, default: .value([]),
-                doc: "dates the market is closed", format: "list of `YYYY-MM-DD`",
-                check: { values, _ in
-                    values.enumerated().filter { !TradingCalendar.isDate($0.element) }.map {
-                        KeyProblem(suffix: "[\($0.offset)]", message: "must be YYYY-MM-DD, got \"\($0.element)\"")
-                    }
-                }),
-        ])
-    }
-
     static var logRotation: SchemaSection<LogRotationConfig> {
         SchemaSection(keys: [
             .key(
@@ -703,15 +451,15 @@ enum DeploymentSchema {
     }
 
     /// Each regular expression of a list must compile; the element is named (`[2]`).
-    private static func regexList(_ patterns: [String], _ context: DecodeContext) -> [KeyProblem] {
+    static func regexList(_ patterns: [String], _ context: DecodeContext) -> [KeyProblem] {
         patterns.enumerated().filter { !isRegex($0.element) }.map {
             KeyProblem(suffix: "[\($0.offset)]", message: "is not a valid regular expression: \($0.element)")
         }
     }
 
-    private static func isRegex(_ pattern: String) -> Bool { (try? NSRegularExpression(pattern: pattern)) != nil }
+    static func isRegex(_ pattern: String) -> Bool { (try? NSRegularExpression(pattern: pattern)) != nil }
 
-    private static func knownCheck(_ name: String) -> String? {
+    static func knownCheck(_ name: String) -> String? {
         HealthSuite.names.contains(name) || name == "journal-pattern"
             ? nil : "names unknown check; known: \(HealthSuite.names.joined(separator: ", "))"
     }
