@@ -62,15 +62,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Real S3 (moto) and SSH servers on loopback, for the off-site tests and the DR drill.
+        .target(name: "OffsiteTestServers", path: "Tests/OffsiteTestServers"),
         .testTarget(
             name: "TradeKitTests",
-            dependencies: ["TradeKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TradeKit", "OffsiteTestServers", .product(name: "Logging", package: "swift-log")],
             // The SMTP server of the email tests, run with python3 from the source tree.
             exclude: ["Support/smtp_receiver.py"]
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TradeKit"]
+            dependencies: ["TradeKit", "OffsiteTestServers"]
         ),
         // Drives scripts/booted-systemd.sh and the installed binary through processes only.
         .testTarget(name: "SystemScopeTests", dependencies: []),

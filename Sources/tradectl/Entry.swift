@@ -23,7 +23,8 @@ struct Tradectl: AsyncParsableCommand {
         version: TradectlVersion.versionLine,
         subcommands: [
             DeployCommand.self, UpdateCommand.self, RollbackCommand.self, ReleasesCommand.self, BackupCommand.self,
-            RestoreCommand.self, HealthCommand.self, MonitorCommand.self, StatusCommand.self, LogsCommand.self,
+            RestoreCommand.self, RecoverCommand.self, HealthCommand.self, MonitorCommand.self, StatusCommand.self,
+            LogsCommand.self,
             ConfigCommand.self, HaltCommand.self, ResumeCommand.self, DbCommand.self, SecretsCommand.self,
             AuditCommand.self,
             RunbookCommand.self, AlertsCommand.self,

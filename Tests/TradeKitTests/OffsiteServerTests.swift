@@ -1,4 +1,5 @@
 import Foundation
+import OffsiteTestServers
 import Testing
 
 @testable import TradeKit
@@ -167,7 +168,7 @@ struct OffsiteServerTests {
     }
 
     @Test(
-        "an SFTP server works for the same push and verify path",
+        "an SFTP server works for the same push, verify and restore path",
         .enabled(if: OffsiteServers.sshdMissing == nil, "\(OffsiteServers.sshdMissing ?? "")"))
     func sftpRoundTrip() throws {
         let ssh = try SSHServer()
@@ -202,5 +203,10 @@ struct OffsiteServerTests {
         let push = try fixture.tradectl(["backup", "push", try #require(fixture.archives().first)])
         #expect(push.status == 0, "\(push.stdout)\(push.stderr)")
         #expect(push.stdout.contains("uploaded and verified"))
+        // And restore from it: the fills deleted since the backup come back from the SFTP copy.
+        try sqlite("\(fixture.shared)/data/demo.db", "DELETE FROM fills")
+        let restore = try fixture.tradectl(["restore", "--from-offsite", "latest", "--yes"])
+        #expect(restore.status == 0, "\(restore.stdout)\(restore.stderr)")
+        #expect(try sqlite("\(fixture.shared)/data/demo.db", "SELECT count(*) FROM fills") == "500")
     }
 }

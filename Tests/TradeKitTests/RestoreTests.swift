@@ -37,6 +37,40 @@ struct RestoreTests {
         #expect(leftovers.isEmpty)
     }
 
+    @Test("on a fresh host (no shared/, no state, no backups) restore builds shared/ from the archive alone")
+    func freshHost() throws {
+        let fixture = try BackupFixture()
+        #expect(try fixture.tradectl(["backup"]).status == 0)
+        let name = try #require(fixture.archives().first)
+        let saved = "\(fixture.dir.path)/\(name)"
+        try FileManager.default.copyItem(atPath: "\(fixture.backups)/\(name)", toPath: saved)
+        // The host is lost: project root, state and backups gone; only the config is left.
+        for path in ["opt/demo", "var/lib/tradectl", "var/backups"] {
+            try FileManager.default.removeItem(atPath: "\(fixture.root)/\(path)")
+        }
+        let dry = try fixture.tradectl(["restore", saved, "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
+        #expect(dry.stdout.contains("+ added    shared/data/demo.db"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("fresh host"), "\(dry.stdout)")
+        for path in ["opt/demo", "var/lib/tradectl", "etc/sysusers.d/tradectl-demo.conf"] {
+            #expect(
+                !FileManager.default.fileExists(atPath: "\(fixture.root)/\(path)"), "a dry run creates nothing: \(path)"
+            )
+        }
+
+        let result = try fixture.tradectl(["restore", saved, "--yes"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try sqlite("\(fixture.shared)/data/demo.db", "SELECT count(*) FROM fills") == "500")
+        #expect(try String(contentsOfFile: "\(fixture.shared)/.env", encoding: .utf8) == "API_KEY=test-secret-value\n")
+        #expect(fixture.archives().isEmpty, "nothing live: no pre-restore backup")
+        let left = try FileManager.default.contentsOfDirectory(atPath: "\(fixture.root)/opt/demo")
+        #expect(left == ["shared"], "\(left)")
+        // Deploy then installs the rest over the restored data, which it keeps.
+        let deploy = try fixture.tradectl(["deploy"])
+        #expect(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
+        #expect(try sqlite("\(fixture.shared)/data/demo.db", "SELECT count(*) FROM fills") == "500")
+    }
+
     @Test("--only restores just the named path")
     func only() throws {
         let fixture = try BackupFixture()

@@ -65,12 +65,7 @@ public struct DeployPlanner: Sendable {
     private func planAccounts(_ plan: inout Plan) {
         guard isSystem else { return }
         let project = deployment.project
-        let content = """
-            # Written by tradectl for project \(project.name); applied by systemd-sysusers.
-            g \(project.group) -
-            u \(project.user) -:\(project.group) "tradectl \(project.name)" \(project.root) /usr/sbin/nologin
-
-            """
+        let content = ServiceAccounts(project).sysusersContent
         planFile(&plan, path: layout.sysusersFile, content: Data(content.utf8), mode: 0o644, owner: nil)
         if !survey.accountsExist {
             plan.add(

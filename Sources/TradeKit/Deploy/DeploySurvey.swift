@@ -112,9 +112,7 @@ public struct DeploySurvey: Sendable {
                         !units.contains { $0.name == name }
                     })
         }
-        let accountsExist =
-            deployment.project.scope == .user || request.offline
-            || (getpwnam(deployment.project.user) != nil && getgrnam(deployment.project.group) != nil)
+        let accountsExist = request.offline || ServiceAccounts(deployment.project).exist
         var survey = DeploySurvey(
             source: source, releases: releases, current: current, paths: paths, contents: contents,
             installedUnits: installed, seeds: seeds, unitStatuses: statuses, accountsExist: accountsExist, units: units)

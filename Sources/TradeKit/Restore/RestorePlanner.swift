@@ -71,17 +71,21 @@ public struct RestorePlanner: Sendable {
         deployment.components.filter { $0.kind == .service }.map { UnitNames.service(deployment.project.name, $0.name) }
     }
 
+    var owner: OwnerSpec? {
+        deployment.project.scope == .system
+            ? OwnerSpec(user: deployment.project.user, group: deployment.project.group) : nil
+    }
+
     public func plan() -> Plan {
         var plan = Plan(command: "restore")
         for leftover in survey.leftovers {
             plan.add(.remove(path: leftover), .delete, note: "left by an interrupted restore")
         }
+        if survey.fresh { planFreshHost(&plan) }
         let changes = changes()
         let stage = RestoreStage(
             archive: archive, shared: layout.shared, staging: staging, scope: scope,
-            owner: deployment.project.scope == .system
-                ? OwnerSpec(user: deployment.project.user, group: deployment.project.group) : nil,
-            limits: ArchiveLimits(deployment.backup), project: deployment.project.name)
+            owner: owner, limits: ArchiveLimits(deployment.backup), project: deployment.project.name)
         plan.add(
             .restoreStage(stage, changes: changes), .create,
             note: "\(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed")
@@ -111,8 +115,35 @@ public struct RestorePlanner: Sendable {
         } else if !offline {
             plan.notes.append("no service manager reachable: services were not stopped or started")
         }
-        plan.add(.remove(path: staging), .delete, note: "the replaced tree")
+        plan.add(
+            .remove(path: staging), .delete, note: survey.fresh ? "the empty tree swapped out" : "the replaced tree")
+        if survey.fresh {
+            plan.notes.append(
+                "fresh host: no live data, no pre-restore backup; `tradectl deploy` installs and starts the services")
+        }
         return plan
+    }
+
+    /// No `shared/` yet (disaster recovery on a new host): the service account first, so the
+    /// staged files get their owner, then an empty `shared/` for the atomic swap to replace.
+    /// Nothing live exists to back up, stop or start.
+    private func planFreshHost(_ plan: inout Plan) {
+        if deployment.project.scope == .system {
+            let accounts = ServiceAccounts(deployment.project)
+            plan.add(
+                .file(
+                    path: layout.sysusersFile, content: Data(accounts.sysusersContent.utf8), mode: 0o644, owner: nil,
+                    secret: false), .create)
+            if !survey.accountsExist {
+                plan.add(
+                    .sysusers(file: layout.sysusersFile), .run,
+                    note: "user \(deployment.project.user) owns the restored files")
+            }
+        }
+        plan.add(.directory(path: layout.root, mode: 0o755, owner: nil), .create)
+        plan.add(
+            .directory(path: layout.shared, mode: 0o750, owner: owner), .create,
+            note: "empty, swapped for the restored tree")
     }
 }
 

@@ -77,12 +77,15 @@ struct RestoreMutation: Mutation {
         let units = deployment.components.filter { $0.kind == .service }.map {
             UnitNames.service(deployment.project.name, $0.name)
         }
-        let survey = try await RestoreSurvey.gather(
+        var survey = try await RestoreSurvey.gather(
             shared: layout.shared, scope: only.isEmpty ? deployment.backup.databases + deployment.backup.paths : only,
             root: layout.root, fileSystem: context.fileSystem, services: context.services.manager, units: units)
+        survey.accountsExist = context.offline || ServiceAccounts(deployment.project).exist
         var planner = RestorePlanner(
             deployment: deployment, layout: layout, manifest: manifest, archive: archive, only: only, survey: survey,
             now: now, offline: context.offline, preRestoreBackup: nil)
+        // Nothing live to keep on a fresh host.
+        guard !survey.fresh else { return planner }
         let backupSurvey = try BackupSurvey.gather(
             deployment: deployment, layout: layout, fileSystem: context.fileSystem, store: try context.state.existing())
         planner.preRestoreBackup = RestoreRunner.forensic(
@@ -96,6 +99,8 @@ struct RestoreMutation: Mutation {
 
     func handlers(in context: MutationContext) throws -> [any EffectHandler] {
         RestoreEffectHandlers(fileSystem: context.fileSystem).all
+            // systemd-sysusers, when a restore onto a fresh host creates the service account.
+            + ReleaseEffectHandlers(fileSystem: context.fileSystem, launcher: context.launcher).all
             + BackupEffectHandlers(fileSystem: context.fileSystem, store: try context.state.store()).all
     }
 

@@ -8,6 +8,10 @@ public struct RestoreSurvey: Sendable {
     /// `.restore-*` directories left by an interrupted restore.
     public var leftovers: [String]
     public var serviceStates: [String: UnitStatus]?
+    /// No `shared/` at all: a fresh host (disaster recovery) or a project never deployed here.
+    public var fresh = false
+    /// The service account exists (always true in user scope).
+    public var accountsExist = true
 
     public static func gather(
         shared: String, scope: [String], root: String, fileSystem: FileSystem, services: ServiceManager?,
@@ -16,8 +20,12 @@ public struct RestoreSurvey: Sendable {
         var current: [String: String] = [:]
         for item in scope { try collect(item, shared: shared, fileSystem: fileSystem, into: &current) }
         let leftovers = fileSystem.list(root).filter { $0.hasPrefix(".restore-") }.map { "\(root)/\($0)" }
-        let states = try await services?.status(of: units)
-        return RestoreSurvey(current: current, leftovers: leftovers, serviceStates: states)
+        let fresh = fileSystem.info(shared) == nil
+        // A fresh host has no units to ask about: its services are deploy's to install and start.
+        let states = fresh ? nil : try await services?.status(of: units)
+        var survey = RestoreSurvey(current: current, leftovers: leftovers, serviceStates: states)
+        survey.fresh = fresh
+        return survey
     }
 
     private static func collect(
