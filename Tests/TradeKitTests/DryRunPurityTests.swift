@@ -39,6 +39,19 @@ struct DryRunPurityTests {
         #expect(engine.contains("# a git source"), "the release was not made from the clone")
     }
 
+    @Test("recover --dry-run on a host whose project tree is gone writes nothing")
+    func recoverOnEmptyHost() throws {
+        let project = try DryRunProject()
+        let backups = "\(project.root)/var/backups/tradectl/v6"
+        let name = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: backups).first { $0.hasPrefix("v6-") })
+        let archive = "\(project.dir.path)/\(name)"
+        try FileManager.default.copyItem(atPath: "\(backups)/\(name)", toPath: archive)
+        try FileManager.default.removeItem(atPath: "\(project.root)/opt/v6")
+        try project.expectPure(
+            Case(arguments: ["recover", archive, "--dry-run"], expect: "dry run: nothing was changed"))
+    }
+
     @Test("every mutating command's --dry-run leaves --root and the temp dir exactly as they were")
     func everyMutatingCommand() throws {
         let project = try DryRunProject()

@@ -168,6 +168,38 @@ struct OffsiteServerTests {
     }
 
     @Test(
+        "host lost: the host-lost runbook dry-runs on an empty host, then recover brings the data back",
+        .enabled(if: OffsiteServers.motoMissing == nil, "\(OffsiteServers.motoMissing ?? "")"))
+    func hostLostRunbook() throws {
+        let moto = try MotoServer()
+        let fixture = try BackupFixture(extra: Self.s3Config(moto))
+        Self.writeSecrets(fixture)
+        #expect(try fixture.tradectl(["backup"]).status == 0)
+        // Everything but the config is lost; the credentials come from the environment.
+        for path in ["opt/demo", "var/lib/tradectl", "var/backups"] {
+            try FileManager.default.removeItem(atPath: "\(fixture.root)/\(path)")
+        }
+        let credentials = [
+            "OFFSITE_KEY": "testing", "OFFSITE_SECRET": "testing", "OFFSITE_CRYPT_PASSWORD": Self.cryptPassword,
+            "OFFSITE_CRYPT_SALT": "pepper-for-the-salt",
+        ]
+        let rehearsal = try fixture.tradectl(
+            ["runbook", "run", "\(Repo.root)/runbooks/host-lost.md", "--dry-run"], environment: credentials)
+        #expect(rehearsal.status == 0, "\(rehearsal.stdout)\(rehearsal.stderr)")
+        #expect(rehearsal.stdout.contains("dry run completed"), "\(rehearsal.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: "\(fixture.root)/opt/demo"), "a rehearsal writes nothing")
+
+        let recover = try fixture.tradectl(["recover", "--from-offsite"], environment: credentials)
+        #expect(recover.status == 0, "\(recover.stdout)\(recover.stderr)")
+        #expect(recover.stdout.contains("recovered in"), "\(recover.stdout)")
+        #expect(!(recover.stdout + recover.stderr).contains(Self.cryptPassword))
+        #expect(try sqlite("\(fixture.shared)/data/demo.db", "SELECT count(*) FROM fills") == "500")
+        #expect(FileManager.default.fileExists(atPath: "\(fixture.root)/opt/demo/current"), "deployed")
+        let again = try fixture.tradectl(["recover", "--from-offsite"], environment: credentials)
+        #expect(again.status == 64, "\(again.stdout)\(again.stderr)")
+    }
+
+    @Test(
         "an SFTP server works for the same push, verify and restore path",
         .enabled(if: OffsiteServers.sshdMissing == nil, "\(OffsiteServers.sshdMissing ?? "")"))
     func sftpRoundTrip() throws {

@@ -10,7 +10,9 @@ struct ShippedRunbookTests {
     /// Each runbook file with the example whose config it is rehearsed against: shipped
     /// runbooks against v6 (the richest example), an example's own against that example.
     static var files: [(path: String, example: String)] {
-        var files = markdown(in: "\(Repo.root)/runbooks").map { ($0, "v6") }
+        // host-lost recovers onto an empty host from an off-site copy: rehearsed in its own
+        // test against a real S3 server (OffsiteServerTests), not against a deployed example.
+        var files = markdown(in: "\(Repo.root)/runbooks").filter { !$0.hasSuffix("/host-lost.md") }.map { ($0, "v6") }
         for example in Repo.examples {
             files += markdown(in: "\(Repo.root)/examples/\(example)/runbooks").map { ($0, example) }
         }

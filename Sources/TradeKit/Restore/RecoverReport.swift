@@ -13,6 +13,12 @@ public struct RecoverReport: Sendable, Codable, Equatable {
     public var seconds: Double
     public var applied: Bool
 
+    enum CodingKeys: String, CodingKey {
+        case archive, restored, halted, release, phases, seconds, applied
+        case archiveCreated = "archive_created"
+        case deployChanges = "deploy_changes"
+    }
+
     public init(_ outcome: RecoverOutcome) {
         archive = outcome.archive
         archiveCreated = outcome.created

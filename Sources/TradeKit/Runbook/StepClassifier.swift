@@ -63,6 +63,9 @@ public enum StepClassifier {
         .init(command: "backup prune", effect: .mutating, reason: "deletes archives"),
         .init(command: "backup push", effect: .mutating, reason: "uploads archives off-site"),
         .init(command: "restore", effect: .mutating, reason: "replaces live data"),
+        .init(
+            command: "recover", effect: .mutating,
+            reason: "fetches an archive, builds shared/ and deploys, on a host without the project's data"),
         .init(command: "halt", effect: .mutating, reason: "engages the kill switch and stops trading components"),
         .init(command: "resume", effect: .mutating, reason: "releases the kill switch and starts trading components"),
         .init(command: "db optimize", effect: .mutating, reason: "rewrites database statistics and indexes"),
