@@ -24,6 +24,8 @@ struct RestoreTests {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(try sqlite("\(fixture.shared)/data/demo.db", "SELECT count(*) FROM fills") == "500")
         #expect(try sqlite("\(fixture.shared)/data/demo.db", "PRAGMA integrity_check") == "ok")
+        // The live database was WAL: it comes back WAL (the archive holds a DELETE-mode copy).
+        #expect(try sqlite("\(fixture.shared)/data/demo.db", "PRAGMA journal_mode") == "wal")
         #expect(try String(contentsOfFile: "\(fixture.shared)/.env", encoding: .utf8) == "API_KEY=test-secret-value\n")
         #expect(try String(contentsOfFile: "\(fixture.shared)/data/heartbeat", encoding: .utf8) == "now\n")
         let wal = (try? String(contentsOfFile: "\(fixture.shared)/data/demo.db-wal", encoding: .utf8)) ?? ""

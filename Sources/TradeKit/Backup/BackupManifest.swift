@@ -13,6 +13,26 @@ public struct BackupManifest: Sendable, Equatable, Codable {
         public var mode: UInt32
         public var sha256: String
         public var kind: Kind
+        /// A database's journal mode when it was snapshotted (`wal` or `delete`): the archive
+        /// holds a single-file DELETE-mode copy, and restore gives it its mode back. Absent in
+        /// archives of tradectl before 0.9 and for other kinds.
+        public var journalMode: String?
+
+        enum CodingKeys: String, CodingKey {
+            case path, size, mode, sha256, kind
+            case journalMode = "journal_mode"
+        }
+
+        public init(
+            path: String, size: Int, mode: UInt32, sha256: String, kind: Kind, journalMode: String? = nil
+        ) {
+            self.path = path
+            self.size = size
+            self.mode = mode
+            self.sha256 = sha256
+            self.kind = kind
+            self.journalMode = journalMode
+        }
     }
 
     public var format: Int

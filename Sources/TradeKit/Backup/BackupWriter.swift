@@ -39,8 +39,11 @@ public struct BackupWriter: Sendable {
         defer { try? FileManager.default.removeItem(atPath: staging) }
 
         var sources: [(host: String, archivePath: String, kind: BackupManifest.File.Kind)] = []
+        var journalModes: [String: String] = [:]
         for (index, database) in spec.databases.enumerated() {
             let snapshot = "\(staging)/\(index).db"
+            journalModes[database.archivePath] = SQLiteSnapshot.journalMode(
+                ofFile: fileSystem.hostPath(database.source))
             try SQLiteSnapshot.take(live: fileSystem.hostPath(database.source), into: snapshot)
             CrashPoint.hit("snapshot taken: \(database.source)")
             sources.append((snapshot, database.archivePath, .database))
@@ -68,7 +71,9 @@ public struct BackupWriter: Sendable {
             output: output, compression: spec.compression, threads: ProcessInfo.processInfo.activeProcessorCount)
         var files: [BackupManifest.File] = []
         for source in sources {
-            files.append(try add(source.host, as: source.archivePath, kind: source.kind, to: writer))
+            var file = try add(source.host, as: source.archivePath, kind: source.kind, to: writer)
+            file.journalMode = source.kind == .database ? journalModes[source.archivePath] : nil
+            files.append(file)
             CrashPoint.hit("archived \(source.archivePath)")
         }
         let manifest = BackupManifest(

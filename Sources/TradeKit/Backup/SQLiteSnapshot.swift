@@ -40,6 +40,27 @@ public enum SQLiteSnapshot {
         try fsyncFile(destination)
     }
 
+    /// `wal` when the database file's header says WAL (bytes 18 and 19 are 2), else `delete`:
+    /// read from the header, without opening a connection that could leave `-wal`/`-shm`.
+    public static func journalMode(ofFile path: String) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "delete" }
+        defer { try? handle.close() }
+        guard let header = try? handle.read(upToCount: 20), header.count == 20 else { return "delete" }
+        return header[18] == 2 && header[19] == 2 ? "wal" : "delete"
+    }
+
+    /// Puts a restored copy back in WAL mode (the archive holds it in DELETE mode). Closing
+    /// the only connection checkpoints and removes the `-wal`, so the file stays self-contained.
+    public static func enableWAL(_ path: String) throws {
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+            try queue.close()
+        } catch {
+            throw Failure(database: path, reason: "journal_mode = WAL: \(error)")
+        }
+    }
+
     /// True when the live database opens and passes `PRAGMA quick_check`. Restore's survey
     /// asks, so it reads through a `SurveyConnection`: no `-wal`/`-shm` left by a dry run.
     public static func isIntact(_ path: String) -> Bool {

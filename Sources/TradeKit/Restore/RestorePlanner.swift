@@ -83,9 +83,10 @@ public struct RestorePlanner: Sendable {
         }
         if survey.fresh { planFreshHost(&plan) }
         let changes = changes()
-        let stage = RestoreStage(
+        var stage = RestoreStage(
             archive: archive, shared: layout.shared, staging: staging, scope: scope,
             owner: owner, limits: ArchiveLimits(deployment.backup), project: deployment.project.name)
+        stage.walDatabases = Set(manifest.files.filter { $0.kind == .database && $0.journalMode == "wal" }.map(\.path))
         plan.add(
             .restoreStage(stage, changes: changes), .create,
             note: "\(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed")
@@ -157,4 +158,6 @@ public struct RestoreStage: Sendable, Equatable {
     public var owner: OwnerSpec?
     public var limits: ArchiveLimits
     public var project: String
+    /// Archive paths (`shared/…`) of the databases to put back in WAL mode, per the manifest.
+    public var walDatabases: Set<String> = []
 }

@@ -31,6 +31,10 @@ struct RestoreStager {
                 throw ArchiveRefused(
                     archive: stage.archive, entry: database, reason: "integrity_check after extraction: \(result)")
             }
+            // WAL stays WAL: the archive's copy is DELETE mode, a live WAL database must not come back as one.
+            if stage.walDatabases.contains(String(database.dropFirst(staging.count + 1))) {
+                try SQLiteSnapshot.enableWAL(database)
+            }
         }
         if let owner { try chownTree("\(staging)/shared", owner) }
         sync()
