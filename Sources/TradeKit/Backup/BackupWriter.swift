@@ -30,7 +30,31 @@ public struct BackupWriter: Sendable {
         self.progress = progress
     }
 
+    /// Writes the archive; on any failure nothing is left in the backup directory (no
+    /// snapshot, no `.partial`), and a full filesystem is named as such.
     public func write(_ spec: BackupSpec) throws -> BackupResult {
+        do {
+            return try writeArchive(spec)
+        } catch {
+            unlink(fileSystem.hostPath(spec.partialPath))
+            let directory = (spec.partialPath as NSString).deletingLastPathComponent
+            guard Self.isNoSpace(error) else { throw error }
+            throw DiskFull(directory: directory, host: fileSystem.hostPath(directory))
+        }
+    }
+
+    /// A library's "write failed" (or SQLite's "disk is full") whose cause is ENOSPC/EDQUOT.
+    static func isNoSpace(_ error: Error) -> Bool {
+        switch error {
+        case is DiskFull: return true
+        case let failure as SystemCallError: return DiskFull.isNoSpace(failure.errno)
+        case let failure as ArchiveError:
+            return [ENOSPC, EDQUOT].contains { failure.message.contains(String(cString: strerror($0))) }
+        default: return false
+        }
+    }
+
+    private func writeArchive(_ spec: BackupSpec) throws -> BackupResult {
         let started = Date()
         let staging = fileSystem.hostPath(spec.stagingPath)
         try? FileManager.default.removeItem(atPath: staging)

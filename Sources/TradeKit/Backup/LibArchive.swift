@@ -102,7 +102,8 @@ public final class ArchiveOutput {
     public let descriptor: Int32
     public private(set) var bytes = 0
     private var hasher = SHA256()
-    fileprivate var failure: Int32 = 0
+    /// The errno of the write that failed (ENOSPC: the disk is full), 0 while none has.
+    public fileprivate(set) var failure: Int32 = 0
 
     public init(descriptor: Int32) { self.descriptor = descriptor }
 
@@ -132,7 +133,10 @@ private func archiveOutputWrite(
     guard let context, let buffer else { return -1 }
     let output = Unmanaged<ArchiveOutput>.fromOpaque(context).takeUnretainedValue()
     let written = output.write(UnsafeRawBufferPointer(start: buffer, count: length))
-    if written < 0 { tradectl_archive_set_error(archive, output.failure, "write failed") }
+    if written < 0 {
+        tradectl_archive_set_error(
+            archive, output.failure, "write failed: \(String(cString: strerror(output.failure)))")
+    }
     return la_ssize_t(written)
 }
 

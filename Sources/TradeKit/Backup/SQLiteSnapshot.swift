@@ -34,6 +34,8 @@ public enum SQLiteSnapshot {
             guard check == "ok" else { throw Failure(database: live, reason: "quick_check: \(check ?? "no answer")") }
         } catch let failure as Failure {
             throw failure
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw DiskFull(directory: (destination as NSString).deletingLastPathComponent)
         } catch {
             throw Failure(database: live, reason: "\(error)")
         }

@@ -114,7 +114,7 @@ public struct HealthSuite: Sendable {
         checks.append(
             BackupFreshnessCheck(
                 timeout: timeout, catalog: history.catalog, maxAge: deployment.health.backupMaxAge, now: now,
-                deployedAt: history.firstDeployedAt))
+                deployedAt: history.firstDeployedAt, lastRun: history.lastBackupRun))
         let offsite = deployment.backup.offsite
         if offsite.enabled {
             checks.append(
@@ -167,6 +167,7 @@ public struct HealthSuite: Sendable {
         history.knownDatabases = (try? store.knownDatabases()) ?? []
         history.firstDeployedAt = (try? store.firstSuccessfulDeployAt()) ?? nil
         history.scheduleGaps = (try? store.scheduleGaps()) ?? [:]
+        history.lastBackupRun = (try? store.lastAudit(command: "backup")) ?? nil
         return history
     }
 }
@@ -185,5 +186,7 @@ public struct HealthHistory: Sendable {
     public var scheduleGaps: [String: TimeInterval] = [:]
     /// Copies on the configured off-site target, newest first.
     public var offsiteCopies: [OffsiteCopy] = []
+    /// The audit row of the last `backup` run (scheduled or by hand): a failure shows in health.
+    public var lastBackupRun: AuditEntry?
     public init() {}
 }

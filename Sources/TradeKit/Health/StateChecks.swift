@@ -11,9 +11,28 @@ public struct BackupFreshnessCheck: Check {
     /// is no more a problem than a timer that has not fired yet — so that is OK for `maxAge`
     /// after the deploy (no alert on every new install) and critical after it.
     public var deployedAt: Date? = nil
+    /// The last `backup` run's audit row: when it failed after the newest complete archive, the
+    /// check says so and why (a full disk, a locked database) instead of only the archive's age.
+    public var lastRun: AuditEntry? = nil
 
     public func run() async -> [CheckResult] {
-        guard let newest = catalog.filter({ $0.status == "complete" }).max(by: { $0.created < $1.created }) else {
+        let results = judgeNewest()
+        guard let failure = lastRun, failure.result.hasPrefix("failed"),
+            failure.at > (newestComplete?.created ?? .distantPast), var result = results.first
+        else { return results }
+        let reason = failure.result.dropFirst("failed".count).drop { $0 == ":" || $0 == " " }
+        result.summary =
+            "the last backup, \(TimerCheck.format(failure.at)), failed: \(reason) — \(result.summary)"
+        if result.status == .ok { result.status = .warning }
+        return [result]
+    }
+
+    var newestComplete: CatalogEntry? {
+        catalog.filter({ $0.status == "complete" }).max(by: { $0.created < $1.created })
+    }
+
+    private func judgeNewest() -> [CheckResult] {
+        guard let newest = newestComplete else {
             guard let deployedAt else {
                 return [.init(check: name, target: "backup", status: .warning, summary: "no backup in the catalog yet")]
             }

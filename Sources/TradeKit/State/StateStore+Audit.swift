@@ -56,4 +56,16 @@ extension StateStore {
             }
         }
     }
+
+    /// The newest audit row of exactly `command` (e.g. `backup`: each run, scheduled or not).
+    public func lastAudit(command: String) throws -> AuditEntry? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM audit WHERE command = ? ORDER BY id DESC LIMIT 1", arguments: [command]
+            ).map { row in
+                AuditEntry(
+                    at: row["at"], user: row["user"], pid: row["pid"], command: row["command"], result: row["result"])
+            }
+        }
+    }
 }
