@@ -106,6 +106,9 @@ struct RestoreMutation: Mutation {
         return
             "success: \(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed"
     }
+
+    /// A restore stops the services and swaps their data.
+    func interruptsTrading(_ plan: Plan, in context: MutationContext) -> Bool { true }
 }
 
 extension RestoreRunner {
