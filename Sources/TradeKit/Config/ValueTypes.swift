@@ -150,6 +150,11 @@ extension ValueType where Value == HolidaysFile {
                     return nil
                 }
             },
-            literal: { value, _ in ConfigPrinter.q(value.name) }, docText: { $0.name })
+            // The installed config lives elsewhere (/etc/tradectl): a file is named there by the
+            // absolute path it was read from; a calendar name is looked up the same way everywhere.
+            literal: { value, purpose in
+                let installed = purpose == .install && !HolidaysFile.isCalendarName(value.name)
+                return ConfigPrinter.q(installed ? value.path : value.name)
+            }, docText: { $0.name })
     }
 }
