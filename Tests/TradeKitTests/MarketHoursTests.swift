@@ -201,6 +201,13 @@ struct HolidaysFileTests {
         let (market, _) = try ConfigLoader(environment: [:]).load(path: with)
         #expect(market.market.declared && market.market.holidaysFile?.holidays.count == 20)
         #expect(ConfigPrinter.toml(market).contains("holidays_file = \"us-equities\""))
+        // A file is named by its absolute path in the installed config (which lives in /etc/tradectl).
+        _ = dir.write("conf/nyse.txt", "2026-12-25\n")
+        let relative = dir.write(
+            "conf/c.toml", minimalConfig(source: dir.path) + "\n[market]\nholidays_file = \"nyse.txt\"\n")
+        let (own, _) = try ConfigLoader(environment: [:]).load(path: relative)
+        #expect(ConfigPrinter.toml(own).contains("holidays_file = \"nyse.txt\""))
+        #expect(ConfigPrinter.toml(own, purpose: .install).contains("holidays_file = \"\(dir.path)/conf/nyse.txt\""))
     }
 }
 
@@ -434,6 +441,21 @@ struct MarketHoursCLITests {
         #expect(market["open"] as? Bool == false)
         #expect((market["text"] as? String)?.hasPrefix("closed until Mon 09:30 America/New_York") == true)
         #expect(market["opens_at"] is String)
+    }
+
+    @Test("restore and db vacuum during the session: exit 75; --during-session goes ahead")
+    func restoreAndVacuum() throws {
+        let fixture = try BackupFixture(extra: "\n[market]\nholidays_file = \"us-equities\"")
+        #expect(try fixture.tradectl(["backup"]).status == 0)
+        let open = ["TRADECTL_NOW": "2026-12-07T18:47:00Z"]
+        let restore = try fixture.tradectl(["restore", "latest", "--yes"], environment: open)
+        #expect(restore.status == 75 && restore.stderr.contains("to restore now"), "\(restore.stderr)")
+        let vacuum = try fixture.tradectl(["db", "vacuum"], environment: open)
+        #expect(vacuum.status == 75 && vacuum.stderr.contains("to db vacuum now"), "\(vacuum.stderr)")
+        #expect(try fixture.tradectl(["db", "optimize"], environment: open).status == 0)
+        #expect(try fixture.tradectl(["db", "vacuum", "--during-session"], environment: open).status == 0)
+        let forced = try fixture.tradectl(["restore", "latest", "--yes", "--during-session"], environment: open)
+        #expect(forced.status == 0, "\(forced.stderr)")
     }
 
     @Test("a TRADECTL_NOW that is not ISO-8601 is a usage error")
