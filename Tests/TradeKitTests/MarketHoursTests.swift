@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import TradeKit
@@ -254,6 +255,48 @@ struct SessionGateTests {
         #expect(question == "market open (closes early at 13:00 America/New_York, in 30m). rollback anyway? [y/N] ")
         #expect(refusal.description.hasSuffix("pass --during-session to rollback now"))
         #expect(gate.dryRunNote(for: "rollback")?.contains("would be refused without --during-session") == true)
+    }
+}
+
+@Suite("What interrupts trading")
+struct InterruptsTradingTests {
+    @Test("deploy: only a plan stopping or restarting a trades = true service; update and rollback always")
+    func deployPlans() throws {
+        let dir = TempDir()
+        let text =
+            minimalConfig(source: dir.path) + """
+
+                [[components]]
+                name = "dashboard"
+                exec = "/usr/bin/python3 dashboard.py"
+
+                [market]
+                """
+        let (deployment, _) = try ConfigLoader(environment: [:]).load(path: dir.write("tradectl.toml", text))
+        var request = DeployRequest(tradectlPath: "/usr/bin/tradectl", environment: [:], user: "tester")
+        let context = MutationContext(
+            deployment: deployment, layout: DeployLayout(deployment, environment: [:]),
+            fileSystem: RootedFileSystem(root: dir.path), launcher: SubprocessLauncher(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), user: "tester",
+            offline: true, services: .offline)
+        func plan(_ verb: UnitVerb, _ units: [String]) -> Plan {
+            var plan = Plan(command: "deploy")
+            plan.add(.systemctl(verb, units: units), .run)
+            return plan
+        }
+        let deploy = DeployMutation(
+            runner: DeployRunner(
+                deployment: deployment, request: request, fileSystem: context.fileSystem, logger: context.logger))
+        #expect(deploy.interruptsTrading(plan(.restart, ["demo-engine.service"]), in: context))
+        #expect(deploy.interruptsTrading(plan(.stop, ["demo-dashboard.service", "demo-engine.service"]), in: context))
+        #expect(!deploy.interruptsTrading(plan(.restart, ["demo-dashboard.service"]), in: context))
+        #expect(!deploy.interruptsTrading(plan(.start, ["demo-engine.service"]), in: context))
+        #expect(!deploy.interruptsTrading(Plan(command: "deploy"), in: context))
+        request.command = "update"
+        let update = DeployMutation(
+            runner: DeployRunner(
+                deployment: deployment, request: request, fileSystem: context.fileSystem, logger: context.logger))
+        #expect(update.interruptsTrading(Plan(command: "update"), in: context))
     }
 }
 
