@@ -253,7 +253,7 @@ struct SessionGateTests {
             return
         }
         #expect(question == "market open (closes early at 13:00 America/New_York, in 30m). rollback anyway? [y/N] ")
-        #expect(refusal.description.hasSuffix("pass --during-session to rollback now"))
+        #expect(refusal.description.hasSuffix("in 30m): not confirmed; nothing changed"))
         #expect(gate.dryRunNote(for: "rollback")?.contains("would be refused without --during-session") == true)
     }
 }

@@ -43,7 +43,9 @@ public struct SessionGate: Sendable {
     public func verdict(for command: String) -> Verdict {
         guard !duringSession, let refusal = refusal(command) else { return .proceed }
         guard confirm != nil else { return .refuse(refusal) }
-        return .ask("\(refusal.situation). \(command) anyway? [y/N] ", refusal)
+        var declined = refusal
+        declined.declined = true
+        return .ask("\(refusal.situation). \(command) anyway? [y/N] ", declined)
     }
 
     /// The note a dry run of `command` shows while a session is open.
@@ -72,11 +74,16 @@ public struct MarketSessionOpen: Error, Sendable, CustomStringConvertible, ExitS
     public var early: Bool
     /// `2h13m`.
     public var remaining: String
+    /// Asked on a terminal and not confirmed.
+    public var declined = false
 
     /// `market open (closes 16:00 America/New_York, in 2h13m)`.
     public var situation: String {
         "market open (closes \(early ? "early at " : "")\(closes) \(zone), in \(remaining))"
     }
-    public var description: String { "\(situation): pass --during-session to \(command) now" }
+    public var description: String {
+        declined
+            ? "\(situation): not confirmed; nothing changed" : "\(situation): pass --during-session to \(command) now"
+    }
     public var exitStatus: ExitStatus { .tempFail }
 }
