@@ -29,6 +29,10 @@ export TRADECTL_PROJECT_SCOPE=user TRADECTL_PROJECT_ROOT="$demo/opt/v6" TRADECTL
     TRADECTL_BACKUP_DIR="$demo/backups" TRADECTL_KILL_SWITCH_FILE="$demo/opt/v6/shared/KILL"
 # A monitor cycle every 2 s instead of 15 s, so the demo's incident is seen within seconds.
 export TRADECTL_MONITOR_INTERVAL=2s TRADECTL_MONITOR_WATCHDOG=30s
+# The example trades US equities ([market]); the demo plays an evening after the close, so its
+# update and rollback are not held back by the session gate at whatever hour it is run
+# (docs/market-hours.md). TRADECTL_NOW moves only market-hours decisions, nothing else.
+export TRADECTL_NOW="${TRADECTL_NOW:-2026-12-07T23:00:00Z}"
 
 
 cleanup() {

@@ -58,7 +58,7 @@ deb_version="$version-$revision"
 arch=$(dpkg --print-architecture)
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 # A package built from uncommitted changes says so in --version.
-if [ "$commit" != unknown ] && ! git diff --quiet HEAD -- Sources Package.swift templates runbooks 2>/dev/null; then
+if [ "$commit" != unknown ] && ! git diff --quiet HEAD -- Sources Package.swift templates runbooks calendars 2>/dev/null; then
     commit="$commit-dirty"
 fi
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
@@ -109,10 +109,12 @@ said=$("$bin" --version)
 
 # ---------------------------------------------------------------- shipped files
 
-say "templates, runbooks, docs"
-install -d "$stage/usr/share/tradectl/templates" "$stage/usr/share/tradectl/runbooks"
+say "templates, runbooks, calendars, docs"
+install -d "$stage/usr/share/tradectl/templates" "$stage/usr/share/tradectl/runbooks" \
+    "$stage/usr/share/tradectl/calendars"
 install -m 0644 templates/*.mustache "$stage/usr/share/tradectl/templates/"
 install -m 0644 runbooks/*.md "$stage/usr/share/tradectl/runbooks/"
+install -m 0644 calendars/*.txt "$stage/usr/share/tradectl/calendars/"
 
 doc="$stage/usr/share/doc/tradectl"
 install -d "$doc/docs"

@@ -12,7 +12,11 @@ struct ConfigCommand: AsyncParsableCommand {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Report every problem with file, line and key; exit 65 if any is an error.",
-            discussion: "Includes the production safety checks listed in docs/configuration.md.")
+            discussion: """
+                Includes the production safety checks listed in docs/configuration.md, and with [market] \
+                warnings for restart_daily and backup.schedule timers firing inside a session and for a \
+                holidays_file running out (docs/market-hours.md).
+                """)
 
         @OptionGroup var global: GlobalOptions
 
@@ -24,7 +28,9 @@ struct ConfigCommand: AsyncParsableCommand {
                 var issues: [ConfigIssue]
                 do {
                     let (deployment, warnings) = try loader.load(path: path)
-                    issues = warnings + SafetyChecks.fileChecks(deployment, fileSystem: context.fileSystem)
+                    issues =
+                        warnings + SafetyChecks.fileChecks(deployment, fileSystem: context.fileSystem)
+                        + MarketChecks.issues(deployment, now: try context.marketNow())
                 } catch let error as ConfigError {
                     issues = error.issues
                 }

@@ -102,6 +102,9 @@ struct DbCommand: AsyncParsableCommand {
                 copies; readers go on. A database locked past --busy-timeout is reported (exit 75) \
                 and left as it was.
 
+                With [market], while a session is open vacuum asks on a terminal and exits 75 \
+                elsewhere unless --during-session (docs/market-hours.md).
+
                 Examples:
                   tradectl db vacuum --dry-run
                   tradectl db vacuum v6 --busy-timeout 30s
@@ -111,16 +114,20 @@ struct DbCommand: AsyncParsableCommand {
         @OptionGroup var options: Options
         @Flag(help: "Print the plan and change nothing.") var dryRun = false
         @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.") var lockWait: Int = 0
+        @OptionGroup var session: SessionOptions
 
         func validate() throws { try options.validateTimeout() }
 
         func run() async throws {
-            try await DbCommand.maintain(.vacuum, global: global, options: options, dryRun: dryRun, lockWait: lockWait)
+            try await DbCommand.maintain(
+                .vacuum, global: global, options: options, dryRun: dryRun, lockWait: lockWait,
+                duringSession: session.duringSession)
         }
     }
 
     static func maintain(
-        _ task: SQLiteTask, global: GlobalOptions, options: Options, dryRun: Bool, lockWait: Int
+        _ task: SQLiteTask, global: GlobalOptions, options: Options, dryRun: Bool, lockWait: Int,
+        duringSession: Bool = false
     )
         async throws
     {
@@ -128,8 +135,10 @@ struct DbCommand: AsyncParsableCommand {
         try await context.run {
             let (deployment, issues) = try context.loadConfig()
             context.warn(issues)
-            let (plan, results) = try await context.databaseRunner(deployment, options)
-                .maintain(task, name: options.name, dryRun: dryRun, lockWait: .seconds(lockWait))
+            var runner = context.databaseRunner(deployment, options)
+            runner.session = try context.sessionGate(deployment, duringSession: duringSession)
+            let (plan, results) = try await runner.maintain(
+                task, name: options.name, dryRun: dryRun, lockWait: .seconds(lockWait))
             if dryRun {
                 context.print(
                     global.json

@@ -15,6 +15,10 @@ struct DeployCommand: AsyncParsableCommand {
             --dry-run prints the plan (unit files as unified diffs, secrets redacted) and changes
             nothing. With --root DIR the install is offline: files go under DIR and no service
             manager is contacted (implies --no-start).
+
+            With [market], a deploy that would stop or restart a component with `trades = true`
+            while a session is open is asked about on a terminal and refused elsewhere (exit 75,
+            naming the close) unless --during-session. See docs/market-hours.md.
             """
     )
 
@@ -38,6 +42,8 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.")
     var lockWait: Int = 0
 
+    @OptionGroup var session: SessionOptions
+
     func validate() throws {
         if let version, version.isEmpty || version.contains("/") || version.hasPrefix(".") {
             throw ValidationError("--version must be a plain name (no '/', not starting with '.')")
@@ -53,11 +59,12 @@ struct DeployCommand: AsyncParsableCommand {
             let (deployment, issues) = try context.loadConfig(overrides: .init(source: source))
             context.warn(issues)
             let offline = global.root != nil && global.root != "/"
-            let request = DeployRequest(
+            var request = DeployRequest(
                 version: version, noStart: noStart || offline, offline: offline,
                 healthTimeout: healthTimeout.flatMap(ConfigDuration.init(parsing:)),
                 tradectlPath: CommandLine.executablePath, environment: context.environment,
                 user: ProcessInfo.processInfo.userName)
+            request.session = try context.sessionGate(deployment, session)
             let runner = DeployRunner(
                 deployment: deployment, request: request, fileSystem: context.fileSystem,
                 logger: context.makeLogger(project: deployment.project.name))

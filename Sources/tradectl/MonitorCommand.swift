@@ -15,7 +15,9 @@ struct MonitorCommand: AsyncParsableCommand {
             with `tradectl alerts silence`, and while a deploy holds the project lock. [[alerts.routes]] \
             send each alert to its receivers (Slack, webhook, email, PagerDuty, Telegram, command; the \
             journal always), with quiet hours, market hours and their own reminder interval; a recovery \
-            goes where its alert went. [kill_switch] auto_halt_after criticals halt trading. \
+            goes where its alert went. With [market] and [monitor] down_outside_session = "warning", a \
+            trades = true component down while the market is closed is a warning (critical again at the \
+            open). [kill_switch] auto_halt_after criticals halt trading. \
             Services systemd gave up on are restarted (max_restarts per restart_window, doubling delay), \
             then escalated. Alert state and the journal cursor live in the state DB: a restarted \
             monitor repeats nothing.
@@ -26,7 +28,7 @@ struct MonitorCommand: AsyncParsableCommand {
               tradectl monitor test-alert --route page
               curl -s 127.0.0.1:9464/metrics     with [monitor] metrics_listen = "127.0.0.1:9464"
 
-            See docs/health-and-monitoring.md and docs/alerting.md.
+            See docs/health-and-monitoring.md, docs/alerting.md and docs/market-hours.md.
             """,
         subcommands: [MonitorRun.self, MonitorTestAlert.self],
         defaultSubcommand: MonitorRun.self

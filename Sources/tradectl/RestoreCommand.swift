@@ -17,6 +17,9 @@ struct RestoreCommand: AsyncParsableCommand {
             into a private temp directory, removed afterwards): the disaster-recovery path on a fresh
             host, see runbooks/host-lost.md. A copy that does not decrypt exits 65.
 
+            With [market], while a session is open restore asks on a terminal and exits 75 elsewhere
+            (--yes does not cover it) unless --during-session. See docs/market-hours.md.
+
             Examples:
               tradectl restore latest --dry-run
               tradectl restore --from-offsite latest --dry-run
@@ -45,6 +48,8 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.")
     var lockWait: Int = 0
 
+    @OptionGroup var session: SessionOptions
+
     func validate() throws {
         for path in only where path.hasPrefix("/") || path.split(separator: "/").contains("..") {
             throw ValidationError("--only paths are relative to shared/ and may not contain '..': \(path)")
@@ -57,9 +62,10 @@ struct RestoreCommand: AsyncParsableCommand {
             let (deployment, issues) = try context.loadConfig()
             context.warn(issues)
             let offline = global.root != nil && global.root != "/"
-            let runner = RestoreRunner(
+            var runner = RestoreRunner(
                 deployment: deployment, fileSystem: context.fileSystem, environment: context.environment,
                 offline: offline, logger: context.makeLogger(project: deployment.project.name))
+            runner.setup.session = try context.sessionGate(deployment, session)
             if !dryRun && !yes {
                 guard isatty(STDIN_FILENO) == 1 else {
                     throw ValidationError("restore replaces live data: pass --yes (or --dry-run to look first)")

@@ -7,7 +7,11 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "One screen: release, components, timers, kill switch, last backup, last health, recent errors.",
         discussion:
-            "Reads systemd once (one systemctl show for all units) and the journal in-process. --json is documented in docs/cli.md."
+            """
+            Reads systemd once (one systemctl show for all units) and the journal in-process. With [market], \
+            a line says whether the market is open and until when ("market open, closes in 2h13m"; the JSON \
+            field `market`). --json is documented in docs/cli.md.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -16,10 +20,11 @@ struct StatusCommand: AsyncParsableCommand {
         let context = CommandContext(global, command: "status")
         try await context.run {
             let (deployment, _) = try context.loadConfig()
-            let report = await StatusService(
+            var report = await StatusService(
                 deployment: deployment, fileSystem: context.fileSystem, environment: context.environment
             )
             .gather()
+            report.market = StatusReport.Market(deployment.market, now: try context.marketNow())
             context.print(global.json ? JSONOutput.string(report) + "\n" : StatusOutput.text(report))
         }
     }

@@ -12,6 +12,10 @@ struct UpdateCommand: AsyncParsableCommand {
             `current`, restarts what changed, and waits for health. If the gate fails it switches back
             to the previous release, restarts it, verifies it and exits 1 naming the failing component.
             See docs/deploy-update-rollback.md.
+
+            With [market], while a session is open update asks on a terminal and is refused elsewhere
+            (exit 75: "market open (closes 16:00 America/New_York, in 2h13m)") unless --during-session;
+            --dry-run is never refused. See docs/market-hours.md.
             """
     )
 
@@ -23,6 +27,7 @@ struct UpdateCommand: AsyncParsableCommand {
     @Flag(help: "Print the plan and change nothing.") var dryRun = false
     @Flag(help: "Start trading components even while the kill switch is engaged.") var start = false
     @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.") var lockWait: Int = 0
+    @OptionGroup var session: SessionOptions
 
     func validate() throws {
         if let healthTimeout, ConfigDuration(parsing: healthTimeout) == nil {
@@ -60,6 +65,7 @@ struct UpdateCommand: AsyncParsableCommand {
         request.startWhileHalted = start
         request.commit = checkout?.commit
         request.checkout = checkout.map { (path: $0.path, origin: source ?? $0.path) }
+        request.session = try context.sessionGate(deployment, session)
         let runner = UpdateRunner(
             deployment: deployment, request: request, fileSystem: context.fileSystem,
             logger: context.makeLogger(project: deployment.project.name), rollbackOnFailure: !noRollback)
@@ -75,8 +81,11 @@ struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Switch `current` to the previous successful (or a named) release, restart, verify health.",
-        discussion:
-            "Exit 1 if the target is not healthy either; 65 (listing the candidates) if --to names no kept release.")
+        discussion: """
+            Exit 1 if the target is not healthy either; 65 (listing the candidates) if --to names no kept release.
+            With [market], while a session is open it asks on a terminal and exits 75 elsewhere unless
+            --during-session (docs/market-hours.md).
+            """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Release to return to (default: the previous successful one).") var to: String?
@@ -84,6 +93,7 @@ struct RollbackCommand: AsyncParsableCommand {
     @Flag(help: "Start trading components even while the kill switch is engaged.") var start = false
     @Option(help: "How long to wait for health, e.g. 90s.") var healthTimeout: String?
     @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.") var lockWait: Int = 0
+    @OptionGroup var session: SessionOptions
 
     func run() async throws {
         let context = CommandContext(global, command: "rollback")
@@ -97,6 +107,7 @@ struct RollbackCommand: AsyncParsableCommand {
                 user: ProcessInfo.processInfo.userName)
             request.command = "rollback"
             request.startWhileHalted = start
+            request.session = try context.sessionGate(deployment, session)
             let runner = RollbackRunner(
                 deployment: deployment, request: request, fileSystem: context.fileSystem,
                 logger: context.makeLogger(project: deployment.project.name))

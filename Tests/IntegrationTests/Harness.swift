@@ -38,7 +38,13 @@ enum Harness {
         var stderr: String
     }
 
-    /// Runs a program; `input`, when given, is piped to its stdin (as a script would).
+    /// A Saturday: the examples' US-equities `[market]` is closed, so update, rollback, restore
+    /// and a restarting deploy run as an operator runs them after the close, whatever hour the
+    /// suite runs at (the session gate has its own tests: MarketHoursTests).
+    static let closedMarketNow = "2026-12-05T12:00:00Z"
+
+    /// Runs a program; `input`, when given, is piped to its stdin (as a script would). tradectl
+    /// runs on the `closedMarketNow` clock unless `environment` sets `TRADECTL_NOW`.
     static func run(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], input: String? = nil
     ) throws -> Result {
@@ -46,6 +52,7 @@ enum Harness {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        if executable == binary { env["TRADECTL_NOW"] = closedMarketNow }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let stdin = input.map { _ in Pipe() }

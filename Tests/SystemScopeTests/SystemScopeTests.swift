@@ -126,6 +126,7 @@ final class SystemScopeTests: XCTestCase {
             try container.copyIn(binary, to: "/usr/bin/tradectl")
             try container.copyIn("\(repoRoot)/templates", to: "/usr/share/tradectl/templates")
             try container.copyIn("\(repoRoot)/runbooks", to: "/usr/share/tradectl/runbooks")
+            try container.copyIn("\(repoRoot)/calendars", to: "/usr/share/tradectl/calendars")
         }
         let version = try container.exec(["tradectl", "--version"])
         timings.append(
@@ -173,8 +174,13 @@ final class SystemScopeTests: XCTestCase {
         return example
     }
 
+    /// Runs tradectl in the container on a clock with the examples' US-equities market closed (a
+    /// Saturday), so update and restore are not refused by the session gate at whatever hour the
+    /// suite runs; the gate itself is tested in MarketHoursTests.
     func tradectl(_ example: Example, _ arguments: [String], timeout: Int = 300) throws -> RunResult {
-        try container.exec(["tradectl", "--config", example.config] + arguments, timeout: timeout)
+        try container.exec(
+            ["env", "TRADECTL_NOW=2026-12-05T12:00:00Z", "tradectl", "--config", example.config] + arguments,
+            timeout: timeout)
     }
 
     func health(_ example: Example) throws -> RunResult { try tradectl(example, ["health"], timeout: 120) }

@@ -44,6 +44,9 @@ private struct ScriptedMutation: Mutation {
     var log: AppliedLog
     var planned = AppliedLog()
 
+    /// Whether the session gate applies to it (like update, restore…).
+    var interrupts = false
+
     var command: String { "scripted" }
 
     func plan(in context: MutationContext) async throws -> Plan {
@@ -52,6 +55,8 @@ private struct ScriptedMutation: Mutation {
     }
 
     func handlers(in context: MutationContext) throws -> [any EffectHandler] { [StepHandler(log: log)] }
+
+    func interruptsTrading(_ plan: Plan, in context: MutationContext) -> Bool { interrupts }
 }
 
 @Suite("Plan applier and the mutation path")
@@ -167,5 +172,47 @@ struct PlanApplierTests {
         #expect(audit.map(\.command) == ["scripted"])
         #expect(audit.first?.result == "success: 1 change")
         #expect(audit.first?.user == "tester")
+    }
+
+    @Test("the session gate: refused before the plan is shown, asked after it, noted in a dry run, skipped otherwise")
+    func sessionGate() async throws {
+        let dir = TempDir()
+        var (deployment, _) = try ConfigLoader(environment: [:]).load(path: Repo.example("v6"))
+        deployment.project.scope = .user
+        #expect(deployment.market.declared)
+        let fileSystem = RootedFileSystem(root: "\(dir.path)/root")
+        var context = MutationContext(
+            deployment: deployment, layout: DeployLayout(deployment, environment: [:]), fileSystem: fileSystem,
+            launcher: SubprocessLauncher(), logger: Self.logger, user: "tester", offline: true, services: .offline)
+        // Monday 2026-12-07 13:47 New York: open until 16:00.
+        let open = ISO8601DateFormatter().date(from: "2026-12-07T18:47:00Z")!
+        var plan = Plan(command: "scripted")
+        plan.add(Step(name: "one"), .run)
+        let log = AppliedLog()
+        let shown = AppliedLog()
+        func run(_ mutation: ScriptedMutation, confirm: (@Sendable (String) -> Bool)?) async throws {
+            context.session = SessionGate(market: deployment.market, now: open, duringSession: false, confirm: confirm)
+            _ = try await MutationPipeline(context: context).run(mutation, dryRun: false) { _ in shown.append("plan") }
+        }
+        // No terminal: refused, the plan not even shown.
+        await #expect(throws: MarketSessionOpen.self) {
+            try await run(ScriptedMutation(plan: plan, log: log, interrupts: true), confirm: nil)
+        }
+        #expect(log.all.isEmpty && shown.all.isEmpty)
+        // A terminal, answered no: shown, then refused.
+        await #expect(throws: MarketSessionOpen.self) {
+            try await run(ScriptedMutation(plan: plan, log: log, interrupts: true), confirm: { _ in false })
+        }
+        #expect(log.all.isEmpty && shown.all == ["plan"])
+        // Answered yes: applied.
+        try await run(ScriptedMutation(plan: plan, log: log, interrupts: true), confirm: { _ in true })
+        #expect(log.all == ["one"])
+        // A mutation that does not interrupt trading is never asked about.
+        try await run(ScriptedMutation(plan: plan, log: log), confirm: nil)
+        #expect(log.all == ["one", "one"])
+        // A dry run is never refused; its plan says what would happen.
+        let dry = try await MutationPipeline(context: context).run(
+            ScriptedMutation(plan: plan, log: log, interrupts: true), dryRun: true)
+        #expect(dry.plan.notes.contains { $0.contains("scripted would be refused without --during-session") })
     }
 }

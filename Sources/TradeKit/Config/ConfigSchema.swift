@@ -176,17 +176,23 @@ extension SchemaKey {
     }
 
     /// A nested table of keys (`probes` in a component), printed inline, left out when it has no entries.
+    /// With `declared`, the table records whether the config has it, and is printed only then.
     static func table<Sub>(
-        _ name: String, _ path: WritableKeyPath<Model, Sub>, _ section: SchemaSection<Sub>, doc: String
+        _ name: String, _ path: WritableKeyPath<Model, Sub>, _ section: SchemaSection<Sub>, doc: String,
+        declared: WritableKeyPath<Sub, Bool>? = nil
     ) -> SchemaKey {
         SchemaKey(
             name: name, kind: .table, doc: KeyDocRow(key: name, type: "table", defaultText: "", meaning: doc),
             subRows: { path in section.docRows(path: path) }, subTables: { path in section.docTables(path: path) },
             subKeys: section.kinds,
             read: { reader, model, context in
+                if let declared { model[keyPath: path][keyPath: declared] = reader.has(name) }
                 section.decode(reader.table(name), into: &model[keyPath: path], context: context)
             },
-            write: { model, purpose in .table(section.entries(model[keyPath: path], purpose: purpose)) })
+            write: { model, purpose in
+                if let declared, !model[keyPath: path][keyPath: declared] { return nil }
+                return .table(section.entries(model[keyPath: path], purpose: purpose))
+            })
     }
 
     /// A list of tables (`[[components]]`, `[[monitor.patterns]]`); each element starts as `blank`.

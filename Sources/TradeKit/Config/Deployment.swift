@@ -187,6 +187,8 @@ public struct MonitorConfig: Sendable, Equatable {
     public var metricsListen: String?
     /// node_exporter textfile collector directory; `<project>.prom` is written there atomically.
     public var textfileDir: String?
+    /// A `trades = true` component down while the market is closed (`[market]`): critical or warning.
+    public var downOutsideSession: DownOutsideSession = .critical
 
     /// Consecutive bad results before `check` alerts.
     public func alertAfter(check: String) -> Int { alertAfterChecks[check] ?? alertAfter }

@@ -168,6 +168,20 @@ extension DeploymentSchema {
                         KeyProblem(suffix: "[\($0.offset)]", message: "must be YYYY-MM-DD, got \"\($0.element)\"")
                     }
                 }),
+            .key(
+                "early_closes", \.earlyCloses, .stringList, default: .value([]),
+                doc: "days the sessions close early, and when", format: "list of `YYYY-MM-DD HH:MM`",
+                check: { values, _ in
+                    values.enumerated().filter { TradingCalendar.earlyClose($0.element) == nil }.map {
+                        KeyProblem(
+                            suffix: "[\($0.offset)]", message: "must be YYYY-MM-DD HH:MM, got \"\($0.element)\"")
+                    }
+                }),
+            .optional(
+                "holidays_file", \.holidaysFile, .holidaysFile,
+                doc: "more holidays and early closes, one date a line (docs/market-hours.md); `\"us-equities\"` "
+                    + "is the NYSE calendar shipped with tradectl",
+                format: "calendar name or path"),
         ])
     }
 }

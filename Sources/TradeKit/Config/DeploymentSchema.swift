@@ -22,7 +22,7 @@ enum DeploymentSchema {
             .table("monitor", \.monitor, monitor, doc: "monitor"),
             .table("alerts", \.alerts, alerts, doc: "alerts"),
             .table("kill_switch", \.killSwitch, killSwitch, doc: "kill switch"),
-            .table("market", \.market, market, doc: "market hours"),
+            .table("market", \.market, market, doc: "market hours", declared: \.declared),
             .table("log_rotation", \.logRotation, logRotation, doc: "log rotation"),
             .table("runbooks", \.runbooks, runbooks, doc: "runbooks"),
         ])
@@ -345,6 +345,10 @@ enum DeploymentSchema {
                     doc: "also write `tradectl_<project>.prom` there (node_exporter textfile collector), atomically",
                     format: "absolute path",
                     check: { value, _ in value.hasPrefix("/") ? [] : [.init(message: "must be an absolute path")] }),
+                .key(
+                    "down_outside_session", \.downOutsideSession, .choice, default: .value(.critical),
+                    doc: "severity of a `trades = true` component down while `[market]` is closed (critical during "
+                        + "a session; docs/market-hours.md)"),
             ],
             crossChecks: { monitor, reader in
                 if monitor.flapLowPercent > monitor.flapHighPercent {

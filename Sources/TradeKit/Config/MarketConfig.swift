@@ -9,6 +9,14 @@ public struct MarketConfig: Sendable, Equatable {
     public var sessions: [String] = []
     /// Dates (`YYYY-MM-DD`, in `timezone`) the market is closed all day.
     public var holidays: [String] = []
+    /// Days the sessions close early: `"YYYY-MM-DD HH:MM"` (the new close, in `timezone`).
+    public var earlyCloses: [String] = []
+    /// `holidays_file`: a shipped calendar (`"us-equities"`) or a file of holidays and early closes,
+    /// read when the config is loaded.
+    public var holidaysFile: HolidaysFile?
+    /// Whether the config has a `[market]` table at all: without one, nothing is market-hours aware
+    /// (the keys' defaults describe US equities, and must not gate a project that never asked).
+    public var declared = false
 }
 
 /// A daily span of wall-clock time, `"22:00-07:00"`; one that ends before it starts crosses midnight.
@@ -75,63 +83,5 @@ public struct WeeklySession: Sendable, Equatable {
 
     static func day(_ name: String) -> Int? {
         dayNames.firstIndex(of: name.lowercased()).map { $0 + 1 }
-    }
-}
-
-/// `[market]` made usable: is the market open at an instant, what is the local time of day.
-public struct TradingCalendar: Sendable {
-    public let timeZone: TimeZone
-    public let sessions: [WeeklySession]
-    public let holidays: Set<String>
-
-    /// nil when the config has a value that does not parse (`config check` reports which).
-    public init?(_ market: MarketConfig) {
-        guard let zone = TimeZone(identifier: market.timezone) else { return nil }
-        let sessions = market.sessions.compactMap(WeeklySession.init(parsing:))
-        guard sessions.count == market.sessions.count, market.holidays.allSatisfy(Self.isDate) else { return nil }
-        timeZone = zone
-        self.sessions = sessions
-        holidays = Set(market.holidays)
-    }
-
-    /// Whether a session is running at `date` (a session that started the day before and
-    /// crosses midnight counts; a holiday closes the sessions that start on it).
-    public func isOpen(at date: Date) -> Bool {
-        let (day, minute, dateText) = local(date)
-        for session in sessions {
-            let window = session.window
-            if window.start < window.end {
-                if session.days.contains(day), !holidays.contains(dateText), window.contains(minute: minute) {
-                    return true
-                }
-            } else {
-                // Crossing midnight: the evening part today, the morning part from yesterday's start.
-                if session.days.contains(day), !holidays.contains(dateText), minute >= window.start { return true }
-                let yesterday = date.addingTimeInterval(-86_400)
-                let (previousDay, _, previousText) = local(yesterday)
-                if session.days.contains(previousDay), !holidays.contains(previousText), minute < window.end {
-                    return true
-                }
-            }
-        }
-        return false
-    }
-
-    /// Minutes after local midnight at `date`.
-    public func minuteOfDay(_ date: Date) -> Int { local(date).minute }
-
-    /// ISO weekday, minute of the day and `YYYY-MM-DD`, all in the market's zone.
-    func local(_ date: Date) -> (day: Int, minute: Int, date: String) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: date)
-        // Calendar's weekday is 1 = Sunday … 7 = Saturday.
-        let weekday = ((parts.weekday ?? 1) + 5) % 7 + 1
-        let text = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        return (weekday, (parts.hour ?? 0) * 60 + (parts.minute ?? 0), text)
-    }
-
-    static func isDate(_ text: String) -> Bool {
-        text.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil
     }
 }

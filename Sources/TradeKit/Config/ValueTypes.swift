@@ -133,3 +133,28 @@ extension ValueType where Value == Int {
             docText: { LogPriority.names[$0] })
     }
 }
+
+extension ValueType where Value == HolidaysFile {
+    /// `holidays_file`: a shipped calendar's name or a path, read and parsed as the config loads;
+    /// each bad line is reported at the key, naming the file and its line.
+    static var holidaysFile: ValueType {
+        ValueType(
+            kind: .string,
+            read: { reader, key, context in
+                guard let name = reader.string(key) else { return nil }
+                switch HolidaysFile.load(name, configDirectory: context.configDirectory) {
+                case .success(let file): return file
+                case .failure(let error):
+                    if let reason = error.reason { reader.report(key, reason) }
+                    for problem in error.problems { reader.report(key, problem.description) }
+                    return nil
+                }
+            },
+            // The installed config lives elsewhere (/etc/tradectl): a file is named there by the
+            // absolute path it was read from; a calendar name is looked up the same way everywhere.
+            literal: { value, purpose in
+                let installed = purpose == .install && !HolidaysFile.isCalendarName(value.name)
+                return ConfigPrinter.q(installed ? value.path : value.name)
+            }, docText: { $0.name })
+    }
+}

@@ -62,6 +62,8 @@ public struct DatabaseRunner: Sendable {
     /// How long each connection waits for another process's lock before reporting `locked`.
     public var busyTimeout: ConfigDuration
     public var state: StateDatabase
+    /// The session gate `db vacuum` passes (`[market]`, `--during-session`); unrestricted unless set.
+    public var session: SessionGate = .unrestricted
 
     public init(
         deployment: Deployment, fileSystem: FileSystem, environment: [String: String], logger: Logger,
@@ -135,9 +137,10 @@ public struct DatabaseRunner: Sendable {
     ) async throws
         -> (Plan, [SQLiteResult])
     {
-        let context = MutationContext(
+        var context = MutationContext(
             deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: SubprocessLauncher(),
             logger: logger, user: user, offline: true, services: .offline, state: state)
+        context.session = session
         let result = try await MutationPipeline(context: context).run(
             DatabaseMutation(runner: self, task: task, name: name), dryRun: dryRun, locking: .take(wait: lockWait))
         let done = result.report?.all(SQLiteResult.self) ?? []
@@ -193,4 +196,7 @@ struct DatabaseMutation: Mutation {
         let summary = done.isEmpty ? "nothing to do" : done.map(DatabaseRunner.summary).joined(separator: "; ")
         return "\(worst == nil ? "success" : "failed"): \(summary)"
     }
+
+    /// VACUUM blocks the engine's writes while it copies the database; optimize does not.
+    func interruptsTrading(_ plan: Plan, in context: MutationContext) -> Bool { task == .vacuum && !plan.isEmpty }
 }

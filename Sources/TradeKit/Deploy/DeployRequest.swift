@@ -21,6 +21,8 @@ public struct DeployRequest: Sendable {
     /// clone `update --source <git URL>` made. The deployment (and so the installed config)
     /// keeps the source as configured; the release metadata names the URL.
     public var checkout: (path: String, origin: String)?
+    /// Whether a plan that interrupts trading may run now (`[market]`, `--during-session`).
+    public var session: SessionGate = .unrestricted
 
     /// The directory the release is copied from.
     public func sourceTree(_ deployment: Deployment) -> String { checkout?.path ?? deployment.releases.source }

@@ -63,9 +63,11 @@ public struct DeployRunner: Sendable {
     public func context(dryRun: Bool) async throws -> MutationContext {
         let services = await ServiceLookup.find(scope: deployment.project.scope, offline: request.offline)
         if services.manager == nil, !request.offline, !dryRun, !request.noStart { _ = try services.required() }
-        return MutationContext(
+        var context = MutationContext(
             deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: launcher, logger: logger,
             user: request.user, offline: request.offline, services: services, state: state)
+        context.session = request.session
+        return context
     }
 
     /// Plans and, unless `dryRun`, applies under the project lock, recording the outcome.
@@ -102,5 +104,16 @@ struct DeployMutation: Mutation {
 
     func record(_ outcome: MutationOutcome, plan: Plan, started: Date, in context: MutationContext) throws {
         try DeployRecord.write(outcome, plan: plan, started: started, command: command, in: context)
+    }
+
+    /// `update` always (it replaces what trades); `deploy` when its plan stops or restarts the
+    /// service of a `trades = true` component.
+    func interruptsTrading(_ plan: Plan, in context: MutationContext) -> Bool {
+        if command == "update" { return true }
+        let project = context.deployment.project.name
+        let trading = Set(context.deployment.components.filter(\.trades).map { UnitNames.service(project, $0.name) })
+        return plan.changes(of: UnitJob.self).contains { job in
+            (job.verb == .restart || job.verb == .stop) && job.units.contains { trading.contains($0) }
+        }
     }
 }

@@ -120,4 +120,7 @@ struct RollbackMutation: Mutation {
     func record(_ outcome: MutationOutcome, plan: Plan, started: Date, in context: MutationContext) throws {
         try DeployRecord.write(outcome, plan: plan, started: started, command: command, in: context)
     }
+
+    /// Switching releases restarts every service.
+    func interruptsTrading(_ plan: Plan, in context: MutationContext) -> Bool { true }
 }

@@ -62,7 +62,10 @@ public struct UpdateRunner: Sendable {
                 let rollback = RollbackRunner(
                     deployment: deployment, request: request, fileSystem: fileSystem, launcher: launcher,
                     logger: logger, state: context.state)
-                _ = try await rollback.run(to: previous, dryRun: false, lockHeld: true, context: context)
+                // The update passed the session gate; its own rollback is never held back by it.
+                var rollbackContext = context
+                rollbackContext.session = .unrestricted
+                _ = try await rollback.run(to: previous, dryRun: false, lockHeld: true, context: rollbackContext)
                 try? context.state.store().markRolledBack(version: failedVersion)
                 throw UpdateRolledBack(failed: failedVersion, restored: previous, underlying: failure.underlying)
             }

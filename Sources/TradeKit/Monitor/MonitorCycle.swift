@@ -112,7 +112,10 @@ public actor MonitorCycle {
         let store = store()
         try? store?.recordHealth(report, restarts: restarts, keep: deployment.health.historyKeep)
 
-        var observations = results.filter { !Self.isSilenced($0, silenced) }.map(Observation.init)
+        let ranking = SessionSeverity(deployment)
+        var observations = results.filter { !Self.isSilenced($0, silenced) }.map {
+            ranking.rank(Observation($0), now: now)
+        }
         if holder == nil {
             var batch = journal()
             if batch.gaps > 0 { logger.warning("journal: \(batch.gaps) gap(s); entries may have been missed") }

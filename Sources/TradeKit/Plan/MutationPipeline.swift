@@ -53,6 +53,9 @@ public struct MutationContext: Sendable {
     public var services: ServiceLookup
     /// The one state database of this invocation.
     public var state: StateDatabase
+    /// Whether a mutation that interrupts trading may run now (`[market]` sessions); the CLI sets
+    /// it from the clock and `--during-session`, everything else leaves it unrestricted.
+    public var session: SessionGate = .unrestricted
 
     public init(
         deployment: Deployment, layout: DeployLayout, fileSystem: FileSystem, launcher: ProcessLauncher,
@@ -92,10 +95,15 @@ public protocol Mutation: Sendable {
     func summary(of plan: Plan, report: ApplyReport) -> String
     /// Records the outcome; the default appends one audit row.
     func record(_ outcome: MutationOutcome, plan: Plan, started: Date, in context: MutationContext) throws
+    /// Whether applying `plan` interrupts trading (restarts or stops a trading component, swaps
+    /// its data, blocks its database): then the session gate decides. The default: no.
+    func interruptsTrading(_ plan: Plan, in context: MutationContext) -> Bool
 }
 
 extension Mutation {
     public func handlers(in context: MutationContext) throws -> [any EffectHandler] { [] }
+
+    public func interruptsTrading(_ plan: Plan, in context: MutationContext) -> Bool { false }
 
     public func summary(of plan: Plan, report: ApplyReport) -> String {
         let changes = plan.changes.count
@@ -125,8 +133,8 @@ public struct MutationResult: Sendable {
     public var applied: Bool { report != nil }
 }
 
-/// The one path of every mutating command: lock → survey and plan → show, or apply → health
-/// gate (an action of the plan) → record. The only place that takes the project lock and
+/// The one path of every mutating command: lock → survey and plan → session gate → show, or
+/// apply → health gate (an action of the plan) → record. The only place that takes the project lock and
 /// builds a `PlanApplier`.
 public struct MutationPipeline: Sendable {
     public var context: MutationContext
@@ -146,7 +154,13 @@ public struct MutationPipeline: Sendable {
         _ mutation: some Mutation, dryRun: Bool, locking: Locking = .take(wait: .zero),
         onPlan: (Plan) -> Void = { _ in }
     ) async throws -> MutationResult {
-        if dryRun { return MutationResult(plan: try await mutation.plan(in: context), report: nil) }
+        if dryRun {
+            var plan = try await mutation.plan(in: context)
+            if mutation.interruptsTrading(plan, in: context), let note = context.session.dryRunNote(for: plan.command) {
+                plan.notes.append(note)
+            }
+            return MutationResult(plan: plan, report: nil)
+        }
         switch locking {
         case .held: return try await apply(mutation, onPlan: onPlan)
         case .take(let wait):
@@ -165,7 +179,15 @@ public struct MutationPipeline: Sendable {
     private func apply(_ mutation: some Mutation, onPlan: (Plan) -> Void) async throws -> MutationResult {
         let plan = try await mutation.plan(in: context)
         context.logger.info("\(mutation.command) planned", metadata: ["plan.changes": "\(plan.changes.count)"])
+        // The session gate: refused before the plan is shown; asked after it, so the operator
+        // sees what would be interrupted.
+        let verdict =
+            mutation.interruptsTrading(plan, in: context) ? context.session.verdict(for: plan.command) : .proceed
+        if case .refuse(let refusal) = verdict { throw refusal }
         onPlan(plan)
+        if case .ask(let question, let refusal) = verdict, context.session.confirm?(question) != true {
+            throw refusal
+        }
         let applier = PlanApplier(
             logger: context.logger, handlers: try standardHandlers() + mutation.handlers(in: context))
         let started = Date()

@@ -15,6 +15,8 @@ public struct RunnerSetup: Sendable {
     public var user: String
     /// The invocation's one state database.
     public var state: StateDatabase
+    /// The session gate the pipeline consults (`[market]`, `--during-session`); unrestricted unless set.
+    public var session: SessionGate = .unrestricted
 
     public init(
         deployment: Deployment, fileSystem: FileSystem, environment: [String: String], offline: Bool,
@@ -41,10 +43,11 @@ public struct RunnerSetup: Sendable {
 
     /// The pipeline for this setup and a service lookup.
     public func pipeline(_ services: ServiceLookup) -> MutationPipeline {
-        MutationPipeline(
-            context: MutationContext(
-                deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: launcher, logger: logger,
-                user: user, offline: offline, services: services, state: state))
+        var context = MutationContext(
+            deployment: deployment, layout: layout, fileSystem: fileSystem, launcher: launcher, logger: logger,
+            user: user, offline: offline, services: services, state: state)
+        context.session = session
+        return MutationPipeline(context: context)
     }
 }
 

@@ -28,6 +28,7 @@ public enum StatusOutput {
                 + memory.padded(9) + " " + timer + "\n"
         }
         out += "\nkill switch \(report.killSwitch.map { "ENGAGED: \($0)" } ?? "off")\n"
+        if let market = report.market { out += "market      \(market.text)\n" }
         if let backup = report.lastBackup {
             let verified = backup.verifiedAt.map { "verified \(ago($0, now)) ago" } ?? "never verified"
             out += "last backup \(ago(backup.created, now)) ago, \(BackupOutput.size(backup.size)), \(verified)\n"

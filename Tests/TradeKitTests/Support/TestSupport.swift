@@ -55,8 +55,14 @@ struct CLIResult {
     var stderr: String
 }
 
+/// A Saturday: a `[market]` (the v6 and thetagang examples trade US equities) is closed, so the
+/// commands the session gate holds back during a session run as after the close, whatever hour
+/// the suite runs at. Tests of the gate pass their own `TRADECTL_NOW` (MarketHoursTests).
+let closedMarketNow = "2026-12-05T12:00:00Z"
+
 /// Runs the real binary. Stdin is `input` through a pipe (as a script would call it), or
 /// /dev/null, so a test never waits at a prompt even when `swift test` runs on a terminal.
+/// The market-hours clock is `closedMarketNow` unless `environment` sets `TRADECTL_NOW`.
 func runTradectl(
     _ arguments: [String], input: String? = nil, environment: [String: String] = [:], directory: String? = nil
 ) throws -> CLIResult {
@@ -65,6 +71,7 @@ func runTradectl(
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     for key in env.keys where key.hasPrefix("TRADECTL_") && key != "TRADECTL_TEMPLATES_DIR" { env[key] = nil }
+    env["TRADECTL_NOW"] = closedMarketNow
     for (key, value) in environment { env[key] = value }
     process.environment = env
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
