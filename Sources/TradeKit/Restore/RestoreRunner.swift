@@ -112,8 +112,7 @@ struct RestoreMutation: Mutation {
             "success: \(changes.added.count) added, \(changes.changed.count) changed, \(changes.removed.count) removed"
     }
 
-    /// A restore stops the services and swaps their data.
-    /// Live data is swapped (and services stopped) — except on a fresh host, where nothing runs yet.
+    /// A restore stops the services and swaps their data. Live data is swapped (and services stopped) — except on a fresh host, where nothing runs yet.
     func interruptsTrading(_ plan: Plan, in context: MutationContext) -> Bool {
         context.fileSystem.info(context.layout.shared) != nil
     }
