@@ -10,6 +10,11 @@ import Testing
 struct NotificationQueueTests {
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     static let fast = NotificationQueue.Backoff(base: .milliseconds(1), cap: .milliseconds(4))
+    /// Only a guard against a hang: `drain` returns as soon as the queue is idle. It is long
+    /// because the parallel suite's synchronous CLI tests can hold both of a 2-core machine's
+    /// cooperative threads for minutes; the workers and this timer then resume together and
+    /// a short timer would win the race (seen: 300 s starved, a 30 s and a 60 s guard lost).
+    static let hangGuard = Duration.seconds(1800)
 
     static func alert(_ number: Int) -> Alert {
         var alert = sampleAlert()
@@ -29,7 +34,7 @@ struct NotificationQueueTests {
         let queue = NotificationQueue(
             notifiers: [notifier], capacity: 10, retries: 2, backoff: Self.fast, logger: Self.logger)
         queue.enqueue(Self.alert(1))
-        #expect(await queue.drain(timeout: .seconds(30)))
+        #expect(await queue.drain(timeout: Self.hangGuard))
         #expect(notifier.attempts.values.count == 3)
         #expect(queue.stats() == [.init(name: "scripted", sent: 1, failed: 0, dropped: 0, queued: 0)])
     }
@@ -40,7 +45,7 @@ struct NotificationQueueTests {
         let queue = NotificationQueue(
             notifiers: [notifier], capacity: 100, retries: 0, backoff: Self.fast, logger: Self.logger)
         for number in 1...20 { queue.enqueue(Self.alert(number)) }
-        #expect(await queue.drain(timeout: .seconds(30)))
+        #expect(await queue.drain(timeout: Self.hangGuard))
         #expect(notifier.attempts.values == (1...20).map { "a\($0)" })
     }
 
@@ -55,7 +60,7 @@ struct NotificationQueueTests {
         // Nothing can have been delivered yet: the worker retries a refused connection
         // with backoff, so at least two alerts are still waiting when enqueue returns.
         #expect(queue.stats()[0].queued >= 2)
-        #expect(await queue.drain(timeout: .seconds(60)))
+        #expect(await queue.drain(timeout: Self.hangGuard))
         #expect(queue.stats() == [.init(name: "webhook", sent: 0, failed: 3, dropped: 0, queued: 0)])
         #expect(counting.attempts.values.count == 9)
     }
@@ -70,7 +75,7 @@ struct NotificationQueueTests {
         for number in 2...6 { queue.enqueue(Self.alert(number)) }
         #expect(queue.stats() == [.init(name: "gate", sent: 0, failed: 0, dropped: 2, queued: 3)])
         gate.open()
-        #expect(await queue.drain(timeout: .seconds(30)))
+        #expect(await queue.drain(timeout: Self.hangGuard))
         #expect(gate.arrivals.values == ["a1", "a4", "a5", "a6"])
         #expect(queue.stats() == [.init(name: "gate", sent: 4, failed: 0, dropped: 2, queued: 0)])
     }
@@ -86,7 +91,7 @@ struct NotificationQueueTests {
         #expect(await queue.drain(timeout: .milliseconds(50)) == false)
         #expect(queue.stats().map(\.sent) == [0, 50])
         gate.open()
-        #expect(await queue.drain(timeout: .seconds(30)))
+        #expect(await queue.drain(timeout: Self.hangGuard))
         #expect(queue.stats().map(\.sent) == [50, 50])
     }
 
@@ -98,7 +103,7 @@ struct NotificationQueueTests {
         queue.enqueue(Self.alert(1))
         await gate.waitForArrivals(1)
         queue.shutdown()
-        #expect(await queue.drain(timeout: .seconds(30)))
+        #expect(await queue.drain(timeout: Self.hangGuard))
         #expect(queue.stats()[0].failed == 1)
     }
 }
