@@ -15,6 +15,11 @@ struct DeployCommand: AsyncParsableCommand {
             --dry-run prints the plan (unit files as unified diffs, secrets redacted) and changes
             nothing. With --root DIR the install is offline: files go under DIR and no service
             manager is contacted (implies --no-start).
+
+            First runs the pre-flight checks of `tradectl doctor`: an error (a required_env
+            variable missing, a port taken by another program, too old an interpreter …) stops the
+            deploy with exit 1 before anything changes; warnings are printed. --skip-preflight
+            skips them.
             """
     )
 
@@ -38,6 +43,9 @@ struct DeployCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.")
     var lockWait: Int = 0
 
+    @Flag(help: "Do not run the pre-flight checks of `tradectl doctor` first.")
+    var skipPreflight = false
+
     func validate() throws {
         if let version, version.isEmpty || version.contains("/") || version.hasPrefix(".") {
             throw ValidationError("--version must be a plain name (no '/', not starting with '.')")
@@ -52,6 +60,7 @@ struct DeployCommand: AsyncParsableCommand {
         try await context.run {
             let (deployment, issues) = try context.loadConfig(overrides: .init(source: source))
             context.warn(issues)
+            if !skipPreflight { try await context.preflight(deployment, dryRun: dryRun) }
             let offline = global.root != nil && global.root != "/"
             let request = DeployRequest(
                 version: version, noStart: noStart || offline, offline: offline,

@@ -26,7 +26,7 @@ struct Tradectl: AsyncParsableCommand {
             RestoreCommand.self, HealthCommand.self, MonitorCommand.self, StatusCommand.self, LogsCommand.self,
             ConfigCommand.self, HaltCommand.self, ResumeCommand.self, DbCommand.self, SecretsCommand.self,
             AuditCommand.self,
-            RunbookCommand.self, AlertsCommand.self,
+            RunbookCommand.self, AlertsCommand.self, RunCommand.self, DoctorCommand.self, UninstallCommand.self,
         ]
     )
 }
