@@ -12,8 +12,8 @@ struct DoctorCommand: AsyncParsableCommand {
             ([preflight] min_free_memory_mib, min_free_disk_mib: root, state and backup \
             directories); that every required_env variable is set and non-empty in the component's \
             env_file (names only, never values; before the first deploy, the release source's copy); \
-            that the ports components listen on (ports = [8501], and probes.http/probes.tcp on this \
-            host) are free or held by this project's running services; that depends_on_tcp endpoints \
+            that the ports components listen on (ports = [8501], and a probes.http on this host) \
+            are free or held by this project's running services; that depends_on_tcp endpoints \
             accept a connection (a warning unless [preflight] require_tcp = true); that the clock is \
             NTP-synchronised (timedatectl; "cannot tell" is a warning); systemd ≥ 248; and that \
             schedules without a time zone do not run in a host zone other than [market] timezone.

@@ -146,6 +146,37 @@ extension RealSystemd {
             #expect(FileManager.default.fileExists(atPath: "\(scratch.base)/opt/opsit/shared/data/positions.csv"))
         }
 
+        @Test("uninstall --purge: final backup kept, data and state gone, audit in the journal; deploy comes back")
+        func purge() throws {
+            let (scratch, dir) = try Self.project()
+            defer { Self.cleanUp(scratch, dir) }
+            try #require(try scratch.tradectl(["deploy"]).status == 0)
+            let refused = try scratch.tradectl(["uninstall", "--purge"])
+            #expect(refused.status == 64, "no terminal, no --yes: \(refused.stderr)")
+            #expect(FileManager.default.fileExists(atPath: "\(scratch.base)/opt/opsit/current"))
+
+            let purged = try scratch.tradectl(["uninstall", "--purge", "--yes"])
+            #expect(purged.status == 0, "\(purged.stdout)\(purged.stderr)")
+            #expect(purged.stdout.contains("final backup"), "\(purged.stdout)")
+            #expect(!FileManager.default.fileExists(atPath: "\(scratch.base)/opt/opsit"))
+            #expect(
+                !FileManager.default.fileExists(atPath: "\(scratch.base)/state"), "the state dir is gone, not recreated"
+            )
+            let archives = (try? FileManager.default.contentsOfDirectory(atPath: "\(scratch.base)/backups")) ?? []
+            #expect(archives.contains { $0.hasPrefix("opsit-") && $0.contains(".tar.") }, "\(archives)")
+            #expect(!(purged.stdout + purged.stderr).contains(Self.secretValue))
+            let recorded = Harness.eventually(10) {
+                let journal = try? Harness.run(
+                    "/bin/journalctl", ["--no-pager", "-o", "cat", "TRADECTL_PROJECT=opsit", "TRADECTL_AUDIT=1"])
+                return journal?.stdout.contains("uninstall --purge") == true
+            }
+            #expect(recorded, "the purge's audit record is in the journal")
+
+            let again = try scratch.tradectl(["deploy"])
+            #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+            #expect(try scratch.tradectl(["run", "good"]).status == 0)
+        }
+
         /// Every file and link under `paths`, with its bytes (or link target).
         static func snapshot(_ paths: [String]) -> [String: Data] {
             var tree: [String: Data] = [:]

@@ -148,12 +148,12 @@ struct PreflightTests {
         }
     }
 
-    @Test("ports: declared ones and the local ones of probes")
+    @Test("ports: declared ones and a local probes.http; never probes.tcp")
     func probePorts() throws {
         var component = Component()
         component.preflight.ports = [9000]
         component.probes.http = "http://127.0.0.1:8501/healthz"
-        component.probes.tcp = "broker.example.com:4001"
+        component.probes.tcp = "127.0.0.1:4001"  // a gateway it connects to: not its port
         #expect(PreflightSurvey.ports(of: component) == [9000, 8501])
         #expect(
             PreflightSurvey.interpreterCommand("python", exec: "/opt/venv/bin/python3 engine.py")

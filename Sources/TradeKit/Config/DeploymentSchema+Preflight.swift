@@ -53,7 +53,7 @@ extension DeploymentSchema {
             .key(
                 "ports", \.preflight.ports, .portList, default: .value([]),
                 doc: "TCP ports the component listens on: `doctor` wants them free or held by this project's own "
-                    + "running units (a port of `probes.http`/`probes.tcp` on the local host counts too)",
+                    + "running units (the port of a `probes.http` on the local host counts too)",
                 format: "list of ports", omitWhen: \.isEmpty),
             .key(
                 "depends_on_tcp", \.preflight.dependsOnTCP, .stringList, default: .value([]),

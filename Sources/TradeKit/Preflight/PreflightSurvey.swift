@@ -117,13 +117,12 @@ public struct PreflightSurvey: Sendable {
         }
     }
 
-    /// Declared ports, and those of `probes.http`/`probes.tcp` on this host.
+    /// Declared ports, and the port of a `probes.http` on this host (the component's own health
+    /// endpoint). Not `probes.tcp`: it often names something the component connects to (a
+    /// broker gateway), which is meant to be in use.
     static func ports(of component: Component) -> [Int] {
         var ports = component.preflight.ports
         let local = ["127.0.0.1", "localhost", "::1", "0.0.0.0"]
-        if let tcp = component.probes.tcp, let endpoint = TCPEndpoint(parsing: tcp), local.contains(endpoint.host) {
-            ports.append(endpoint.port)
-        }
         if let http = component.probes.http, let url = URL(string: http), let host = url.host,
             local.contains(host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")))
         {
