@@ -98,6 +98,9 @@ struct PreflightTests {
         #expect(zone.summary.contains("America/New_York"))
         facts.hostTimeZone = "America/New_York"
         #expect(PreflightJudge(deployment: deployment, facts: facts).results().allSatisfy { $0.status == .ok })
+        #expect(PreflightJudge.zone(of: "*:*:0/2") == nil && PreflightJudge.zone(of: "Mon *-*-* 0/4:00") == nil)
+        #expect(PreflightJudge.zone(of: "Mon..Fri 09:30 America/New_York") == "America/New_York")
+        #expect(PreflightJudge.zone(of: "*-*-* 02:30 UTC") == "UTC")
         deployment.components[0].restartDaily = "*-*-* 06:00 Mars/Olympus"
         #expect(
             PreflightJudge(deployment: deployment, facts: facts).results().contains {

@@ -134,9 +134,11 @@ public struct PreflightJudge: Sendable {
             : [result("systemd", "host", .ok, "systemd \(version)")]
     }
 
-    /// The zone a calendar spec names at its end (`Mon..Fri 09:30 America/New_York`), if any.
+    /// The zone a calendar spec names at its end (`Mon..Fri 09:30 America/New_York`), if any; a
+    /// repetition such as `*:*:0/2` is not one.
     static func zone(of schedule: String) -> String? {
-        guard let last = schedule.split(separator: " ").last.map(String.init), last.contains("/") || last == "UTC"
+        guard let last = schedule.split(separator: " ").last.map(String.init),
+            last == "UTC" || last.wholeMatch(of: /[A-Za-z][A-Za-z_]*(\/[A-Za-z0-9_+\-]+)+/) != nil
         else { return nil }
         return last
     }
