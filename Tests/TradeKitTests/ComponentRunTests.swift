@@ -205,4 +205,46 @@ struct ComponentRunApplyTests {
         #expect(try AuditLog(layout: layout, fileSystem: fs).entries().count == before)
         withExtendedLifetime(dir) {}
     }
+
+    @Test("another tradectl holding the project lock: exit 75, nothing started")
+    func locked() async throws {
+        let (dir, deployment, fs) = try deployed()
+        let layout = DeployLayout(deployment, environment: [:])
+        let lock = try ProjectLock(path: fs.hostPath(layout.lockFile), command: "backup")
+        let manager = OneshotManager(exitStatus: 0)
+        do {
+            _ = try await runner(deployment, fs, manager).run(component: "seller", force: false, dryRun: false)
+            Issue.record("the lock is held: run must not start")
+        } catch {
+            #expect(ExitStatus.of(error) == .tempFail, "\(error)")
+            #expect("\(error)".contains("backup"), "the holder is named: \(error)")
+        }
+        #expect(manager.recorded.isEmpty)
+        withExtendedLifetime(lock) {}
+        withExtendedLifetime(dir) {}
+    }
+}
+
+@Suite("Pre-flight of an offline deploy")
+struct OfflinePreflightTests {
+    @Test("a missing required_env key stops deploy --root (exit 1), named; the value never shown")
+    func missingKey() throws {
+        let dir = TempDir()
+        _ = dir.write("src/engine.py", "print('engine')\n")
+        _ = dir.write("src/.env", "ENGINE_TOKEN=tok-5e3b9a-secret\n")
+        let config = dir.write(
+            "tradectl.toml",
+            minimalConfig(source: "\(dir.path)/src").replacingOccurrences(
+                of: "trades = true", with: "trades = true\nrequired_env = [\"ENGINE_TOKEN\", \"ENGINE_ACCOUNT\"]"))
+        let root = "\(dir.path)/root"
+        let refused = try runTradectl(["deploy", "--config", config, "--root", root])
+        #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("ENGINE_ACCOUNT") && !refused.stderr.contains("missing ENGINE_TOKEN"))
+        #expect(!(refused.stdout + refused.stderr).contains("tok-5e3b9a-secret"))
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/opt/demo"), "nothing was written")
+        let dry = try runTradectl(["deploy", "--config", config, "--root", root, "--dry-run"])
+        #expect(dry.status == 0 && dry.stderr.contains("pre-flight error") && dry.stdout.contains("dry run"))
+        let skipped = try runTradectl(["deploy", "--config", config, "--root", root, "--skip-preflight", "--quiet"])
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+    }
 }
