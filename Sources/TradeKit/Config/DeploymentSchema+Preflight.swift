@@ -24,6 +24,14 @@ extension DeploymentSchema {
         ])
     }
 
+    /// `[[components]]`: the component's keys, then its pre-flight keys (kept here, so the
+    /// component section of DeploymentSchema.swift stays as it was).
+    static var componentAndPreflight: SchemaSection<Component> {
+        var section = component
+        section.keys += componentPreflight
+        return section
+    }
+
     /// Appended to the component section: what `doctor` checks for this component.
     static var componentPreflight: [SchemaKey<Component>] {
         [

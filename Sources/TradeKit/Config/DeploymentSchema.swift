@@ -14,7 +14,7 @@ enum DeploymentSchema {
             .table("project", \.project, project, doc: "the project"),
             .table("releases", \.releases, releases, doc: "releases"),
             .tables(
-                "components", \.components, component, blank: { _ in Component() },
+                "components", \.components, componentAndPreflight, blank: { _ in Component() },
                 required: "at least one [[components]] table is required", doc: "one table per program"),
             .table("deploy", \.deploy, deploy, doc: "deploy"),
             .table("backup", \.backup, backup, doc: "backup"),
@@ -99,70 +99,67 @@ enum DeploymentSchema {
     }
 
     static var component: SchemaSection<Component> {
-        SchemaSection(
-            keys: [
-                .key(
-                    "name", \.name, .string, default: .required(placeholder: { _ in "" }),
-                    doc: "component name, unique", format: "string, `[a-z][a-z0-9-]{0,31}`"),
-                .key(
-                    "kind", \.kind, .choice, default: .value(.service),
-                    doc: "long-running (restarted by systemd) or run on `schedule` by a timer"),
-                .key(
-                    "exec", \.exec, .string, default: .required(placeholder: { _ in "" }),
-                    doc:
-                        "command line, run in `working_dir`; the first word is an absolute path or a name systemd finds "
-                        + "in its search path"),
-                .key(
-                    "working_dir", \.workingDir, .string, default: .value("."),
-                    doc: "directory inside the current release", format: "relative path"),
-                .optional(
-                    "env_file", \.envFile, .string,
-                    doc: "file in `shared/` loaded with `EnvironmentFile=` (secrets live here)", format: "relative path"
-                ),
-                .optional(
-                    "schedule", \.schedule, .string,
-                    doc: "`OnCalendar=` of the component's timer, e.g. `\"Mon..Fri 09:30 America/New_York\"`",
-                    format: "systemd calendar spec", defaultDoc: "required for `oneshot`"),
-                .key(
-                    "restart", \.restart, .choice,
-                    default: .derived(doc: "`on-failure` for services") { component, _ in
-                        component.kind == .service ? .onFailure : .no
-                    }, doc: "`Restart=`"),
-                .key("restart_sec", \.restartSec, .duration, default: .value(.seconds(5)), doc: "`RestartSec=`"),
-                .optional(
-                    "stop_timeout", \.stopTimeout, .duration,
-                    doc: "`TimeoutStopSec=`: how long SIGTERM may take before SIGKILL; make it long enough to finish "
-                        + "pending orders", defaultDoc: "systemd default (90s)"),
-                .key(
-                    "after", \.after, .stringList, default: .value([]),
-                    doc: "ordering: start after these (`After=`)", format: "list of component names"),
-                .key(
-                    "requires", \.requires, .stringList, default: .value([]),
-                    doc: "hard dependency (`Requires=` + `After=`)", format: "list of component names"),
-                .key(
-                    "trades", \.trades, .bool, default: .value(false),
-                    doc: "the component places orders: in production it must have `stop_timeout`"),
-                .key(
-                    "dry_run", \.dryRun, .bool, default: .value(false),
-                    doc: "the component is in dry-run/paper mode: an **error** in `production`"),
-                .optional(
-                    "restart_daily", \.restartDaily, .string,
-                    doc: "a timer that restarts this service (e.g. `\"*-*-* 06:00\"`)", format: "calendar spec"),
-                .key(
-                    "environment", \.environment, .stringTable, default: .value([]),
-                    doc: "extra `Environment=` assignments; not for secrets", omitWhen: \.isEmpty),
-                .table("probes", \.probes, probes, doc: "health probes"),
-                .key(
-                    "log_format", \.logFormat, .choice, default: .value(.plain),
-                    doc: "how the program writes log lines: `python` (`logging`: `ERROR:…`, `- ERROR -`, tracebacks), "
-                        + "`json` (a `level` field) or `plain` (the journal's priority stands); the journal check, "
-                        + "`logs --priority` and the monitor count a stated `ERROR` as an error"),
-                .key(
-                    "log_files", \.logFiles, .stringList, default: .value([]),
-                    doc: "log files the program writes in `shared/` (globs, e.g. `\"logs/*.log\"`): rotated by "
-                        + "logrotate (`[log_rotation]`), shown by `logs --files`, followed by the monitor",
-                    format: "list of relative globs", omitWhen: \.isEmpty),
-            ] + componentPreflight)
+        SchemaSection(keys: [
+            .key(
+                "name", \.name, .string, default: .required(placeholder: { _ in "" }),
+                doc: "component name, unique", format: "string, `[a-z][a-z0-9-]{0,31}`"),
+            .key(
+                "kind", \.kind, .choice, default: .value(.service),
+                doc: "long-running (restarted by systemd) or run on `schedule` by a timer"),
+            .key(
+                "exec", \.exec, .string, default: .required(placeholder: { _ in "" }),
+                doc: "command line, run in `working_dir`; the first word is an absolute path or a name systemd finds "
+                    + "in its search path"),
+            .key(
+                "working_dir", \.workingDir, .string, default: .value("."),
+                doc: "directory inside the current release", format: "relative path"),
+            .optional(
+                "env_file", \.envFile, .string,
+                doc: "file in `shared/` loaded with `EnvironmentFile=` (secrets live here)", format: "relative path"),
+            .optional(
+                "schedule", \.schedule, .string,
+                doc: "`OnCalendar=` of the component's timer, e.g. `\"Mon..Fri 09:30 America/New_York\"`",
+                format: "systemd calendar spec", defaultDoc: "required for `oneshot`"),
+            .key(
+                "restart", \.restart, .choice,
+                default: .derived(doc: "`on-failure` for services") { component, _ in
+                    component.kind == .service ? .onFailure : .no
+                }, doc: "`Restart=`"),
+            .key("restart_sec", \.restartSec, .duration, default: .value(.seconds(5)), doc: "`RestartSec=`"),
+            .optional(
+                "stop_timeout", \.stopTimeout, .duration,
+                doc: "`TimeoutStopSec=`: how long SIGTERM may take before SIGKILL; make it long enough to finish "
+                    + "pending orders", defaultDoc: "systemd default (90s)"),
+            .key(
+                "after", \.after, .stringList, default: .value([]),
+                doc: "ordering: start after these (`After=`)", format: "list of component names"),
+            .key(
+                "requires", \.requires, .stringList, default: .value([]),
+                doc: "hard dependency (`Requires=` + `After=`)", format: "list of component names"),
+            .key(
+                "trades", \.trades, .bool, default: .value(false),
+                doc: "the component places orders: in production it must have `stop_timeout`"),
+            .key(
+                "dry_run", \.dryRun, .bool, default: .value(false),
+                doc: "the component is in dry-run/paper mode: an **error** in `production`"),
+            .optional(
+                "restart_daily", \.restartDaily, .string,
+                doc: "a timer that restarts this service (e.g. `\"*-*-* 06:00\"`)", format: "calendar spec"),
+            .key(
+                "environment", \.environment, .stringTable, default: .value([]),
+                doc: "extra `Environment=` assignments; not for secrets", omitWhen: \.isEmpty),
+            .table("probes", \.probes, probes, doc: "health probes"),
+            .key(
+                "log_format", \.logFormat, .choice, default: .value(.plain),
+                doc: "how the program writes log lines: `python` (`logging`: `ERROR:…`, `- ERROR -`, tracebacks), "
+                    + "`json` (a `level` field) or `plain` (the journal's priority stands); the journal check, "
+                    + "`logs --priority` and the monitor count a stated `ERROR` as an error"),
+            .key(
+                "log_files", \.logFiles, .stringList, default: .value([]),
+                doc: "log files the program writes in `shared/` (globs, e.g. `\"logs/*.log\"`): rotated by "
+                    + "logrotate (`[log_rotation]`), shown by `logs --files`, followed by the monitor",
+                format: "list of relative globs", omitWhen: \.isEmpty),
+        ])
     }
 
     static var probes: SchemaSection<Probes> {
