@@ -74,24 +74,14 @@ public struct PreflightSurvey: Sendable {
     }
 
     func memory() -> (Int?, String?) {
-        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else {
-            return (nil, "cannot read /proc/meminfo")
-        }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-            if parts.count >= 2, let kib = Int(parts[1]) { return (kib / 1024, nil) }
-        }
-        return (nil, "no MemAvailable in /proc/meminfo")
+        guard let values = MemoryCheck.read() else { return (nil, "cannot read /proc/meminfo") }
+        guard let available = values["MemAvailable"] else { return (nil, "no MemAvailable in /proc/meminfo") }
+        return (Int(available / 1_048_576), nil)
     }
 
     /// Free space for unprivileged users on the filesystem holding `path` (or its nearest existing parent).
     static func freeMiB(_ path: String) -> Int? {
-        var stats = statvfs()
-        var probe = path
-        while statvfs(probe, &stats) != 0 {
-            guard probe != "/" && !probe.isEmpty else { return nil }
-            probe = (probe as NSString).deletingLastPathComponent
-        }
+        guard let (stats, _) = DiskCheck.filesystem(of: path) else { return nil }
         return Int(Double(stats.f_bavail) * Double(stats.f_frsize) / 1_048_576)
     }
 
