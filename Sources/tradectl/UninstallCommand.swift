@@ -7,7 +7,7 @@ struct UninstallCommand: AsyncParsableCommand {
         commandName: "uninstall",
         abstract: "Stop, disable and remove the project's units and installed files; --purge also its data.",
         discussion: """
-            Stops the project's timers, then its services (each gets its TimeoutStopSec), clears \
+            Stops the project's timers, then its monitor, then its services (each gets its TimeoutStopSec), clears \
             failed states, removes every <project>-* unit file and enable link, reloads systemd, and \
             removes the files deploy installed outside the root: the installed config and its env \
             file, the logrotate file, the sysusers.d file (the account itself stays). Releases, \

@@ -50,6 +50,22 @@ struct UninstallTests {
         #expect(!Self.summary(plan).contains { $0.contains(layout.stateDir) || $0.contains(layout.root + "/") })
     }
 
+    @Test("the monitor is stopped after the timers and before the services it would restart")
+    func monitorFirst() throws {
+        let deployment = try Self.thetagang()
+        let layout = DeployLayout(deployment, environment: [:])
+        var survey = survey(layout, statuses: nil)
+        survey.units = ["thetagang-monitor.service", "thetagang-seller.service", "thetagang-seller.timer"]
+        survey.statuses = Dictionary(uniqueKeysWithValues: survey.units.map { ($0, Self.status($0, "active")) })
+        let plan = try UninstallPlanner(deployment: deployment, layout: layout, survey: survey, offline: false)
+            .plan(purge: false)
+        #expect(
+            Array(Self.summary(plan).prefix(3)) == [
+                "systemctl.stop thetagang-seller.timer", "systemctl.stop thetagang-monitor.service",
+                "systemctl.stop thetagang-seller.service",
+            ])
+    }
+
     @Test("--purge: the final backup first; releases, shared, root and state removed; never the backup dir")
     func purge() throws {
         let deployment = try Self.thetagang()

@@ -104,8 +104,11 @@ public struct UninstallPlanner: Sendable {
         if let statuses = survey.statuses {
             let running = survey.units.filter { Self.running.contains(statuses[$0]?.activeState ?? "") }
             let timers = running.filter { $0.hasSuffix(".timer") }
-            let services = running.filter { !$0.hasSuffix(".timer") }
+            // The monitor goes before the services it would otherwise restart as they stop.
+            let monitor = running.filter { $0 == UnitNames.own(deployment.project.name, "monitor", "service") }
+            let services = running.filter { !$0.hasSuffix(".timer") && !monitor.contains($0) }
             if !timers.isEmpty { plan.add(.systemctl(.stop, units: timers), .run, note: "no run starts meanwhile") }
+            if !monitor.isEmpty { plan.add(.systemctl(.stop, units: monitor), .run, note: "no recovery restarts") }
             if !services.isEmpty {
                 plan.add(.systemctl(.stop, units: services), .run, note: "graceful: up to TimeoutStopSec each")
             }
