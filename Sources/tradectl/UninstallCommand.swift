@@ -57,10 +57,8 @@ struct UninstallCommand: AsyncParsableCommand {
                 guard isatty(STDIN_FILENO) == 1 else {
                     throw ValidationError("--purge removes the project's data: pass --yes (or --dry-run to look first)")
                 }
-                FileHandle.standardError.write(
-                    Data(
-                        "purge \(deployment.project.name) (data and state; a final backup is kept)? type the project name: "
-                            .utf8))
+                let question = "purge \(deployment.project.name) (data and state; a final backup is kept)?"
+                FileHandle.standardError.write(Data((question + " type the project name: ").utf8))
                 guard readLine()?.trimmingCharacters(in: .whitespaces) == deployment.project.name else {
                     throw ValidationError("not confirmed; nothing changed")
                 }
