@@ -19,6 +19,11 @@ struct DeployCommand: AsyncParsableCommand {
             With [market], a deploy that would stop or restart a component with `trades = true`
             while a session is open is asked about on a terminal and refused elsewhere (exit 75,
             naming the close) unless --during-session. See docs/market-hours.md.
+
+            First runs the pre-flight checks of `tradectl doctor`: an error (a required_env
+            variable missing, a port taken by another program, too old an interpreter …) stops the
+            deploy with exit 1 before anything changes; warnings are printed. --skip-preflight
+            skips them.
             """
     )
 
@@ -43,6 +48,8 @@ struct DeployCommand: AsyncParsableCommand {
     var lockWait: Int = 0
 
     @OptionGroup var session: SessionOptions
+    @Flag(help: "Do not run the pre-flight checks of `tradectl doctor` first.")
+    var skipPreflight = false
 
     func validate() throws {
         if let version, version.isEmpty || version.contains("/") || version.hasPrefix(".") {
@@ -58,6 +65,7 @@ struct DeployCommand: AsyncParsableCommand {
         try await context.run {
             let (deployment, issues) = try context.loadConfig(overrides: .init(source: source))
             context.warn(issues)
+            if !skipPreflight { try await context.preflight(deployment, dryRun: dryRun) }
             let offline = global.root != nil && global.root != "/"
             var request = DeployRequest(
                 version: version, noStart: noStart || offline, offline: offline,

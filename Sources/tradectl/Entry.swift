@@ -27,7 +27,7 @@ struct Tradectl: AsyncParsableCommand {
             LogsCommand.self,
             ConfigCommand.self, HaltCommand.self, ResumeCommand.self, DbCommand.self, SecretsCommand.self,
             AuditCommand.self,
-            RunbookCommand.self, AlertsCommand.self,
+            RunbookCommand.self, AlertsCommand.self, RunCommand.self, DoctorCommand.self, UninstallCommand.self,
         ]
     )
 }

@@ -11,7 +11,8 @@ struct UpdateCommand: AsyncParsableCommand {
             its build hooks before anything live changes, runs releases.pre_switch hooks, switches
             `current`, restarts what changed, and waits for health. If the gate fails it switches back
             to the previous release, restarts it, verifies it and exits 1 naming the failing component.
-            See docs/deploy-update-rollback.md.
+            The pre-flight checks of `tradectl doctor` run first: errors stop the update (exit 1)
+            before anything changes; --skip-preflight skips them. See docs/deploy-update-rollback.md.
 
             With [market], while a session is open update asks on a terminal and is refused elsewhere
             (exit 75: "market open (closes 16:00 America/New_York, in 2h13m)") unless --during-session;
@@ -28,6 +29,7 @@ struct UpdateCommand: AsyncParsableCommand {
     @Flag(help: "Start trading components even while the kill switch is engaged.") var start = false
     @Option(help: "Seconds to wait for another tradectl's project lock before exiting 75.") var lockWait: Int = 0
     @OptionGroup var session: SessionOptions
+    @Flag(help: "Do not run the pre-flight checks of `tradectl doctor` first.") var skipPreflight = false
 
     func validate() throws {
         if let healthTimeout, ConfigDuration(parsing: healthTimeout) == nil {
@@ -55,6 +57,7 @@ struct UpdateCommand: AsyncParsableCommand {
         // as configured (not the temporary clone), and the release is read from the clone.
         let (deployment, issues) = try context.loadConfig(overrides: .init(source: checkout == nil ? source : nil))
         context.warn(issues)
+        if !skipPreflight { try await context.preflight(deployment, dryRun: dryRun) }
         let offline = global.root != nil && global.root != "/"
         var request = DeployRequest(
             version: version ?? checkout.map { String($0.commit.prefix(12)) }, noStart: offline, offline: offline,

@@ -85,6 +85,9 @@ struct DryRunPurityTests {
             // `backup verify` is a read-only step: rehearsed, it reads the archive and records nothing.
             Case(arguments: ["runbook", "run", "backup-stale", "--dry-run"], expect: "DRY RUN"),
             Case(arguments: ["runbook", "run", "weekly-maintenance", "--dry-run"], expect: "DRY RUN"),
+            Case(arguments: ["uninstall", "--dry-run"], expect: nothing),
+            // Plans the final backup too: its survey reads the catalog without writing it.
+            Case(arguments: ["uninstall", "--purge", "--dry-run"], expect: "final backup, kept"),
         ]
         for dryRun in cases { try project.expectPure(dryRun) }
     }

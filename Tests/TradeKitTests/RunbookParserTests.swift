@@ -281,6 +281,10 @@ struct StepClassifierTests {
             (["monitor", "--once"], "monitor", .readOnly),
             (["audit", "--since", "24h"], "audit", .readOnly),
             (["rollback", "--to", "r1"], "rollback", .mutating),
+            (["run", "scan", "--follow"], "run", .mutating),
+            (["run", "scan", "--dry-run"], "run", .readOnly),
+            (["doctor"], "doctor", .readOnly),
+            (["uninstall", "--dry-run"], "uninstall", .readOnly),
         ])
     func classify(arguments: [String], command: String, effect: StepEffect) throws {
         let classification = try StepClassifier.classify(arguments).get()

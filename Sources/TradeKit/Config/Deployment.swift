@@ -15,6 +15,7 @@ public struct Deployment: Sendable, Equatable {
     public var market: MarketConfig = .init()
     public var logRotation: LogRotationConfig = .init()
     public var runbooks: RunbooksConfig = .init()
+    public var preflight: PreflightConfig = .init()
     /// Where each key was set, so later checks can name file and line.
     public var origins: OriginIndex = .empty
 
@@ -99,6 +100,8 @@ public struct Component: Sendable, Equatable {
     public var logFormat: LineFormat = .plain
     /// Log files it writes in `shared/` (globs), rotated by logrotate and followed by the monitor.
     public var logFiles: [String] = []
+    /// What `tradectl doctor` checks for it (interpreters, required_env, ports, depends_on_tcp).
+    public var preflight = ComponentPreflight()
 
     public static func == (lhs: Component, rhs: Component) -> Bool {
         lhs.name == rhs.name && lhs.kind == rhs.kind && lhs.exec == rhs.exec && lhs.workingDir == rhs.workingDir
@@ -107,7 +110,7 @@ public struct Component: Sendable, Equatable {
             && lhs.restart == rhs.restart && lhs.restartSec == rhs.restartSec && lhs.stopTimeout == rhs.stopTimeout
             && lhs.after == rhs.after && lhs.requires == rhs.requires && lhs.trades == rhs.trades
             && lhs.dryRun == rhs.dryRun && lhs.restartDaily == rhs.restartDaily && lhs.probes == rhs.probes
-            && lhs.logFormat == rhs.logFormat && lhs.logFiles == rhs.logFiles
+            && lhs.logFormat == rhs.logFormat && lhs.logFiles == rhs.logFiles && lhs.preflight == rhs.preflight
     }
 }
 

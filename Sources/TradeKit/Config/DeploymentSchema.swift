@@ -14,7 +14,7 @@ enum DeploymentSchema {
             .table("project", \.project, project, doc: "the project"),
             .table("releases", \.releases, releases, doc: "releases"),
             .tables(
-                "components", \.components, component, blank: { _ in Component() },
+                "components", \.components, componentAndPreflight, blank: { _ in Component() },
                 required: "at least one [[components]] table is required", doc: "one table per program"),
             .table("deploy", \.deploy, deploy, doc: "deploy"),
             .table("backup", \.backup, backup, doc: "backup"),
@@ -25,6 +25,7 @@ enum DeploymentSchema {
             .table("market", \.market, market, doc: "market hours", declared: \.declared),
             .table("log_rotation", \.logRotation, logRotation, doc: "log rotation"),
             .table("runbooks", \.runbooks, runbooks, doc: "runbooks"),
+            .table("preflight", \.preflight, preflight, doc: "pre-flight checks"),
         ])
     }
 

@@ -11,13 +11,8 @@ public struct DiskCheck: Check {
 
     public func run() async -> [CheckResult] {
         paths.map { label, path in
-            var stats = statvfs()
-            var probe = path
-            while statvfs(probe, &stats) != 0 {
-                guard probe != "/" else {
-                    return .init(check: name, target: label, status: .unknown, summary: "statvfs(\(path)) failed")
-                }
-                probe = (probe as NSString).deletingLastPathComponent
+            guard let (stats, probe) = Self.filesystem(of: path) else {
+                return .init(check: name, target: label, status: .unknown, summary: "statvfs(\(path)) failed")
             }
             let free = Double(stats.f_bavail) * Double(stats.f_frsize)
             let used = Self.usedPercent(blocks: stats.f_blocks, free: stats.f_bfree, available: stats.f_bavail)
@@ -36,6 +31,18 @@ public struct DiskCheck: Check {
 }
 
 extension DiskCheck {
+    /// statvfs of the filesystem holding `path`, or its nearest existing parent (a directory
+    /// deploy has not created yet), and the path that answered.
+    static func filesystem(of path: String) -> (statvfs, String)? {
+        var stats = statvfs()
+        var probe = path
+        while statvfs(probe, &stats) != 0 {
+            guard probe != "/" && !probe.isEmpty else { return nil }
+            probe = (probe as NSString).deletingLastPathComponent
+        }
+        return (stats, probe)
+    }
+
     /// Used space as `df` reports it (POSIX "Capacity"): used / (used + available to
     /// unprivileged users). Blocks reserved for root count as neither, so a filesystem with a
     /// large reserve is not reported fuller than `df` says (`1 - available/total` did).
@@ -55,13 +62,8 @@ public struct MemoryCheck: Check {
     public var meminfo: String = "/proc/meminfo"
 
     public func run() async -> [CheckResult] {
-        guard let text = try? String(contentsOfFile: meminfo, encoding: .utf8) else {
+        guard let values = Self.read(meminfo) else {
             return [.init(check: name, target: "host", status: .unknown, summary: "cannot read \(meminfo)")]
-        }
-        var values: [String: Double] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-            if parts.count >= 2, let value = Double(parts[1]) { values[String(parts[0].dropLast())] = value * 1024 }
         }
         guard let total = values["MemTotal"], let available = values["MemAvailable"], total > 0 else {
             return [.init(check: name, target: "host", status: .unknown, summary: "no MemAvailable in \(meminfo)")]
@@ -77,6 +79,17 @@ public struct MemoryCheck: Check {
                     total / 1_073_741_824),
                 metrics: [memoryMetric(percent)])
         ]
+    }
+
+    /// /proc/meminfo's fields in bytes (`MemAvailable` …); nil when it cannot be read.
+    static func read(_ meminfo: String = "/proc/meminfo") -> [String: Double]? {
+        guard let text = try? String(contentsOfFile: meminfo, encoding: .utf8) else { return nil }
+        var values: [String: Double] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            if parts.count >= 2, let value = Double(parts[1]) { values[String(parts[0].dropLast())] = value * 1024 }
+        }
+        return values
     }
 
     private func memoryMetric(_ percent: Double) -> Metric {

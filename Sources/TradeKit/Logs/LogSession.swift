@@ -8,20 +8,24 @@ import Synchronization
 public enum LogSession {
     /// How often a follower wakes to check for SIGINT/SIGTERM when the journal is quiet.
     static let waitMicroseconds: UInt64 = 250_000
+    /// How many more waits a settling follower reads after it was stopped.
+    static let settleRounds = 4
 
     /// Reads `query` from `source`; returns how many entries matched (printed or counted).
     /// Output goes to stdout unless the query only counts; `stop` ends a follow.
     /// `files` (`logs --files`): log files whose lines are interleaved with the journal's.
+    /// `settle`: once stopped, a follower keeps reading for a second (`settleRounds` waits),
+    /// for the lines journald is still storing of a unit that just ended (`run --follow`).
     public static func run(
         _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag = StopFlag(),
-        files: [LogFileSource] = []
+        files: [LogFileSource] = [], settle: Bool = false
     ) async throws -> Int {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 do {
                     let count =
                         files.isEmpty
-                        ? try read(query, source: source, scope: scope, format: format, stop: stop)
+                        ? try read(query, source: source, scope: scope, format: format, stop: stop, settle: settle)
                         : try readWithFiles(query, source: source, scope: scope, format: format, files: files)
                     continuation.resume(returning: count)
                 } catch {
@@ -34,7 +38,7 @@ public enum LogSession {
     }
 
     private static func read(
-        _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag
+        _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag, settle: Bool
     )
         throws -> Int
     {
@@ -48,6 +52,11 @@ public enum LogSession {
             try sink?.flush()
             while query.follow && !stop.isStopped {
                 guard try reader.wait(microseconds: waitMicroseconds) else { continue }
+                try scan.drain()
+                try sink?.flush()
+            }
+            for _ in 0..<(query.follow && settle ? settleRounds : 0) {
+                _ = try reader.wait(microseconds: waitMicroseconds)
                 try scan.drain()
                 try sink?.flush()
             }

@@ -49,6 +49,7 @@ public enum StepClassifier {
         .init(command: "db check", effect: .readOnly, reason: "SQLite integrity_check reads the database"),
         .init(command: "secrets list", effect: .readOnly, reason: "lists secret names, never values"),
         .init(command: "audit", effect: .readOnly, reason: "reads the audit log"),
+        .init(command: "doctor", effect: .readOnly, reason: "pre-flight checks of the host; changes nothing"),
         .init(command: "alerts list", effect: .readOnly, reason: "reads the monitor's state, silences and acks"),
         .init(command: "runbook list", effect: .readOnly, reason: "reads runbooks"),
         .init(command: "runbook show", effect: .readOnly, reason: "reads runbooks"),
@@ -74,6 +75,8 @@ public enum StepClassifier {
         .init(command: "alerts silence", effect: .mutating, reason: "records a silence in the state DB"),
         .init(command: "alerts unsilence", effect: .mutating, reason: "ends a silence in the state DB"),
         .init(command: "alerts ack", effect: .mutating, reason: "records an acknowledgement in the state DB"),
+        .init(command: "run", effect: .mutating, reason: "runs a oneshot component now"),
+        .init(command: "uninstall", effect: .mutating, reason: "stops and removes the project's units"),
     ]
 
     /// Commands whose first argument must name one of their subcommands.
