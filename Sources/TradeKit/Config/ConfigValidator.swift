@@ -115,10 +115,26 @@ struct ConfigValidator {
                 error("\(path).restart", "a oneshot may only use \"no\" or \"on-failure\"")
             }
             if component.restartDaily != nil { error("\(path).restart_daily", "only applies to services") }
+            if component.restartEvery != nil { error("\(path).restart_every", "only applies to services") }
         case .service:
             if component.schedule != nil {
                 error("\(path).schedule", "only oneshot components run on a schedule (set kind = \"oneshot\")")
             }
+            if component.scheduleRandomDelay != nil {
+                error("\(path).schedule_random_delay", "only oneshot components run on a schedule")
+            }
+            if component.retries > 0 {
+                error("\(path).retries", "only applies to oneshots (a service restarts per `restart`)")
+            }
+            if component.restartDaily != nil && component.restartEvery != nil {
+                error("\(path).restart_every", "set restart_daily or restart_every, not both")
+            }
+            if let every = component.restartEvery, every.milliseconds < 60_000 {
+                error("\(path).restart_every", "must be at least 1min, got \"\(every)\"")
+            }
+        }
+        if component.retries > 0 && component.retryDelay.milliseconds < 1000 {
+            error("\(path).retry_delay", "must be at least 1s, got \"\(component.retryDelay)\"")
         }
         unitSafe(component.schedule, "\(path).schedule")
         unitSafe(component.restartDaily, "\(path).restart_daily")
