@@ -143,7 +143,8 @@ final class ScratchDeployment {
         let home = ProcessInfo.processInfo.environment["HOME"] ?? "/root"
         let unitDir = "\(home)/.config/systemd/user"
         let units = ((try? FileManager.default.contentsOfDirectory(atPath: unitDir)) ?? []).filter {
-            $0.hasPrefix("\(name)-")
+            // `<name>.service`/`.timer` too: a component named like its project (ivcrush).
+            $0.hasPrefix("\(name)-") || $0.hasPrefix("\(name).")
         }
         if !units.isEmpty {
             _ = try? Harness.run("/bin/systemctl", ["--user", "stop"] + units)

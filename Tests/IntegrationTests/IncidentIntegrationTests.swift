@@ -31,20 +31,20 @@ extension RealSystemd {
         func haltSecretsResume() throws {
             let scratch = ScratchDeployment(example: "v6")
             defer { scratch.tearDown() }
-            let flag = "\(scratch.base)/opt/v6/shared/KILL"
-            let envFile = "\(scratch.base)/opt/v6/shared/.env"
+            let flag = "\(scratch.base)/opt/v6-trading/shared/KILL"
+            let envFile = "\(scratch.base)/opt/v6-trading/shared/.env"
             let deploy = try scratch.tradectl(["deploy"])
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
             var outputs: [String] = []
 
             // Every component's unit carries the flag's path, and systemd hands it to the process.
-            for unit in ["v6-engine.service", "v6-dashboard.service", "v6-position-sync.service"] {
+            for unit in ["v6-trading.service", "v6-dashboard.service", "v6-position-sync.service"] {
                 #expect(try Harness.property(unit, "Environment").contains("TRADECTL_KILL_SWITCH=\(flag)"), "\(unit)")
             }
-            #expect(try Self.processEnvironment("v6-engine.service").contains("TRADECTL_KILL_SWITCH=\(flag)"))
+            #expect(try Self.processEnvironment("v6-trading.service").contains("TRADECTL_KILL_SWITCH=\(flag)"))
 
             let shutdowns = {
-                try Harness.run("/bin/journalctl", ["--no-pager", "-o", "cat", "_SYSTEMD_UNIT=v6-engine.service"])
+                try Harness.run("/bin/journalctl", ["--no-pager", "-o", "cat", "_SYSTEMD_UNIT=v6-trading.service"])
                     .stdout
                     .components(separatedBy: "clean shutdown").count - 1
             }
@@ -52,8 +52,8 @@ extension RealSystemd {
             let halt = try scratch.tradectl(["halt", "--reason", "integration test: stale quotes"])
             outputs += [halt.stdout, halt.stderr]
             #expect(halt.status == 0, "\(halt.stdout)\(halt.stderr)")
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "inactive")
-            #expect(try Harness.property("v6-engine-restart.timer", "ActiveState") == "inactive")
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "inactive")
+            #expect(try Harness.property("v6-trading-restart.timer", "ActiveState") == "inactive")
             #expect(
                 try Harness.property("v6-dashboard.service", "ActiveState") == "active", "not a kill-switch component")
             let flagText = try String(contentsOfFile: flag, encoding: .utf8)
@@ -81,14 +81,14 @@ extension RealSystemd {
             let set = try Self.tradectl(scratch, ["secrets", "set", "V6_BROKER_API_KEY"], input: value + "\n")
             outputs += [set.stdout, set.stderr]
             #expect(set.status == 0, "\(set.stdout)\(set.stderr)")
-            #expect(set.stdout.contains("engine is held by the kill switch"), "\(set.stdout)")
+            #expect(set.stdout.contains("trading is held by the kill switch"), "\(set.stdout)")
             let newSyncPID = try Harness.property("v6-position-sync.service", "MainPID")
             #expect(newSyncPID != syncPID && newSyncPID != "0", "position-sync was not restarted")
             #expect(
                 try Self.processEnvironment("v6-position-sync.service").contains("V6_BROKER_API_KEY=\(value)"),
                 "systemd read another value")
             #expect(
-                try Harness.property("v6-engine.service", "ActiveState") == "inactive",
+                try Harness.property("v6-trading.service", "ActiveState") == "inactive",
                 "the kill switch was not respected")
             let attributes = try FileManager.default.attributesOfItem(atPath: envFile)
             #expect(attributes[.posixPermissions] as? Int == 0o600)
@@ -99,9 +99,9 @@ extension RealSystemd {
             outputs += [resume.stdout, resume.stderr]
             #expect(resume.status == 0, "\(resume.stdout)\(resume.stderr)")
             #expect(!FileManager.default.fileExists(atPath: flag))
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "active")
-            #expect(try Harness.property("v6-engine-restart.timer", "ActiveState") == "active")
-            #expect(try Self.processEnvironment("v6-engine.service").contains("V6_BROKER_API_KEY=\(value)"))
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "active")
+            #expect(try Harness.property("v6-trading-restart.timer", "ActiveState") == "active")
+            #expect(try Self.processEnvironment("v6-trading.service").contains("V6_BROKER_API_KEY=\(value)"))
             let notHalted = try scratch.tradectl(["resume"])
             #expect(notHalted.status == 0 && notHalted.stdout.contains("not halted"), "\(notHalted.stdout)")
 
@@ -111,7 +111,8 @@ extension RealSystemd {
             let commands = rows.compactMap { $0["command"] as? String }
             #expect(commands.contains("halt: integration test: stale quotes"), "\(commands)")
             #expect(
-                commands.contains("secrets set V6_BROKER_API_KEY (\(scratch.base)/opt/v6/shared/.env)"), "\(commands)")
+                commands.contains("secrets set V6_BROKER_API_KEY (\(scratch.base)/opt/v6-trading/shared/.env)"),
+                "\(commands)")
             #expect(commands.filter { $0 == "resume" }.count == 2)
             let secretRow = rows.first { ($0["command"] as? String)?.hasPrefix("secrets set") == true }
             #expect(

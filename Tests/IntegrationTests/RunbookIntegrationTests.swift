@@ -36,19 +36,20 @@ extension RealSystemd {
             let deploy = try scratch.tradectl(["deploy", "--version", "v1"])
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
             Thread.sleep(forTimeInterval: 4)  // a few monitor cycles before the incident
-            let engineAlertsBefore = receiver.alerts.filter { $0["target"] as? String == "engine" }.count
+            let engineAlertsBefore = receiver.alerts.filter { $0["target"] as? String == "trading" }.count
 
             let run = try scratch.tradectl(["runbook", "run", "emergency-shutdown", "--yes"])
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "inactive")
-            #expect(FileManager.default.fileExists(atPath: "\(scratch.base)/opt/v6/shared/KILL"))
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "inactive")
+            #expect(FileManager.default.fileExists(atPath: "\(scratch.base)/opt/v6-trading/shared/KILL"))
             #expect(
                 try Harness.property("v6-dashboard.service", "ActiveState") == "active", "only trading components stop")
             Thread.sleep(forTimeInterval: 6)  // several monitor cycles while halted
             #expect(
-                try Harness.property("v6-engine.service", "ActiveState") == "inactive", "the monitor did not restart it"
+                try Harness.property("v6-trading.service", "ActiveState") == "inactive",
+                "the monitor did not restart it"
             )
-            let engineAlerts = receiver.alerts.filter { $0["target"] as? String == "engine" }.count
+            let engineAlerts = receiver.alerts.filter { $0["target"] as? String == "trading" }.count
             #expect(engineAlerts == engineAlertsBefore, "\(receiver.alerts)")
             let steps = try audit(scratch).filter { $0.hasPrefix("runbook emergency-shutdown step") }
             #expect(steps.count >= 5, "\((try? audit(scratch)) ?? [])")
@@ -56,8 +57,8 @@ extension RealSystemd {
 
             let resume = try scratch.tradectl(["resume"])
             #expect(resume.status == 0, "\(resume.stdout)\(resume.stderr)")
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "active")
-            #expect(!FileManager.default.fileExists(atPath: "\(scratch.base)/opt/v6/shared/KILL"))
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "active")
+            #expect(!FileManager.default.fileExists(atPath: "\(scratch.base)/opt/v6-trading/shared/KILL"))
         }
 
         @Test("database-corruption: corrupt DB → runbook → healthy, data as of the last backup, every step audited")
@@ -67,7 +68,7 @@ extension RealSystemd {
             defer { scratch.tearDown() }
             let deploy = try scratch.tradectl(["deploy", "--version", "v1"])
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
-            let database = "\(scratch.base)/opt/v6/shared/data/v6.db"
+            let database = "\(scratch.base)/opt/v6-trading/shared/data/v6.db"
             #expect(Harness.eventually(20) { FileManager.default.fileExists(atPath: database) })
             _ = try sqlite(
                 database, "CREATE TABLE IF NOT EXISTS drill (note TEXT); INSERT INTO drill VALUES ('before backup');")
@@ -90,7 +91,7 @@ extension RealSystemd {
             let notes = try sqlite(database, "SELECT note FROM drill ORDER BY rowid").stdout
             #expect(notes.contains("before backup"), "\(notes)")
             #expect(!notes.contains("after backup"), "data as of the last backup: \(notes)")
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "active")
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "active")
             let steps = try audit(scratch).filter { $0.hasPrefix("runbook database-corruption step") }
             #expect(steps.count >= 7, "\((try? audit(scratch)) ?? [])")
             #expect(try audit(scratch).contains { $0.hasPrefix("restore") }, "\((try? audit(scratch)) ?? [])")

@@ -185,7 +185,7 @@ extension RealSystemd {
                 let timers = ((json["results"] as? [[String: Any]]) ?? []).filter { $0["check"] as? String == "timer" }
                 #expect(timers.count == 1, "\(arguments): \(result.stdout)")
                 for timer in timers {
-                    #expect(timer["target"] as? String == "scan")
+                    #expect(timer["target"] as? String == "ivcrush")
                     #expect(timer["status"] as? String == "ok", "\(arguments): \(timer)")
                 }
             }
