@@ -79,14 +79,20 @@ extension RealSystemd {
 
         /// Runs of `unit` as the journal has them: its invocation IDs and what each logged.
         static func runs(of unit: String) throws -> Runs {
-            let output = try Harness.run("/bin/journalctl", ["--no-pager", "-o", "json", "_SYSTEMD_UNIT=\(unit)"])
-                .stdout
+            // The unit's own lines, and the manager's about it ("Starting …", "… Failed with result"),
+            // which carry the invocation ID even where journald cannot attribute the unit's lines.
+            let output = try Harness.run(
+                "/bin/journalctl",
+                ["--no-pager", "-o", "json", "_SYSTEMD_UNIT=\(unit)", "+", "USER_UNIT=\(unit)", "+", "UNIT=\(unit)"]
+            ).stdout
             var runs = Runs()
             for line in output.split(separator: "\n") {
                 guard let entry = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                     continue
                 }
-                if let id = entry["_SYSTEMD_INVOCATION_ID"] as? String { runs.invocations.insert(id) }
+                for field in ["_SYSTEMD_INVOCATION_ID", "INVOCATION_ID", "USER_INVOCATION_ID"] {
+                    if let id = entry[field] as? String { runs.invocations.insert(id) }
+                }
                 let message = entry["MESSAGE"] as? String ?? ""
                 if message.contains("simulated API outage") { runs.outages += 1 }
                 if message.contains(" wrote ") || message.hasPrefix("wrote ") { runs.pulls += 1 }
