@@ -36,7 +36,7 @@ extension RealSystemd {
             }
             let deploy = try tradectl(good, ["deploy"])
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
-            let flag = "\(scratch.base)/opt/v6-trading/shared/KILL"
+            let flag = "\(scratch.base)/opt/v6/shared/KILL"
             var log: [String] = []
             func cycle(_ config: String) throws {
                 let run = try tradectl(config, ["monitor", "--once"])

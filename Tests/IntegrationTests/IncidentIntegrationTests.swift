@@ -31,8 +31,8 @@ extension RealSystemd {
         func haltSecretsResume() throws {
             let scratch = ScratchDeployment(example: "v6")
             defer { scratch.tearDown() }
-            let flag = "\(scratch.base)/opt/v6-trading/shared/KILL"
-            let envFile = "\(scratch.base)/opt/v6-trading/shared/.env"
+            let flag = "\(scratch.base)/opt/v6/shared/KILL"
+            let envFile = "\(scratch.base)/opt/v6/shared/.env"
             let deploy = try scratch.tradectl(["deploy"])
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
             var outputs: [String] = []
@@ -111,7 +111,7 @@ extension RealSystemd {
             let commands = rows.compactMap { $0["command"] as? String }
             #expect(commands.contains("halt: integration test: stale quotes"), "\(commands)")
             #expect(
-                commands.contains("secrets set V6_BROKER_API_KEY (\(scratch.base)/opt/v6-trading/shared/.env)"),
+                commands.contains("secrets set V6_BROKER_API_KEY (\(scratch.base)/opt/v6/shared/.env)"),
                 "\(commands)")
             #expect(commands.filter { $0 == "resume" }.count == 2)
             let secretRow = rows.first { ($0["command"] as? String)?.hasPrefix("secrets set") == true }

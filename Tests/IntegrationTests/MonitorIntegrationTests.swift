@@ -166,13 +166,13 @@ extension RealSystemd {
             Thread.sleep(forTimeInterval: 4)  // the thawed engine's recovery (2 good cycles) lands first
             let quiet = receiver.alerts.count
             try "halted by test\n".write(
-                toFile: "\(scratch.base)/opt/v6-trading/shared/KILL", atomically: true, encoding: .utf8)
+                toFile: "\(scratch.base)/opt/v6/shared/KILL", atomically: true, encoding: .utf8)
             _ = try Harness.systemctl("stop", "v6-trading.service")
             Thread.sleep(forTimeInterval: 6)
             #expect(try Harness.property("v6-trading.service", "ActiveState") == "inactive")
             #expect(receiver.alerts.count == quiet, "\(receiver.alerts.suffix(receiver.alerts.count - quiet))")
             #expect(try !auditLines().contains { $0.contains("monitor restart trading") })
-            try FileManager.default.removeItem(atPath: "\(scratch.base)/opt/v6-trading/shared/KILL")
+            try FileManager.default.removeItem(atPath: "\(scratch.base)/opt/v6/shared/KILL")
             _ = try Harness.systemctl("start", "v6-trading.service")
 
             // 6. Beyond systemd's start limit: while a deploy holds the lock the monitor waits;

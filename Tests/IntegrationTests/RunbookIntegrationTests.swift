@@ -41,7 +41,7 @@ extension RealSystemd {
             let run = try scratch.tradectl(["runbook", "run", "emergency-shutdown", "--yes"])
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
             #expect(try Harness.property("v6-trading.service", "ActiveState") == "inactive")
-            #expect(FileManager.default.fileExists(atPath: "\(scratch.base)/opt/v6-trading/shared/KILL"))
+            #expect(FileManager.default.fileExists(atPath: "\(scratch.base)/opt/v6/shared/KILL"))
             #expect(
                 try Harness.property("v6-dashboard.service", "ActiveState") == "active", "only trading components stop")
             Thread.sleep(forTimeInterval: 6)  // several monitor cycles while halted
@@ -58,7 +58,7 @@ extension RealSystemd {
             let resume = try scratch.tradectl(["resume"])
             #expect(resume.status == 0, "\(resume.stdout)\(resume.stderr)")
             #expect(try Harness.property("v6-trading.service", "ActiveState") == "active")
-            #expect(!FileManager.default.fileExists(atPath: "\(scratch.base)/opt/v6-trading/shared/KILL"))
+            #expect(!FileManager.default.fileExists(atPath: "\(scratch.base)/opt/v6/shared/KILL"))
         }
 
         @Test("database-corruption: corrupt DB → runbook → healthy, data as of the last backup, every step audited")
@@ -68,7 +68,7 @@ extension RealSystemd {
             defer { scratch.tearDown() }
             let deploy = try scratch.tradectl(["deploy", "--version", "v1"])
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
-            let database = "\(scratch.base)/opt/v6-trading/shared/data/v6.db"
+            let database = "\(scratch.base)/opt/v6/shared/data/v6.db"
             #expect(Harness.eventually(20) { FileManager.default.fileExists(atPath: database) })
             _ = try sqlite(
                 database, "CREATE TABLE IF NOT EXISTS drill (note TEXT); INSERT INTO drill VALUES ('before backup');")

@@ -139,7 +139,7 @@ extension RealSystemd {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
             #expect(json["systemd_error"] == nil || json["systemd_error"] is NSNull, "\(status.stdout)")
             let components = try #require(json["components"] as? [[String: Any]])
-            #expect(components.count == 3)
+            #expect(components.count == 4)
             for component in components {
                 let unit = try #require(component["unit"] as? String)
                 #expect(component["state"] as? String == "active (running)", "\(component)")

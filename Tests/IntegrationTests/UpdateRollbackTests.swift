@@ -17,7 +17,7 @@ extension RealSystemd {
         }
 
         static func current(_ scratch: ScratchDeployment) throws -> String {
-            try FileManager.default.destinationOfSymbolicLink(atPath: "\(scratch.base)/opt/v6-trading/current")
+            try FileManager.default.destinationOfSymbolicLink(atPath: "\(scratch.base)/opt/v6/current")
         }
 
         @Test("v1 → healthy v2 → crashing v3 rolled back → broken-build v4 refused → rollback to v1 → unknown --to")

@@ -47,13 +47,16 @@ struct ExampleUnitsTests {
             names: [
                 "v6-trading.service", "v6-trading-restart.service", "v6-trading-restart.timer", "v6-dashboard.service",
                 "v6-position-sync.service", "v6-backup.service", "v6-backup.timer", "v6-health.service",
-                "v6-health.timer", "v6-monitor.service",
+                "v6-health.timer", "v6-monitor.service", "v6-gateway.service",
             ],
             expectations: [
-                "v6-trading.service": Self.network + [
-                    "Type=simple", "Restart=on-failure", "RestartSec=10s", "User=trading",
+                "v6-trading.service": [
+                    "Wants=network-online.target", "Type=simple", "Restart=on-failure", "RestartSec=10s",
+                    "User=trading",
                     "WorkingDirectory=/opt/v6-trading/current", "EnvironmentFile=/opt/v6-trading/shared/.env",
                     "TimeoutStopSec=45s", "ExecStart=/usr/bin/python3 engine.py",
+                    "After=v6-gateway.service network-online.target",
+                    "Environment=\"PRODUCTION_IB_PORT=7497\"",
                 ],
                 "v6-dashboard.service": [
                     "Restart=always", "User=trading", "WorkingDirectory=/opt/v6-trading/current",
@@ -62,6 +65,7 @@ struct ExampleUnitsTests {
                     "ExecStart=/usr/bin/python3 dashboard.py --headless --port 8501",
                 ],
                 "v6-position-sync.service": ["Restart=on-failure", "User=trading"],
+                "v6-gateway.service": Self.network + ["Restart=always", "User=trading"],
                 "v6-trading-restart.timer": [
                     "Unit=v6-trading-restart.service", "OnBootSec=5min", "OnUnitActiveSec=24h", "!OnCalendar",
                     "!Persistent",
@@ -188,5 +192,38 @@ struct ExampleUnitsTests {
                 #expect(text.contains(key), "\(key) not reported: \(text)")
             }
         }
+    }
+
+    @Test("unit names must not collide: a component `backup`, or `restart` beside one named like the project")
+    func unitNameCollisions() throws {
+        func issues(_ components: String) -> String {
+            let config = """
+                [project]
+                name = "p"
+                [releases]
+                source = "/tmp"
+                \(components)
+                """
+            do {
+                _ = try ConfigLoader(environment: [:]).parse(text: config, path: "/t.toml")
+                return ""
+            } catch {
+                return "\(error)"
+            }
+        }
+        let backup = issues("[[components]]\nname = \"backup\"\nexec = \"/bin/true\"")
+        #expect(backup.contains("p-backup.service is also tradectl's own backup unit"), "\(backup)")
+        let restart = issues(
+            """
+            [[components]]
+            name = "p"
+            exec = "/bin/true"
+            restart_every = "24h"
+            [[components]]
+            name = "restart"
+            exec = "/bin/true"
+            """)
+        #expect(restart.contains("p-restart.service"), "\(restart)")
+        #expect(issues("[[components]]\nname = \"p\"\nexec = \"/bin/true\"").isEmpty)
     }
 }

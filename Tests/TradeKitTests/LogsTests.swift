@@ -82,13 +82,15 @@ struct LogsTests {
         #expect(
             all == [
                 "v6-trading.service", "v6-trading-restart.service", "v6-dashboard.service", "v6-position-sync.service",
-                "v6-backup.service", "v6-health.service", "v6-monitor.service",
+                "v6-gateway.service", "v6-backup.service", "v6-health.service", "v6-monitor.service",
             ])
         #expect(try LogUnits.units(for: v6, components: ["dashboard"]) == ["v6-dashboard.service"])
         #expect(
             try LogUnits.units(for: v6, components: ["position-sync", "trading"])
                 == ["v6-trading.service", "v6-trading-restart.service", "v6-position-sync.service"])
-        #expect(throws: LogUsageError("unknown component \"brain\" (v6 has: trading, dashboard, position-sync)")) {
+        #expect(
+            throws: LogUsageError("unknown component \"brain\" (v6 has: trading, dashboard, position-sync, gateway)")
+        ) {
             try LogUnits.units(for: v6, components: ["brain"])
         }
     }

@@ -54,7 +54,9 @@ struct PlannerTests {
         return try await runner.makePlan(services: FakeServiceManager(states: states)).0
     }
 
-    static let services = ["v6-trading.service", "v6-dashboard.service", "v6-position-sync.service"]
+    static let services = [
+        "v6-trading.service", "v6-dashboard.service", "v6-position-sync.service", "v6-gateway.service",
+    ]
     static let allActive = Dictionary(
         uniqueKeysWithValues: (services + [
             "v6-trading-restart.timer", "v6-backup.timer", "v6-health.timer", "v6-monitor.service",

@@ -22,6 +22,7 @@ struct ConfigValidator {
             validateComponent(component, path: path, deployment: deployment)
         }
         validateDependencyCycles(deployment.components)
+        validateUnitNames(deployment)
         validateUnitBoundSections(deployment)
         validateAlerts(deployment)
         validateOffsite(deployment.backup.offsite)
@@ -144,6 +145,36 @@ struct ConfigValidator {
             }
         }
         validateProbes(component.probes, path: "\(path).probes")
+    }
+
+    /// Two units must not share a name: a component called `backup` would overwrite tradectl's
+    /// own `<project>-backup.service`, and one named like the project (`<project>.service`) has
+    /// its restart helper at `<project>-restart.service`, where a component `restart` would be.
+    private func validateUnitNames(_ deployment: Deployment) {
+        let project = deployment.project.name
+        var owners: [String: String] = [:]
+        for role in ["backup", "health", "monitor", "logrotate"] {
+            for suffix in ["service", "timer"] {
+                owners[UnitNames.own(project, role, suffix)] = "tradectl's own \(role) unit"
+            }
+        }
+        var seen: Set<String> = []
+        for (index, component) in deployment.components.enumerated() where seen.insert(component.name).inserted {
+            var names = [UnitNames.service(project, component.name)]
+            if component.kind == .oneshot { names.append(UnitNames.timer(project, component.name)) }
+            if component.hasScheduledRestart {
+                names += [
+                    UnitNames.restartService(project, component.name), UnitNames.restartTimer(project, component.name),
+                ]
+            }
+            for name in names {
+                if let owner = owners[name] {
+                    error("components[\(index)].name", "its unit \(name) is also \(owner); rename the component")
+                } else {
+                    owners[name] = "a unit of component \"\(component.name)\""
+                }
+            }
+        }
     }
 
     private func validateExec(_ exec: String, _ key: String) {

@@ -84,37 +84,16 @@ def fill(db, order_ids):
                        [(store.now(), i) for i in order_ids])
 
 
-def paper_gateway():
-    """Stand in for the IB gateway the real engine connects to (PRODUCTION_IB_HOST:PORT).
-
-    There is no IB Gateway/TWS on a demo host, so the stand-in listens on the gateway's
-    port itself while it runs: the tcp probe then sees the "broker connection" go down
-    with the engine. If something already listens there (a real gateway, or another
-    stand-in engine), that is the gateway and nothing is opened.
-    """
+def check_gateway():
+    """Log whether the broker gateway (PRODUCTION_IB_HOST:PORT) accepts a connection."""
     host = os.environ.get("PRODUCTION_IB_HOST", "127.0.0.1")
     port = int(os.environ.get("PRODUCTION_IB_PORT", "7497"))
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    client = os.environ.get("PRODUCTION_IB_CLIENT_ID", "1")
     try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        log(f"broker gateway at {host}:{port} (client id {os.environ.get('PRODUCTION_IB_CLIENT_ID', '1')})")
-        return None
-    sock.listen(16)
-
-    def accept():
-        while True:
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                return
-            conn.close()
-
-    threading.Thread(target=accept, daemon=True).start()
-    log(f"paper gateway stand-in listening on {host}:{port}")
-    return sock
+        socket.create_connection((host, port), 2).close()
+        log(f"broker gateway {host}:{port} reachable (client id {client})")
+    except OSError as error:
+        logger.warning("broker gateway %s:%d unreachable: %s", host, port, error)
 
 
 def main():
@@ -124,7 +103,7 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    gateway = paper_gateway()
+    check_gateway()
     db = store.connect()
     rng = random.Random(6)
     pending = [r[0] for r in db.execute("SELECT id FROM orders WHERE status='pending'")]
@@ -160,8 +139,6 @@ def main():
     time.sleep(1.5)                            # waiting for the broker's acks
     fill(db, pending)
     db.close()
-    if gateway is not None:
-        gateway.close()
     log("clean shutdown")
     return 0
 
