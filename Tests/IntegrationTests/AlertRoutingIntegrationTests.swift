@@ -24,7 +24,7 @@ extension RealSystemd {
             chat = try WebhookReceiver(log: "\(dir)/chat.log")
             pager = try WebhookReceiver(log: "\(dir)/pager.log", status: 202)
             mail = try SMTPReceiver(log: "\(dir)/mail.log")
-            try FileManager.default.copyItem(atPath: "\(Harness.repoRoot)/examples/v6", toPath: "\(dir)/v6")
+            try Harness.copyExample("v6", to: dir)
             config = "\(dir)/v6/tradectl.toml"
             try Self.configure(config, quietHours: nil, chat: chat.port, pager: pager.port, mail: mail.port)
             let env = "\(dir)/v6/app/.env"

@@ -15,7 +15,7 @@ extension RealSystemd {
             try? FileManager.default.removeItem(atPath: dir)
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            try FileManager.default.copyItem(atPath: "\(Harness.repoRoot)/examples/v6", toPath: "\(dir)/v6")
+            try Harness.copyExample("v6", to: dir)
             let good = "\(dir)/v6/tradectl.toml"
             // The monitor's view only: the engine's heartbeat "missing" (deploy used the real one).
             let bad = "\(dir)/v6/bad.toml"

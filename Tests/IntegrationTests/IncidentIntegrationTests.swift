@@ -67,7 +67,8 @@ extension RealSystemd {
             #expect(again.status == 0 && again.stdout.contains("already halted"), "\(again.stdout)\(again.stderr)")
             #expect(try String(contentsOfFile: flag, encoding: .utf8) == flagText)
 
-            // Rotate the broker key while halted: position-sync (running) is restarted and reads it;
+            // Rotate the broker key while halted: position-sync and the dashboard (running, both read
+            // shared/.env) are restarted and read it;
             // the engine stays down. The value has characters a naive env writer would break.
             let value = "k3y-\(UInt32.random(in: 100_000...999_999)) with 'quotes' \"and\" $dollar #hash"
             let syncPID = try Harness.property("v6-position-sync.service", "MainPID")
@@ -116,7 +117,8 @@ extension RealSystemd {
             #expect(commands.filter { $0 == "resume" }.count == 2)
             let secretRow = rows.first { ($0["command"] as? String)?.hasPrefix("secrets set") == true }
             #expect(
-                (secretRow?["result"] as? String)?.contains("restarted v6-position-sync.service") == true,
+                (secretRow?["result"] as? String)?.contains(
+                    "restarted v6-dashboard.service v6-position-sync.service") == true,
                 "\(String(describing: secretRow))")
 
             let secret = value.prefix(10)  // "k3y-NNNNNN": unique to this run

@@ -111,7 +111,7 @@ extension RealSystemd {
             let receiver = try WebhookReceiver(log: "\(dir)/webhook.log")
             let name = "lv\(getpid() % 100_000)"
             let config = "\(dir)/v6/tradectl.toml"
-            try FileManager.default.copyItem(atPath: "\(Harness.repoRoot)/examples/v6", toPath: "\(dir)/v6")
+            try Harness.copyExample("v6", to: dir)
             let scratch = ScratchDeployment(name: name, config: config)
             defer {
                 scratch.tearDown()

@@ -19,7 +19,7 @@ extension RealSystemd {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             receiver = try WebhookReceiver(log: "\(dir)/webhook.log")
             metricsPort = try WebhookReceiver.freePort()
-            try FileManager.default.copyItem(atPath: "\(Harness.repoRoot)/examples/v6", toPath: "\(dir)/v6")
+            try Harness.copyExample("v6", to: dir)
             let config = "\(dir)/v6/tradectl.toml"
             try Self.configure(config, webhook: receiver.port, metrics: metricsPort, textfile: "\(dir)/textfile")
             scratch = ScratchDeployment(name: "v6", config: config, monitor: true)

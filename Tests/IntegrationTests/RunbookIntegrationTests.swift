@@ -22,7 +22,7 @@ extension RealSystemd {
             try? FileManager.default.removeItem(atPath: dir)
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let receiver = try WebhookReceiver(log: "\(dir)/webhook.log")
-            try FileManager.default.copyItem(atPath: "\(Harness.repoRoot)/examples/v6", toPath: "\(dir)/v6")
+            try Harness.copyExample("v6", to: dir)
             let config = "\(dir)/v6/tradectl.toml"
             try MonitorIntegrationTests.configure(
                 config, webhook: receiver.port, metrics: try WebhookReceiver.freePort(), textfile: "\(dir)/textfile")

@@ -45,10 +45,8 @@ def main():
         try:
             conn, _ = sock.accept()
             conn.close()
-        except socket.timeout:
+        except OSError:            # a timeout, or a client gone before accept (ECONNABORTED)
             continue
-        except OSError:
-            break
     if sock is not None:
         sock.close()
     logger.info("stopped")
