@@ -13,8 +13,8 @@ bench_setup() {
     export TRADECTL_TEMPLATES_DIR="$(pwd)/templates"
     config="$(pwd)/examples/v6/tradectl.toml"
     work=$(mktemp -d /tmp/tradectl-bench.XXXXXX)
-    export TRADECTL_PROJECT_SCOPE=user TRADECTL_PROJECT_ROOT="$work/opt/v6" TRADECTL_PROJECT_STATE_DIR="$work/state" \
-        TRADECTL_BACKUP_DIR="$work/backups" TRADECTL_KILL_SWITCH_FILE="$work/opt/v6/shared/KILL"
+    export TRADECTL_PROJECT_SCOPE=user TRADECTL_PROJECT_ROOT="$work/opt/v6-trading" TRADECTL_PROJECT_STATE_DIR="$work/state" \
+        TRADECTL_BACKUP_DIR="$work/backups" TRADECTL_KILL_SWITCH_FILE="$work/opt/v6-trading/shared/KILL"
     trap bench_cleanup EXIT
 }
 

@@ -8,7 +8,7 @@
 #
 # Compressed schedules, rewritten on a copy of each example's tradectl.toml inside the
 # container (never the repo's files): [health] schedule "*:0/1" (every minute), [backup]
-# schedule "*:0/5", V6 engine's restart_daily "*:0/10", every oneshot component's
+# schedule "*:0/5", V6 engine's restart_every "10min" (restart_daily "*:0/10"), every oneshot component's
 # schedule "*:0/2". Everything else (retention keep_*, monitor intervals) as configured.
 #
 # Before the window: each oneshot, one backup and one health run per project, by hand.
@@ -23,7 +23,7 @@
 # from the processes of <p>-{backup,health,monitor}.service (_SYSTEMD_UNIT, pid 1's own
 # lines excluded); state DB / backup growth vs retention; monitor RSS, mean of the first
 # 5 minutes vs the last 5; NRestarts and MainPID changes, a change counted as expected
-# only in the sample interval in which V6's <p>-engine-restart.service ran, for the
+# only in the sample interval in which V6's <p>-trading-restart.service ran, for the
 # engine and units bound to it (PartOf=/BindsTo=).
 # Prints a markdown section for docs/benchmarks.md (also appended to the raw file).
 #
@@ -109,9 +109,9 @@ for line in open(path).read().splitlines(keepends=True):
     s = line.split("#", 1)[0].strip()
     if s.startswith("["):
         section = s
-    m = re.match(r'(\s*)(schedule|restart_daily)(\s*=\s*)"[^"]*"(.*)', line, re.S)
+    m = re.match(r'(\s*)(schedule|restart_daily|restart_every)(\s*=\s*)"[^"]*"(.*)', line, re.S)
     if m:
-        value = "*:0/10" if m.group(2) == "restart_daily" else new.get(section)
+        value = {"restart_daily": "*:0/10", "restart_every": "10min"}.get(m.group(2)) or new.get(section)
         if value:
             line = f'{m.group(1)}{m.group(2)}{m.group(3)}"{value}"{m.group(4)}'
     out.append(line)
@@ -129,7 +129,7 @@ done
     echo "# host: $(lscpu | sed -n 's/^Model name: *//p' | head -1), nproc=$(nproc), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
     for e in "${EXAMPLES[@]}"; do
         echo "# $e schedules/retention in the soak copy:"
-        grep -E '^\s*(schedule|restart_daily|keep_[a-z]+|history_keep|interval|dir)\s*=' "$ROOT/srv/soak/$e/tradectl.toml" | sed "s/^/#   $e: /"
+        grep -E '^\s*(schedule|restart_daily|restart_every|keep_[a-z]+|history_keep|interval|dir)\s*=' "$ROOT/srv/soak/$e/tradectl.toml" | sed "s/^/#   $e: /"
     done
 } > "$RAW"
 
@@ -147,7 +147,7 @@ done
 # Run each oneshot once, as an operator would after a first deploy: until then their
 # databases do not exist and health is CRITICAL for them (see docs/benchmarks.md, Soak).
 for e in "${EXAMPLES[@]}"; do
-    for u in $(inside systemctl list-timers --all --plain --no-legend "$e-*" | grep -o "$e-[A-Za-z0-9_.-]*\.timer" | sed 's/\.timer$//'); do
+    for u in $(inside systemctl list-timers --all --plain --no-legend "$e-*" "$e.timer" | grep -oE "$e(-[A-Za-z0-9_.-]*)?\.timer" | sed 's/\.timer$//'); do
         case "$u" in *-backup|*-health|*-restart) continue ;; esac
         log "first run of $u.service"
         if inside systemctl start "$u.service"; then r=ok; else r="failed ($?)"; fi

@@ -13,7 +13,7 @@ bench_setup "$@"
 "$bin" --config "$config" deploy -q
 "$bin" --config "$config" backup -q
 "$bin" --config "$config" health -q || true
-units="v6-engine.service v6-dashboard.service v6-position-sync.service v6-engine-restart.timer"
+units="v6-trading.service v6-dashboard.service v6-position-sync.service v6-trading-restart.timer"
 commands=(
     -n "tradectl status" "$bin --config $config status"
     -n "systemctl status" "systemctl --user --no-pager status $units"

@@ -21,7 +21,7 @@ since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 "$bin" --config "$config" deploy -q --version base
-services="v6-engine.service v6-dashboard.service v6-position-sync.service"
+services="v6-trading.service v6-dashboard.service v6-position-sync.service"
 rollback_times=(); update_times=(); restart_times=()
 for run in 1 2 3; do
     crash=$(source_version "crash$run" crash)
@@ -41,7 +41,7 @@ for run in 1 2 3; do
     start=$(now)
     systemctl --user restart $services
     until systemctl --user is-active --quiet $services; do sleep 0.1; done
-    curl -fsS -o /dev/null http://127.0.0.1:8765/health
+    curl -fsS -o /dev/null http://127.0.0.1:8501/health
     restart_times+=("$(since "$start")")
 done
 

@@ -25,8 +25,8 @@ config="$(pwd)/examples/v6/tradectl.toml"
 demo=$(mktemp -d "${TMPDIR:-/tmp}/tradectl-demo.XXXXXX")
 # The example is written for system scope under /opt; the demo runs it in user scope
 # under a temporary root, through the documented TRADECTL_<SECTION>_<KEY> overrides.
-export TRADECTL_PROJECT_SCOPE=user TRADECTL_PROJECT_ROOT="$demo/opt/v6" TRADECTL_PROJECT_STATE_DIR="$demo/state" \
-    TRADECTL_BACKUP_DIR="$demo/backups" TRADECTL_KILL_SWITCH_FILE="$demo/opt/v6/shared/KILL"
+export TRADECTL_PROJECT_SCOPE=user TRADECTL_PROJECT_ROOT="$demo/opt/v6-trading" TRADECTL_PROJECT_STATE_DIR="$demo/state" \
+    TRADECTL_BACKUP_DIR="$demo/backups" TRADECTL_KILL_SWITCH_FILE="$demo/opt/v6-trading/shared/KILL"
 # A monitor cycle every 2 s instead of 15 s, so the demo's incident is seen within seconds.
 export TRADECTL_MONITOR_INTERVAL=2s TRADECTL_MONITOR_WATCHDOG=30s
 # The example trades US equities ([market]); the demo plays an evening after the close, so its
@@ -75,7 +75,7 @@ step "$bin" --config "$config" deploy --dry-run
 step "$bin" --config "$config" deploy
 step systemctl --user --no-pager list-units 'v6-*'
 step systemctl --user --no-pager list-timers 'v6-*'
-step curl -fsS http://127.0.0.1:8765/health
+step curl -fsS http://127.0.0.1:8501/health
 echo
 step "$bin" --config "$config" backup
 step "$bin" --config "$config" backup verify latest
@@ -88,11 +88,11 @@ step systemctl --user show -p StatusText v6-monitor.service
 step sh -c "curl -fsS http://127.0.0.1:9765/metrics | grep -E '^tradectl_(component_up|health_status|monitor_cycles_total)'"
 step "$bin" --config "$config" runbook run morning-checklist --dry-run
 
-echo "==> alerts reach the desk: a test alert, then the engine killed (systemd restarts it after 5 s)"
+echo "==> alerts reach the desk: a test alert, then the engine killed (systemd restarts it after 10 s)"
 step "$bin" --config "$config" monitor test-alert
-step systemctl --user kill --signal=SIGKILL v6-engine.service
+step systemctl --user kill --signal=SIGKILL v6-trading.service
 for _ in $(seq 1 60); do
-    grep -q 'RECOVERED .* unit/engine' "$alerts_log" && break
+    grep -q 'RECOVERED .* unit/trading' "$alerts_log" && break
     sleep 1
 done
 step cat "$alerts_log"
@@ -100,7 +100,7 @@ step "$bin" --config "$config" alerts list
 echo
 echo "==> an emergency stop: the kill switch is set and the engine finishes its pending orders first"
 step "$bin" --config "$config" halt --reason "demo: emergency stop"
-step journalctl --no-pager -n 4 -o short _SYSTEMD_UNIT=v6-engine.service
+step journalctl --no-pager -n 4 -o short _SYSTEMD_UNIT=v6-trading.service
 step "$bin" --config "$config" status
 step "$bin" --config "$config" resume
 step "$bin" --config "$config" audit

@@ -24,7 +24,7 @@ extension RealSystemd {
             chat = try WebhookReceiver(log: "\(dir)/chat.log")
             pager = try WebhookReceiver(log: "\(dir)/pager.log", status: 202)
             mail = try SMTPReceiver(log: "\(dir)/mail.log")
-            try FileManager.default.copyItem(atPath: "\(Harness.repoRoot)/examples/v6", toPath: "\(dir)/v6")
+            try Harness.copyExample("v6", to: dir)
             config = "\(dir)/v6/tradectl.toml"
             try Self.configure(config, quietHours: nil, chat: chat.port, pager: pager.port, mail: mail.port)
             let env = "\(dir)/v6/app/.env"
@@ -113,7 +113,7 @@ extension RealSystemd {
 
         /// Kills the engine and waits until the monitor saw it recover.
         func killEngine(expectRecoveryIn seconds: Double, seen: () -> Bool) throws -> Bool {
-            _ = try Harness.systemctl("kill", "--signal=SIGKILL", "v6-engine.service")
+            _ = try Harness.systemctl("kill", "--signal=SIGKILL", "v6-trading.service")
             return Harness.eventually(seconds, seen)
         }
 
@@ -156,41 +156,43 @@ extension RealSystemd {
 
             // 2. The engine killed: one critical on each receiver, one recovery/resolve each.
             let recovered = try killEngine(expectRecoveryIn: 40) {
-                chatAlerts("unit/engine", "recovered") >= 1 && pagerEvents("resolve").count >= 1
-                    && mails("unit/engine").count >= 2
+                chatAlerts("unit/trading", "recovered") >= 1 && pagerEvents("resolve").count >= 1
+                    && mails("unit/trading").count >= 2
             }
             #expect(recovered, "chat: \(chat.alerts)\npager: \(pager.alerts)\nmail: \(mail.messages)")
             Thread.sleep(forTimeInterval: 3)
-            #expect(chatAlerts("unit/engine", "firing") == 1)
-            #expect(chatAlerts("unit/engine", "recovered") == 1)
-            let triggers = pagerEvents("trigger").filter { ($0["dedup_key"] as? String ?? "").hasSuffix("unit/engine") }
+            #expect(chatAlerts("unit/trading", "firing") == 1)
+            #expect(chatAlerts("unit/trading", "recovered") == 1)
+            let triggers = pagerEvents("trigger").filter {
+                ($0["dedup_key"] as? String ?? "").hasSuffix("unit/trading")
+            }
             let resolves = pagerEvents("resolve")
             #expect(triggers.count == 1, "\(pager.alerts)")
             #expect(resolves.count == 1, "\(pager.alerts)")
             #expect(triggers.first?["dedup_key"] as? String == resolves.first?["dedup_key"] as? String)
             #expect(triggers.first?["routing_key"] as? String == Self.canary)
-            let engineMails = mails("unit/engine")
+            let engineMails = mails("unit/trading")
             #expect(engineMails.count == 2, "\(mail.messages)")
             #expect(engineMails.first.map { ($0["subject"] as? String ?? "").contains("FIRING critical") } == true)
             #expect(engineMails.last.map { ($0["subject"] as? String ?? "").contains("RECOVERED") } == true)
 
             // 3. A silenced component produces nothing anywhere.
             let silence = try scratch.tradectl([
-                "alerts", "silence", "engine", "--for", "10min", "--reason", "broker maintenance",
+                "alerts", "silence", "trading", "--for", "10min", "--reason", "broker maintenance",
             ])
             #expect(silence.status == 0, "\(silence.stdout)\(silence.stderr)")
             let before = (chat.alerts.count, pager.alerts.count, mail.messages.count)
-            _ = try Harness.systemctl("kill", "--signal=SIGKILL", "v6-engine.service")
+            _ = try Harness.systemctl("kill", "--signal=SIGKILL", "v6-trading.service")
             #expect(
                 Harness.eventually(30) {
-                    (try? Harness.property("v6-engine.service", "NRestarts")) == "2"
-                        && (try? Harness.property("v6-engine.service", "ActiveState")) == "active"
+                    (try? Harness.property("v6-trading.service", "NRestarts")) == "2"
+                        && (try? Harness.property("v6-trading.service", "ActiveState")) == "active"
                 })
             Thread.sleep(forTimeInterval: 4)
             #expect(chat.alerts.count == before.0, "\(chat.alerts)")
             #expect(pager.alerts.count == before.1, "\(pager.alerts)")
             #expect(mail.messages.count == before.2, "\(mail.messages)")
-            let unsilence = try scratch.tradectl(["alerts", "unsilence", "engine"])
+            let unsilence = try scratch.tradectl(["alerts", "unsilence", "trading"])
             #expect(unsilence.status == 0, "\(unsilence.stdout)\(unsilence.stderr)")
 
             // 4. Quiet hours on the chat route: a warning waits, a critical still goes out.
@@ -202,10 +204,10 @@ extension RealSystemd {
             _ = try Harness.systemctl("restart", "v6-dashboard.service")
             Thread.sleep(forTimeInterval: 8)
             #expect(chatAlerts(pattern, "firing") == chatBefore, "a warning went out in quiet hours: \(chat.alerts)")
-            let engineFirings = chatAlerts("unit/engine", "firing")
-            _ = try Harness.systemctl("kill", "--signal=SIGKILL", "v6-engine.service")
+            let engineFirings = chatAlerts("unit/trading", "firing")
+            _ = try Harness.systemctl("kill", "--signal=SIGKILL", "v6-trading.service")
             #expect(
-                Harness.eventually(30) { chatAlerts("unit/engine", "firing") == engineFirings + 1 },
+                Harness.eventually(30) { chatAlerts("unit/trading", "firing") == engineFirings + 1 },
                 "a critical was held back by quiet hours: \(chat.alerts)")
 
             // The routing key appears in the pager's payloads only: no state row, no journal line.

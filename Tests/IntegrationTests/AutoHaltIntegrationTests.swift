@@ -15,7 +15,7 @@ extension RealSystemd {
             try? FileManager.default.removeItem(atPath: dir)
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            try FileManager.default.copyItem(atPath: "\(Harness.repoRoot)/examples/v6", toPath: "\(dir)/v6")
+            try Harness.copyExample("v6", to: dir)
             let good = "\(dir)/v6/tradectl.toml"
             // The monitor's view only: the engine's heartbeat "missing" (deploy used the real one).
             let bad = "\(dir)/v6/bad.toml"
@@ -47,17 +47,18 @@ extension RealSystemd {
             for config in [bad, good, bad] { try cycle(config) }
             #expect(!FileManager.default.fileExists(atPath: flag), "\(log)")
             let list = try tradectl(good, ["alerts", "--json"])
-            #expect(list.stdout.contains(#""heartbeat/engine""#), "\(list.stdout)\(list.stderr)")
+            #expect(list.stdout.contains(#""heartbeat/trading""#), "\(list.stdout)\(list.stderr)")
             #expect(list.stdout.contains(#""after" : 3"#), "\(list.stdout)")
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "active")
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "active")
 
             // The third: halted by the monitor.
             for config in [good, bad] { try cycle(config) }
             let flagText = (try? String(contentsOfFile: flag, encoding: .utf8)) ?? ""
-            #expect(flagText.hasPrefix("auto-halt: 3 critical alerts in 15min: heartbeat/engine"), "\(flagText) \(log)")
+            #expect(
+                flagText.hasPrefix("auto-halt: 3 critical alerts in 15min: heartbeat/trading"), "\(flagText) \(log)")
             #expect(flagText.contains("(halted by tradectl-monitor at "), "\(flagText)")
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "inactive")
-            #expect(try Harness.property("v6-engine-restart.timer", "ActiveState") == "inactive")
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "inactive")
+            #expect(try Harness.property("v6-trading-restart.timer", "ActiveState") == "inactive")
             #expect(try Harness.property("v6-dashboard.service", "ActiveState") == "active")
             let audit = try tradectl(good, ["audit", "--json"]).stdout
             #expect(audit.components(separatedBy: #""user" : "tradectl-monitor""#).count == 2, "\(audit)")
@@ -78,7 +79,7 @@ extension RealSystemd {
             #expect(FileManager.default.fileExists(atPath: flag))
             let resume = try tradectl(good, ["resume"])
             #expect(resume.status == 0, "\(resume.stdout)\(resume.stderr)")
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "active")
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "active")
             #expect(!FileManager.default.fileExists(atPath: flag))
         }
     }

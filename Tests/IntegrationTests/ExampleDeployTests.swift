@@ -45,7 +45,7 @@ extension RealSystemd {
             defer { scratch.tearDown() }
             let deploy = try scratch.tradectl(["deploy"])
             try #require(deploy.status == 0, "\(deploy.stdout)\n\(deploy.stderr)")
-            let unit = "v6-engine.service"
+            let unit = "v6-trading.service"
             let pid = try Harness.property(unit, "MainPID")
             try #require(Int(pid) ?? 0 > 0)
             kill(pid_t(pid)!, SIGKILL)

@@ -83,6 +83,18 @@ enum Harness {
             in: .whitespacesAndNewlines)
     }
 
+    /// Copies `examples/<name>` into `dir` for a test, with one change for the harness: under
+    /// its user manager `OnBootSec=` counts from the manager's start, so V6's restart 5 min
+    /// "after boot" (`restart_after_boot`) would restart the engine in the middle of whatever
+    /// test runs then; the copy waits a day instead.
+    static func copyExample(_ name: String, to dir: String) throws {
+        try FileManager.default.copyItem(atPath: "\(repoRoot)/examples/\(name)", toPath: "\(dir)/\(name)")
+        let config = "\(dir)/\(name)/tradectl.toml"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try text.replacingOccurrences(of: "restart_after_boot = \"5min\"", with: "restart_after_boot = \"1d\"")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
     /// Waits until `condition` holds, polling every 200 ms, up to `seconds`.
     static func eventually(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -103,9 +115,16 @@ final class ScratchDeployment {
     init(example: String) {
         name = example
         monitor = false
-        config = "\(Harness.repoRoot)/examples/\(example)/tradectl.toml"
         base = NSTemporaryDirectory() + "tradectl-it-\(example)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try? FileManager.default.removeItem(atPath: base)
+        let copy = "\(base)/src"
+        do {
+            try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+            try Harness.copyExample(example, to: copy)
+            config = "\(copy)/\(example)/tradectl.toml"
+        } catch {
+            config = "\(Harness.repoRoot)/examples/\(example)/tradectl.toml"
+        }
     }
 
     /// Deploy installs the monitor only when `monitor` is true: elsewhere its auto-recovery
@@ -150,7 +169,8 @@ final class ScratchDeployment {
         let home = ProcessInfo.processInfo.environment["HOME"] ?? "/root"
         let unitDir = "\(home)/.config/systemd/user"
         let units = ((try? FileManager.default.contentsOfDirectory(atPath: unitDir)) ?? []).filter {
-            $0.hasPrefix("\(name)-")
+            // `<name>.service`/`.timer` too: a component named like its project (ivcrush).
+            $0.hasPrefix("\(name)-") || $0.hasPrefix("\(name).")
         }
         if !units.isEmpty {
             _ = try? Harness.run("/bin/systemctl", ["--user", "stop"] + units)

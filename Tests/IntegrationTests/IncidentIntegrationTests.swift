@@ -38,13 +38,13 @@ extension RealSystemd {
             var outputs: [String] = []
 
             // Every component's unit carries the flag's path, and systemd hands it to the process.
-            for unit in ["v6-engine.service", "v6-dashboard.service", "v6-position-sync.service"] {
+            for unit in ["v6-trading.service", "v6-dashboard.service", "v6-position-sync.service"] {
                 #expect(try Harness.property(unit, "Environment").contains("TRADECTL_KILL_SWITCH=\(flag)"), "\(unit)")
             }
-            #expect(try Self.processEnvironment("v6-engine.service").contains("TRADECTL_KILL_SWITCH=\(flag)"))
+            #expect(try Self.processEnvironment("v6-trading.service").contains("TRADECTL_KILL_SWITCH=\(flag)"))
 
             let shutdowns = {
-                try Harness.run("/bin/journalctl", ["--no-pager", "-o", "cat", "_SYSTEMD_UNIT=v6-engine.service"])
+                try Harness.run("/bin/journalctl", ["--no-pager", "-o", "cat", "_SYSTEMD_UNIT=v6-trading.service"])
                     .stdout
                     .components(separatedBy: "clean shutdown").count - 1
             }
@@ -52,8 +52,8 @@ extension RealSystemd {
             let halt = try scratch.tradectl(["halt", "--reason", "integration test: stale quotes"])
             outputs += [halt.stdout, halt.stderr]
             #expect(halt.status == 0, "\(halt.stdout)\(halt.stderr)")
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "inactive")
-            #expect(try Harness.property("v6-engine-restart.timer", "ActiveState") == "inactive")
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "inactive")
+            #expect(try Harness.property("v6-trading-restart.timer", "ActiveState") == "inactive")
             #expect(
                 try Harness.property("v6-dashboard.service", "ActiveState") == "active", "not a kill-switch component")
             let flagText = try String(contentsOfFile: flag, encoding: .utf8)
@@ -67,7 +67,8 @@ extension RealSystemd {
             #expect(again.status == 0 && again.stdout.contains("already halted"), "\(again.stdout)\(again.stderr)")
             #expect(try String(contentsOfFile: flag, encoding: .utf8) == flagText)
 
-            // Rotate the broker key while halted: position-sync (running) is restarted and reads it;
+            // Rotate the broker key while halted: position-sync and the dashboard (running, both read
+            // shared/.env) are restarted and read it;
             // the engine stays down. The value has characters a naive env writer would break.
             let value = "k3y-\(UInt32.random(in: 100_000...999_999)) with 'quotes' \"and\" $dollar #hash"
             let syncPID = try Harness.property("v6-position-sync.service", "MainPID")
@@ -81,14 +82,14 @@ extension RealSystemd {
             let set = try Self.tradectl(scratch, ["secrets", "set", "V6_BROKER_API_KEY"], input: value + "\n")
             outputs += [set.stdout, set.stderr]
             #expect(set.status == 0, "\(set.stdout)\(set.stderr)")
-            #expect(set.stdout.contains("engine is held by the kill switch"), "\(set.stdout)")
+            #expect(set.stdout.contains("trading is held by the kill switch"), "\(set.stdout)")
             let newSyncPID = try Harness.property("v6-position-sync.service", "MainPID")
             #expect(newSyncPID != syncPID && newSyncPID != "0", "position-sync was not restarted")
             #expect(
                 try Self.processEnvironment("v6-position-sync.service").contains("V6_BROKER_API_KEY=\(value)"),
                 "systemd read another value")
             #expect(
-                try Harness.property("v6-engine.service", "ActiveState") == "inactive",
+                try Harness.property("v6-trading.service", "ActiveState") == "inactive",
                 "the kill switch was not respected")
             let attributes = try FileManager.default.attributesOfItem(atPath: envFile)
             #expect(attributes[.posixPermissions] as? Int == 0o600)
@@ -99,9 +100,9 @@ extension RealSystemd {
             outputs += [resume.stdout, resume.stderr]
             #expect(resume.status == 0, "\(resume.stdout)\(resume.stderr)")
             #expect(!FileManager.default.fileExists(atPath: flag))
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "active")
-            #expect(try Harness.property("v6-engine-restart.timer", "ActiveState") == "active")
-            #expect(try Self.processEnvironment("v6-engine.service").contains("V6_BROKER_API_KEY=\(value)"))
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "active")
+            #expect(try Harness.property("v6-trading-restart.timer", "ActiveState") == "active")
+            #expect(try Self.processEnvironment("v6-trading.service").contains("V6_BROKER_API_KEY=\(value)"))
             let notHalted = try scratch.tradectl(["resume"])
             #expect(notHalted.status == 0 && notHalted.stdout.contains("not halted"), "\(notHalted.stdout)")
 
@@ -111,11 +112,13 @@ extension RealSystemd {
             let commands = rows.compactMap { $0["command"] as? String }
             #expect(commands.contains("halt: integration test: stale quotes"), "\(commands)")
             #expect(
-                commands.contains("secrets set V6_BROKER_API_KEY (\(scratch.base)/opt/v6/shared/.env)"), "\(commands)")
+                commands.contains("secrets set V6_BROKER_API_KEY (\(scratch.base)/opt/v6/shared/.env)"),
+                "\(commands)")
             #expect(commands.filter { $0 == "resume" }.count == 2)
             let secretRow = rows.first { ($0["command"] as? String)?.hasPrefix("secrets set") == true }
             #expect(
-                (secretRow?["result"] as? String)?.contains("restarted v6-position-sync.service") == true,
+                (secretRow?["result"] as? String)?.contains(
+                    "restarted v6-dashboard.service v6-position-sync.service") == true,
                 "\(String(describing: secretRow))")
 
             let secret = value.prefix(10)  // "k3y-NNNNNN": unique to this run

@@ -111,7 +111,7 @@ extension RealSystemd {
             let receiver = try WebhookReceiver(log: "\(dir)/webhook.log")
             let name = "lv\(getpid() % 100_000)"
             let config = "\(dir)/v6/tradectl.toml"
-            try FileManager.default.copyItem(atPath: "\(Harness.repoRoot)/examples/v6", toPath: "\(dir)/v6")
+            try Harness.copyExample("v6", to: dir)
             let scratch = ScratchDeployment(name: name, config: config)
             defer {
                 scratch.tearDown()
@@ -143,11 +143,11 @@ extension RealSystemd {
 
             let deploy = try scratch.tradectl(["deploy", "--version", "v1"])
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
-            #expect(try Harness.property("\(name)-engine.service", "SyslogLevelPrefix") == "yes")
+            #expect(try Harness.property("\(name)-trading.service", "SyslogLevelPrefix") == "yes")
             let data = "\(scratch.base)/opt/\(name)/shared/data"
             try "15\n".write(toFile: "\(data)/simulate-errors", atomically: true, encoding: .utf8)
             let logged = Harness.eventually(30) {
-                (try? scratch.tradectl(["logs", "engine", "--grep", "order rejected by broker", "--count"]))?.stdout
+                (try? scratch.tradectl(["logs", "trading", "--grep", "order rejected by broker", "--count"]))?.stdout
                     .trimmingCharacters(in: .whitespacesAndNewlines) == "15"
             }
             try #require(logged, "the engine did not log 15 rejections")
@@ -169,7 +169,7 @@ extension RealSystemd {
             let quiet = try journalCheck()
             #expect(quiet?["status"] as? String == "ok", "\(quiet ?? [:])")
             #expect((quiet?["summary"] as? String)?.hasPrefix("0 error(s)") == true, "\(quiet ?? [:])")
-            let plainErr = try scratch.tradectl(["logs", "engine", "--priority", "err", "--count"])
+            let plainErr = try scratch.tradectl(["logs", "trading", "--priority", "err", "--count"])
             #expect(plainErr.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(plainErr.stdout)")
             for _ in 0..<2 { _ = try scratch.tradectl(["monitor", "--once"]) }
             #expect(journalAlerts() == 0, "\(receiver.alerts)")
@@ -183,10 +183,10 @@ extension RealSystemd {
             for _ in 0..<2 { _ = try scratch.tradectl(["monitor", "--once"]) }
             #expect(Harness.eventually(10) { journalAlerts() == 1 }, "\(receiver.alerts)")
 
-            let shown = try scratch.tradectl(["logs", "engine", "--priority", "err"])
+            let shown = try scratch.tradectl(["logs", "trading", "--priority", "err"])
             let lines = shown.stdout.split(separator: "\n").filter { $0.contains("order rejected by broker") }
             #expect(lines.count == 15, "\(shown.stdout)\(shown.stderr)")
-            let counted = try scratch.tradectl(["logs", "engine", "--priority", "err", "--count"])
+            let counted = try scratch.tradectl(["logs", "trading", "--priority", "err", "--count"])
             #expect(counted.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "15", "\(counted.stdout)")
         }
     }

@@ -19,7 +19,7 @@ extension RealSystemd {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             receiver = try WebhookReceiver(log: "\(dir)/webhook.log")
             metricsPort = try WebhookReceiver.freePort()
-            try FileManager.default.copyItem(atPath: "\(Harness.repoRoot)/examples/v6", toPath: "\(dir)/v6")
+            try Harness.copyExample("v6", to: dir)
             let config = "\(dir)/v6/tradectl.toml"
             try Self.configure(config, webhook: receiver.port, metrics: metricsPort, textfile: "\(dir)/textfile")
             scratch = ScratchDeployment(name: "v6", config: config, monitor: true)
@@ -59,7 +59,7 @@ extension RealSystemd {
                 of: "probes.heartbeat_max_age = \"30s\"", with: "probes.heartbeat_max_age = \"3s\"")
             let dashboard = try #require(text.range(of: "name = \"dashboard\""))
             let restart = try #require(
-                text.range(of: "restart = \"on-failure\"", range: dashboard.upperBound..<text.endIndex))
+                text.range(of: "restart = \"always\"", range: dashboard.upperBound..<text.endIndex))
             text.insert(contentsOf: "\nrestart_sec = \"1s\"", at: restart.upperBound)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             try FileManager.default.createDirectory(atPath: textfile, withIntermediateDirectories: true)
@@ -100,11 +100,11 @@ extension RealSystemd {
             #expect(try Harness.property("v6-monitor.service", "StatusText").contains("components up"))
 
             // 1. The engine is killed; systemd restarts it after 5 s: exactly one alert, one recovery.
-            _ = try Harness.systemctl("kill", "--signal=SIGKILL", "v6-engine.service")
-            #expect(Harness.eventually(40) { alerts("unit/engine", "recovered") >= 1 }, "\(receiver.alerts)")
+            _ = try Harness.systemctl("kill", "--signal=SIGKILL", "v6-trading.service")
+            #expect(Harness.eventually(40) { alerts("unit/trading", "recovered") >= 1 }, "\(receiver.alerts)")
             Thread.sleep(forTimeInterval: 3)
-            #expect(alerts("unit/engine", "firing") == 1)
-            #expect(alerts("unit/engine", "recovered") == 1)
+            #expect(alerts("unit/trading", "firing") == 1)
+            #expect(alerts("unit/trading", "recovered") == 1)
 
             // 2. A flapping dashboard (frozen and thawed every 2 s) produces no storm.
             let dashboard = try pid("dashboard")
@@ -119,13 +119,14 @@ extension RealSystemd {
 
             // 3. A hung engine (heartbeat stale) alerts once; restarting the monitor mid-incident
             //    repeats nothing; the recovery still comes, once.
-            let engine = try pid("engine")
+            let engine = try pid("trading")
             let (firedBefore, recoveredBefore) = (
-                alerts("heartbeat/engine", "firing"), alerts("heartbeat/engine", "recovered")
+                alerts("heartbeat/trading", "firing"), alerts("heartbeat/trading", "recovered")
             )
             _ = try Harness.run("/bin/kill", ["-STOP", engine])
             #expect(
-                Harness.eventually(30) { alerts("heartbeat/engine", "firing") == firedBefore + 1 }, "\(receiver.alerts)"
+                Harness.eventually(30) { alerts("heartbeat/trading", "firing") == firedBefore + 1 },
+                "\(receiver.alerts)"
             )
             let before = receiver.alerts.count
             _ = try Harness.systemctl("restart", "v6-monitor.service")
@@ -135,11 +136,11 @@ extension RealSystemd {
                 "restart repeated: \(receiver.alerts.suffix(receiver.alerts.count - before))")
             _ = try Harness.run("/bin/kill", ["-CONT", engine])
             #expect(
-                Harness.eventually(30) { alerts("heartbeat/engine", "recovered") == recoveredBefore + 1 },
+                Harness.eventually(30) { alerts("heartbeat/trading", "recovered") == recoveredBefore + 1 },
                 "\(receiver.alerts)")
             Thread.sleep(forTimeInterval: 2)
-            #expect(alerts("heartbeat/engine", "firing") == firedBefore + 1)
-            #expect(alerts("heartbeat/engine", "recovered") == recoveredBefore + 1)
+            #expect(alerts("heartbeat/trading", "firing") == firedBefore + 1)
+            #expect(alerts("heartbeat/trading", "recovered") == recoveredBefore + 1)
 
             // 4. A dead receiver: deliveries fail and are retried, the monitor keeps cycling.
             receiver.stop()
@@ -166,13 +167,13 @@ extension RealSystemd {
             let quiet = receiver.alerts.count
             try "halted by test\n".write(
                 toFile: "\(scratch.base)/opt/v6/shared/KILL", atomically: true, encoding: .utf8)
-            _ = try Harness.systemctl("stop", "v6-engine.service")
+            _ = try Harness.systemctl("stop", "v6-trading.service")
             Thread.sleep(forTimeInterval: 6)
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "inactive")
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "inactive")
             #expect(receiver.alerts.count == quiet, "\(receiver.alerts.suffix(receiver.alerts.count - quiet))")
-            #expect(try !auditLines().contains { $0.contains("monitor restart engine") })
+            #expect(try !auditLines().contains { $0.contains("monitor restart trading") })
             try FileManager.default.removeItem(atPath: "\(scratch.base)/opt/v6/shared/KILL")
-            _ = try Harness.systemctl("start", "v6-engine.service")
+            _ = try Harness.systemctl("start", "v6-trading.service")
 
             // 6. Beyond systemd's start limit: while a deploy holds the lock the monitor waits;
             //    then it resets and starts the dashboard, and audits it.
@@ -193,7 +194,7 @@ extension RealSystemd {
             portHolder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
             portHolder.arguments = [
                 "-c",
-                "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 8765)); s.listen(); time.sleep(600)",
+                "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', 8501)); s.listen(); time.sleep(600)",
             ]
             _ = try Harness.systemctl("kill", "--signal=SIGKILL", "v6-dashboard.service")
             try portHolder.run()

@@ -22,7 +22,7 @@ extension RealSystemd {
             try? FileManager.default.removeItem(atPath: dir)
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let receiver = try WebhookReceiver(log: "\(dir)/webhook.log")
-            try FileManager.default.copyItem(atPath: "\(Harness.repoRoot)/examples/v6", toPath: "\(dir)/v6")
+            try Harness.copyExample("v6", to: dir)
             let config = "\(dir)/v6/tradectl.toml"
             try MonitorIntegrationTests.configure(
                 config, webhook: receiver.port, metrics: try WebhookReceiver.freePort(), textfile: "\(dir)/textfile")
@@ -36,19 +36,20 @@ extension RealSystemd {
             let deploy = try scratch.tradectl(["deploy", "--version", "v1"])
             try #require(deploy.status == 0, "\(deploy.stdout)\(deploy.stderr)")
             Thread.sleep(forTimeInterval: 4)  // a few monitor cycles before the incident
-            let engineAlertsBefore = receiver.alerts.filter { $0["target"] as? String == "engine" }.count
+            let engineAlertsBefore = receiver.alerts.filter { $0["target"] as? String == "trading" }.count
 
             let run = try scratch.tradectl(["runbook", "run", "emergency-shutdown", "--yes"])
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "inactive")
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "inactive")
             #expect(FileManager.default.fileExists(atPath: "\(scratch.base)/opt/v6/shared/KILL"))
             #expect(
                 try Harness.property("v6-dashboard.service", "ActiveState") == "active", "only trading components stop")
             Thread.sleep(forTimeInterval: 6)  // several monitor cycles while halted
             #expect(
-                try Harness.property("v6-engine.service", "ActiveState") == "inactive", "the monitor did not restart it"
+                try Harness.property("v6-trading.service", "ActiveState") == "inactive",
+                "the monitor did not restart it"
             )
-            let engineAlerts = receiver.alerts.filter { $0["target"] as? String == "engine" }.count
+            let engineAlerts = receiver.alerts.filter { $0["target"] as? String == "trading" }.count
             #expect(engineAlerts == engineAlertsBefore, "\(receiver.alerts)")
             let steps = try audit(scratch).filter { $0.hasPrefix("runbook emergency-shutdown step") }
             #expect(steps.count >= 5, "\((try? audit(scratch)) ?? [])")
@@ -56,7 +57,7 @@ extension RealSystemd {
 
             let resume = try scratch.tradectl(["resume"])
             #expect(resume.status == 0, "\(resume.stdout)\(resume.stderr)")
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "active")
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "active")
             #expect(!FileManager.default.fileExists(atPath: "\(scratch.base)/opt/v6/shared/KILL"))
         }
 
@@ -90,7 +91,7 @@ extension RealSystemd {
             let notes = try sqlite(database, "SELECT note FROM drill ORDER BY rowid").stdout
             #expect(notes.contains("before backup"), "\(notes)")
             #expect(!notes.contains("after backup"), "data as of the last backup: \(notes)")
-            #expect(try Harness.property("v6-engine.service", "ActiveState") == "active")
+            #expect(try Harness.property("v6-trading.service", "ActiveState") == "active")
             let steps = try audit(scratch).filter { $0.hasPrefix("runbook database-corruption step") }
             #expect(steps.count >= 7, "\((try? audit(scratch)) ?? [])")
             #expect(try audit(scratch).contains { $0.hasPrefix("restore") }, "\((try? audit(scratch)) ?? [])")

@@ -139,7 +139,7 @@ extension RealSystemd {
             let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
             #expect(json["systemd_error"] == nil || json["systemd_error"] is NSNull, "\(status.stdout)")
             let components = try #require(json["components"] as? [[String: Any]])
-            #expect(components.count == 3)
+            #expect(components.count == 4)
             for component in components {
                 let unit = try #require(component["unit"] as? String)
                 #expect(component["state"] as? String == "active (running)", "\(component)")
@@ -185,7 +185,7 @@ extension RealSystemd {
                 let timers = ((json["results"] as? [[String: Any]]) ?? []).filter { $0["check"] as? String == "timer" }
                 #expect(timers.count == 1, "\(arguments): \(result.stdout)")
                 for timer in timers {
-                    #expect(timer["target"] as? String == "scan")
+                    #expect(timer["target"] as? String == "ivcrush")
                     #expect(timer["status"] as? String == "ok", "\(arguments): \(timer)")
                 }
             }

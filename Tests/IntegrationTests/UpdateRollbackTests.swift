@@ -47,7 +47,7 @@ extension RealSystemd {
             let rollbackSeconds = Date().timeIntervalSince(started)
             #expect(v3.status == 1, "\(v3.stdout)\(v3.stderr)")
             #expect(v3.stderr.contains("rolled back to v2"))
-            #expect(v3.stderr.contains("engine"), "the failing component is named")
+            #expect(v3.stderr.contains("trading"), "the failing component is named")
             #expect(v3.stderr.contains("cannot load risk model"), "its journal lines are shown")
             #expect(try Self.current(scratch) == "releases/v2")
             #expect(try scratch.tradectl(["health", "--check", "unit", "http"]).status == 0)
@@ -63,12 +63,12 @@ extension RealSystemd {
             let broken = try Self.source("v4", in: dir) { path in
                 try "def broken(:\n".write(toFile: "\(path)/broken.py", atomically: true, encoding: .utf8)
             }
-            let pid = try Harness.property("v6-engine.service", "MainPID")
+            let pid = try Harness.property("v6-trading.service", "MainPID")
             let v4 = try scratch.tradectl(["update", "--version", "v4", "--source", broken])
             #expect(v4.status == 1, "\(v4.stdout)\(v4.stderr)")
             #expect(try Self.current(scratch) == "releases/v2")
             #expect(
-                try Harness.property("v6-engine.service", "MainPID") == pid,
+                try Harness.property("v6-trading.service", "MainPID") == pid,
                 "production was restarted by a failed build")
 
             let dry = try scratch.tradectl(["rollback", "--dry-run"])

@@ -18,10 +18,13 @@ struct Example {
     var source: String { "/srv/tradectl-src/\(name)" }
     var config: String { "\(source)/tradectl.toml" }
 
-    func service(_ component: String) -> String { "\(name)-\(component).service" }
+    /// `<project>-<component>`, or `<project>` for a component named like it (ivcrush).
+    func unitBase(_ component: String) -> String { component == name ? name : "\(name)-\(component)" }
+    func service(_ component: String) -> String { "\(unitBase(component)).service" }
+    func timer(_ component: String) -> String { "\(unitBase(component)).timer" }
 
     /// A deliberately small reader: `[project] name/root` and each `[[components]]`
-    /// block's `name`, `kind` and `restart_daily` — the examples' own layout.
+    /// block's `name`, `kind` and `restart_daily`/`restart_every` — the examples' own layout.
     init(toml text: String) {
         var section = ""
         var name = ""
@@ -46,7 +49,8 @@ struct Example {
             case ("[project]", "root"): root = value
             case ("[[components]]", "name"): components[components.count - 1].name = value
             case ("[[components]]", "kind"): components[components.count - 1].oneshot = value == "oneshot"
-            case ("[[components]]", "restart_daily"): components[components.count - 1].restartDaily = true
+            case ("[[components]]", "restart_daily"), ("[[components]]", "restart_every"):
+                components[components.count - 1].restartDaily = true
             default: break
             }
         }

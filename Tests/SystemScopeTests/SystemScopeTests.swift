@@ -85,7 +85,7 @@ final class SystemScopeTests: XCTestCase {
             Example(toml: try String(contentsOfFile: "\(repoRoot)/examples/\($0)/tradectl.toml", encoding: .utf8))
         }
         let container = Container(name: "tradectl-systemscope", repoRoot: repoRoot)
-        // A network namespace of its own: the examples' ports (8765, 8766, 9765) and the
+        // A network namespace of its own: the examples' ports (8501, 8080, 9765) and the
         // receiver's never meet the host's, nor another container's.
         var binds = ["--private-network"]
         if deb == nil { binds.append("--bind-ro=/opt/swift") }
@@ -212,7 +212,7 @@ final class SystemScopeTests: XCTestCase {
         let dir = try container.hostPath("/etc/systemd/system")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir)
         return files.filter { file in
-            examples.contains { file.hasPrefix("\($0.name)-") }
+            examples.contains { file.hasPrefix("\($0.name)-") || file.hasPrefix("\($0.name).") }
                 && (file.hasSuffix(".service") || file.hasSuffix(".timer"))
         }.sorted()
     }
@@ -233,7 +233,7 @@ final class SystemScopeTests: XCTestCase {
                 XCTAssertEqual(try container.property(unit, "ActiveState"), "active", "\(unit)")
             }
             for component in example.oneshots {
-                let timer = "\(example.name)-\(component.name).timer"
+                let timer = example.timer(component.name)
                 XCTAssertEqual(try container.property(timer, "ActiveState"), "active", "\(timer)")
             }
             for timer in ["backup", "health"].map({ "\(example.name)-\($0).timer" }) {
@@ -376,7 +376,7 @@ final class SystemScopeTests: XCTestCase {
             let unpinned = unit.hasSuffix("-monitor.service") && !pinned
             let limit = componentServices.contains(unit) ? 1.5 : unpinned ? 2.1 : 2.0
             let result = try container.exec(["systemd-analyze", "security", "--no-pager", unit], timeout: 60)
-            // "→ Overall exposure level for v6-engine.service: 1.1 OK :-)"
+            // "→ Overall exposure level for v6-trading.service: 1.1 OK :-)"
             let marker = "Overall exposure level for \(unit):"
             let line = result.stdout.split(separator: "\n").first { $0.contains(marker) }
             guard let line, let range = line.range(of: marker),
@@ -396,7 +396,7 @@ final class SystemScopeTests: XCTestCase {
     func test07_sigkilledEngineIsRestartedAndHealthy() throws {
         let v6 = try example("v6")
         try requireDeployed(v6)
-        let unit = v6.service("engine")
+        let unit = v6.service("trading")
         let pid = try container.property(unit, "MainPID")
         XCTAssertNotEqual(pid, "0")
         let started = Date()
@@ -458,7 +458,7 @@ final class SystemScopeTests: XCTestCase {
     func test10_haltThenResume() throws {
         let v6 = try example("v6")
         try requireDeployed(v6)
-        let engine = v6.service("engine")
+        let engine = v6.service("trading")
         let halt = try tradectl(v6, ["halt", "--reason", "system-scope suite"], timeout: 120)
         XCTAssertEqual(halt.status, 0, halt.output)
         XCTAssertEqual(try container.property(engine, "ActiveState"), "inactive")
@@ -510,7 +510,7 @@ final class SystemScopeTests: XCTestCase {
         let notes = try sqlite("SELECT note FROM drill ORDER BY rowid").stdout
         XCTAssertTrue(notes.contains("before backup"), notes)
         XCTAssertFalse(notes.contains("after backup"), "data as of the last backup: \(notes)")
-        XCTAssertEqual(try container.property(v6.service("engine"), "ActiveState"), "active")
+        XCTAssertEqual(try container.property(v6.service("trading"), "ActiveState"), "active")
     }
 
     /// A test alert from the CLI, then a real incident seen by the monitor unit: the

@@ -67,17 +67,17 @@ struct AlertHandlingTests {
     @Test("a silence matches its component, check or key, and only while active")
     func silenceMatching() {
         let silence = Silence(
-            id: 1, matcher: "engine", reason: "maintenance", createdBy: "alice", createdAt: Self.now,
+            id: 1, matcher: "trading", reason: "maintenance", createdBy: "alice", createdAt: Self.now,
             expiresAt: Self.now.addingTimeInterval(7200))
-        #expect(silence.matches(Self.critical("unit/engine", target: "engine")))
+        #expect(silence.matches(Self.critical("unit/trading", target: "trading")))
         #expect(!silence.matches(Self.critical("unit/dashboard", target: "dashboard")))
         let byCheck = Silence(
             id: 2, matcher: "disk", reason: "", createdBy: "", createdAt: Self.now, expiresAt: Self.now)
         #expect(byCheck.matches(key: "disk//opt", check: "disk", target: "/opt"))
         let byKey = Silence(
-            id: 3, matcher: "unit/engine", reason: "", createdBy: "", createdAt: Self.now, expiresAt: Self.now)
-        #expect(byKey.matches(key: "unit/engine", check: "unit", target: "engine"))
-        #expect(!byKey.matches(key: "heartbeat/engine", check: "heartbeat", target: "engine"))
+            id: 3, matcher: "unit/trading", reason: "", createdBy: "", createdAt: Self.now, expiresAt: Self.now)
+        #expect(byKey.matches(key: "unit/trading", check: "unit", target: "trading"))
+        #expect(!byKey.matches(key: "heartbeat/trading", check: "heartbeat", target: "trading"))
 
         #expect(silence.isActive(at: Self.now.addingTimeInterval(7199)))
         #expect(!silence.isActive(at: Self.now.addingTimeInterval(7200)))
@@ -86,10 +86,10 @@ struct AlertHandlingTests {
         #expect(!removed.isActive(at: Self.now.addingTimeInterval(120)))
 
         let mutes = AlertMutes(silences: [silence])
-        let alert = Self.critical("unit/engine", target: "engine")
+        let alert = Self.critical("unit/trading", target: "trading")
         #expect(mutes.mute(alert, state: nil, at: Self.now)?.label == "silenced")
         #expect(mutes.mute(alert, state: nil, at: Self.now.addingTimeInterval(7200)) == nil)
-        #expect(alert.muted(.silenced(silence)).summary == "engine down [silenced #1 by alice: maintenance]")
+        #expect(alert.muted(.silenced(silence)).summary == "trading down [silenced #1 by alice: maintenance]")
     }
 
     @Test("an ack stops reminders of its state and lapses on a severity change or a recovery")
@@ -100,45 +100,45 @@ struct AlertHandlingTests {
             policy.evaluate(
                 [
                     Observation(
-                        key: "unit/engine", check: "unit", target: "engine", status: status, summary: "engine")
+                        key: "unit/trading", check: "unit", target: "trading", status: status, summary: "trading")
                 ], states: &states, now: Self.now.addingTimeInterval(offset), project: "v6", host: "h")
         }
         #expect(cycle(.warning, 0).map(\.kind) == [.firing])
-        let since = states["unit/engine"]?.firingSince
+        let since = states["unit/trading"]?.firingSince
         #expect(since == Self.now)
         let ack = Acknowledgement(
-            key: "unit/engine", ackedBy: "alice", ackedAt: Self.now, severity: .warning, firingSince: since)
+            key: "unit/trading", ackedBy: "alice", ackedAt: Self.now, severity: .warning, firingSince: since)
         let mutes = AlertMutes(acknowledgements: [ack])
         let reminder = cycle(.warning, 700)
         #expect(reminder.map(\.kind) == [.reminder])
-        #expect(mutes.mute(reminder[0], state: states["unit/engine"], at: Self.now)?.label == "acknowledged")
+        #expect(mutes.mute(reminder[0], state: states["unit/trading"], at: Self.now)?.label == "acknowledged")
         #expect(mutes.lapsed(states).isEmpty)
         // Worse: sent (a firing, not a reminder), and the ack no longer holds.
         let worse = cycle(.critical, 710)
         #expect(worse.map(\.kind) == [.firing])
-        #expect(mutes.mute(worse[0], state: states["unit/engine"], at: Self.now) == nil)
-        #expect(mutes.lapsed(states) == ["unit/engine"])
-        #expect(states["unit/engine"]?.firingSince == Self.now, "a severity change is the same episode")
+        #expect(mutes.mute(worse[0], state: states["unit/trading"], at: Self.now) == nil)
+        #expect(mutes.lapsed(states) == ["unit/trading"])
+        #expect(states["unit/trading"]?.firingSince == Self.now, "a severity change is the same episode")
         // Recovery: sent, firing-since cleared, the ack lapsed.
         var recovered = states
-        recovered["unit/engine"]?.firingSeverity = .warning
-        #expect(!mutes.lapsed(recovered).contains("unit/engine"))
+        recovered["unit/trading"]?.firingSeverity = .warning
+        #expect(!mutes.lapsed(recovered).contains("unit/trading"))
         let back = cycle(.ok, 720)
         #expect(back.map(\.kind) == [.recovered])
-        #expect(mutes.mute(back[0], state: states["unit/engine"], at: Self.now) == nil)
-        #expect(states["unit/engine"]?.firingSince == nil)
-        #expect(mutes.lapsed(states) == ["unit/engine"])
+        #expect(mutes.mute(back[0], state: states["unit/trading"], at: Self.now) == nil)
+        #expect(states["unit/trading"]?.firingSince == nil)
+        #expect(mutes.lapsed(states) == ["unit/trading"])
     }
 
     @Test("alert states saved before firingSince existed still load")
     func tolerantState() throws {
         let old =
-            #"{"alerts":{"unit/engine":{"consecutiveBad":3,"consecutiveGood":0,"firing":true,"#
+            #"{"alerts":{"unit/trading":{"consecutiveBad":3,"consecutiveGood":0,"firing":true,"#
             + #""firingSeverity":"critical","recent":[true],"flapping":false}}}"#
         let decoder = JSONDecoder()
         let state = try decoder.decode(MonitorState.self, from: Data(old.utf8))
-        #expect(state.alerts["unit/engine"]?.firing == true)
-        #expect(state.alerts["unit/engine"]?.firingSince == nil)
+        #expect(state.alerts["unit/trading"]?.firing == true)
+        #expect(state.alerts["unit/trading"]?.firingSince == nil)
         #expect(state.autoHalt == AutoHaltState())
     }
 
@@ -149,21 +149,21 @@ struct AlertHandlingTests {
         let project = try Project(try Self.v6())
         let runner = project.runner()
         let dry = try await runner.silence(
-            matcher: "engine", duration: .seconds(7200), reason: "broker maintenance", dryRun: true, now: Self.now)
+            matcher: "trading", duration: .seconds(7200), reason: "broker maintenance", dryRun: true, now: Self.now)
         #expect(!dry.applied)
-        #expect(dry.plan.changes(of: AddSilence.self).map(\.matcher) == ["engine"])
+        #expect(dry.plan.changes(of: AddSilence.self).map(\.matcher) == ["trading"])
         #expect(!FileManager.default.fileExists(atPath: project.database), "a dry run created the state DB")
 
         let real = try await runner.silence(
-            matcher: "engine", duration: .seconds(7200), reason: "broker maintenance", dryRun: false, now: Self.now)
+            matcher: "trading", duration: .seconds(7200), reason: "broker maintenance", dryRun: false, now: Self.now)
         #expect(real.silenceID == 1)
         let store = try project.store()
         let silences = try store.activeSilences(at: Self.now.addingTimeInterval(60))
-        #expect(silences.map(\.matcher) == ["engine"])
+        #expect(silences.map(\.matcher) == ["trading"])
         #expect(silences.first?.createdBy == "alice" && silences.first?.reason == "broker maintenance")
         #expect(try store.activeSilences(at: Self.now.addingTimeInterval(7200)).isEmpty)
         let audit = try store.auditEntries()
-        #expect(audit.map(\.command) == ["alerts silence engine for 2h: broker maintenance"])
+        #expect(audit.map(\.command) == ["alerts silence trading for 2h: broker maintenance"])
         #expect(audit.first?.user == "alice" && audit.first?.result == "success: silence #1")
 
         // Unknown matcher: a usage error (64), nothing written.
@@ -179,10 +179,10 @@ struct AlertHandlingTests {
         #expect(try store.activeSilences(at: Self.now.addingTimeInterval(60)).count == 1)
         #expect(try Data(contentsOf: URL(fileURLWithPath: project.database)) == before)
         _ = try await project.runner(user: "bob").unsilence(
-            "engine", dryRun: false, now: Self.now.addingTimeInterval(60))
+            "trading", dryRun: false, now: Self.now.addingTimeInterval(60))
         #expect(try store.activeSilences(at: Self.now.addingTimeInterval(120)).isEmpty)
         #expect(try store.allSilences().first?.removedAt != nil)
-        #expect(try store.auditEntries().last?.command == "alerts unsilence engine")
+        #expect(try store.auditEntries().last?.command == "alerts unsilence trading")
         await #expect(throws: AlertsUsageError.self) {
             _ = try await runner.unsilence("1", dryRun: false, now: Self.now.addingTimeInterval(180))
         }
@@ -191,23 +191,23 @@ struct AlertHandlingTests {
     @Test("ack: only a firing key; a dry run writes nothing; the real run records it and an audit row")
     func ackCommand() async throws {
         let project = try Project(try Self.v6())
-        try project.firing("unit/engine", .critical, since: Self.now)
+        try project.firing("unit/trading", .critical, since: Self.now)
         let runner = project.runner()
         await #expect(throws: AlertsUsageError.self) {
             _ = try await runner.ack(key: "unit/dashboard", dryRun: false, now: Self.now)
         }
         let store = try project.store()
         let auditBefore = try store.auditEntries()
-        let dry = try await runner.ack(key: "unit/engine", dryRun: true, now: Self.now)
-        #expect(dry.plan.changes(of: AcknowledgeAlert.self).map(\.acknowledgement.key) == ["unit/engine"])
+        let dry = try await runner.ack(key: "unit/trading", dryRun: true, now: Self.now)
+        #expect(dry.plan.changes(of: AcknowledgeAlert.self).map(\.acknowledgement.key) == ["unit/trading"])
         #expect(try store.acknowledgements().isEmpty && store.auditEntries() == auditBefore)
-        _ = try await runner.ack(key: "unit/engine", dryRun: false, now: Self.now.addingTimeInterval(30))
+        _ = try await runner.ack(key: "unit/trading", dryRun: false, now: Self.now.addingTimeInterval(30))
         let acks = try store.acknowledgements()
         #expect(acks.map(\.ackedBy) == ["alice"] && acks.first?.severity == .critical)
-        #expect(acks.first?.holds(for: try store.monitorState().alerts["unit/engine"]) == true)
-        #expect(try store.auditEntries().last?.command == "alerts ack unit/engine")
+        #expect(acks.first?.holds(for: try store.monitorState().alerts["unit/trading"]) == true)
+        #expect(try store.auditEntries().last?.command == "alerts ack unit/trading")
         // Again: nothing to change.
-        let again = try await runner.ack(key: "unit/engine", dryRun: false, now: Self.now.addingTimeInterval(60))
+        let again = try await runner.ack(key: "unit/trading", dryRun: false, now: Self.now.addingTimeInterval(60))
         #expect(again.plan.isEmpty)
     }
 
@@ -219,30 +219,30 @@ struct AlertHandlingTests {
         engine.firingSeverity = .critical
         engine.firingSince = Self.now.addingTimeInterval(-750)
         engine.lastNotified = Self.now.addingTimeInterval(-150)
-        monitor.alerts["unit/engine"] = engine
+        monitor.alerts["unit/trading"] = engine
         var dashboard = AlertState()
         dashboard.flapping = true
         monitor.alerts["http/dashboard"] = dashboard
-        monitor.autoHalt.hits = [.init(key: "unit/engine", at: Self.now.addingTimeInterval(-750))]
+        monitor.autoHalt.hits = [.init(key: "unit/trading", at: Self.now.addingTimeInterval(-750))]
         let silence = Silence(
-            id: 4, matcher: "engine", reason: "broker maintenance", createdBy: "bob",
+            id: 4, matcher: "trading", reason: "broker maintenance", createdBy: "bob",
             createdAt: Self.now.addingTimeInterval(-60), expiresAt: Self.now.addingTimeInterval(7140))
         let ack = Acknowledgement(
-            key: "unit/engine", ackedBy: "alice", ackedAt: Self.now, severity: .critical,
+            key: "unit/trading", ackedBy: "alice", ackedAt: Self.now, severity: .critical,
             firingSince: engine.firingSince)
         let listing = AlertsListing(
             survey: AlertsSurvey(monitor: monitor, silences: [silence], acknowledgements: [ack]),
             deployment: try Self.v6(), now: Self.now)
         #expect(
             listing.text == """
-                KEY          SEVERITY  SINCE                 AGE    LAST NOTIFIED         FLAPPING  ACKED BY  SILENCED
-                unit/engine  critical  2027-01-15T07:47:30Z  12min  2027-01-15T07:57:30Z  no        alice     #4
+                KEY           SEVERITY  SINCE                 AGE    LAST NOTIFIED         FLAPPING  ACKED BY  SILENCED
+                unit/trading  critical  2027-01-15T07:47:30Z  12min  2027-01-15T07:57:30Z  no        alice     #4
                 flapping: http/dashboard
 
                 ID  MATCHER  EXPIRES IN  BY   REASON
-                #4  engine   1h 59min    bob  broker maintenance
+                #4  trading  1h 59min    bob  broker maintenance
 
-                auto-halt: 1 of 3 critical alerts in 15min (unit/engine)
+                auto-halt: 1 of 3 critical alerts in 15min (unit/trading)
 
                 """)
         let json = listing.json
@@ -264,12 +264,12 @@ struct AlertHandlingTests {
             #expect(help.status == 0 && help.stdout.contains("Examples:"), "\(command)")
         }
         let bad = try runTradectl([
-            "alerts", "silence", "engine", "--for", "soon", "--reason", "x", "--config", Repo.example("v6"),
+            "alerts", "silence", "trading", "--for", "soon", "--reason", "x", "--config", Repo.example("v6"),
             "--root", dir.path,
         ])
         #expect(bad.status == 64)
         let unknown = try runTradectl([
-            "alerts", "ack", "unit/engine", "--config", Repo.example("v6"), "--root", dir.path,
+            "alerts", "ack", "unit/trading", "--config", Repo.example("v6"), "--root", dir.path,
         ])
         #expect(unknown.status == 64, "\(unknown.stderr)")
     }
@@ -279,27 +279,29 @@ struct AlertHandlingTests {
     @Test("auto-halt counts criticals of kill-switch components in the window: N-1 nothing, the Nth halts")
     func autoHaltPolicy() throws {
         let policy = AutoHaltPolicy(try Self.v6())
-        #expect(policy.components == ["engine"])
+        #expect(policy.components == ["trading"])
         var state = AutoHaltState()
-        let two = [Self.critical("unit/engine", target: "engine"), Self.critical("heartbeat/engine", target: "engine")]
+        let two = [
+            Self.critical("unit/trading", target: "trading"), Self.critical("heartbeat/trading", target: "trading"),
+        ]
         #expect(policy.record(two, state: &state, halted: false, now: Self.now) == nil)
         // Not counted: another component, a warning, a reminder.
-        var warning = Self.critical("sqlite/engine", target: "engine")
+        var warning = Self.critical("sqlite/trading", target: "trading")
         warning.severity = .warning
         let ignored = [
             Self.critical("http/dashboard", target: "dashboard"), warning,
-            Self.critical("unit/engine", target: "engine", kind: .reminder),
+            Self.critical("unit/trading", target: "trading", kind: .reminder),
         ]
         #expect(policy.record(ignored, state: &state, halted: false, now: Self.now.addingTimeInterval(10)) == nil)
         #expect(state.hits.count == 2)
         // Outside the window: the first two no longer count.
         var late = state
-        let third = [Self.critical("recovery/engine", target: "engine", kind: .escalation)]
+        let third = [Self.critical("recovery/trading", target: "trading", kind: .escalation)]
         #expect(policy.record(third, state: &late, halted: false, now: Self.now.addingTimeInterval(900)) == nil)
         #expect(late.hits.count == 1)
         // Within it: the third halts.
         let reason = policy.record(third, state: &state, halted: false, now: Self.now.addingTimeInterval(600))
-        #expect(reason == "auto-halt: 3 critical alerts in 15min: unit/engine, heartbeat/engine, recovery/engine")
+        #expect(reason == "auto-halt: 3 critical alerts in 15min: unit/trading, heartbeat/trading, recovery/trading")
         #expect(state.pending == reason)
         // Once halted: nothing counts, nothing pending.
         #expect(policy.record(two, state: &state, halted: true, now: Self.now.addingTimeInterval(610)) == nil)
@@ -313,25 +315,25 @@ struct AlertHandlingTests {
     @Test("auto-halt runs halt's plan: flag, graceful stop, audit by tradectl-monitor, one alert; never twice")
     func autoHaltRun() async throws {
         let project = try Project(
-            try Self.v6(), states: ["v6-engine.service": "active", "v6-engine-restart.timer": "active"])
+            try Self.v6(), states: ["v6-trading.service": "active", "v6-trading-restart.timer": "active"])
         let halter = MonitorAutoHalt(suite: project.suite(), logger: quietLogger)
         let store = try project.store()
         var state = AutoHaltState()
         let first = [
-            Self.critical("unit/engine", target: "engine"), Self.critical("heartbeat/engine", target: "engine"),
+            Self.critical("unit/trading", target: "trading"), Self.critical("heartbeat/trading", target: "trading"),
         ]
         #expect(await halter.run(first, state: &state, halted: false, now: Self.now, host: "h", store: store).isEmpty)
         #expect(project.manager.recorded.isEmpty)
-        let third = [Self.critical("recovery/engine", target: "engine", kind: .escalation)]
+        let third = [Self.critical("recovery/trading", target: "trading", kind: .escalation)]
         let alerts = await halter.run(
             third, state: &state, halted: false, now: Self.now.addingTimeInterval(30), host: "h", store: store)
         #expect(alerts.map(\.key) == ["auto-halt"] && alerts.first?.kind == .escalation)
         #expect(alerts.first?.severity == .critical && alerts.first?.check == "auto-halt")
-        #expect(alerts.first?.summary.contains("unit/engine, heartbeat/engine, recovery/engine") == true)
+        #expect(alerts.first?.summary.contains("unit/trading, heartbeat/trading, recovery/trading") == true)
         let flag = try #require(KillSwitch(project.deployment).state(project.fileSystem))
         #expect(flag.by == "tradectl-monitor")
         #expect(flag.reason.hasPrefix("auto-halt: 3 critical alerts in 15min"))
-        #expect(project.manager.recorded == ["stop v6-engine-restart.timer", "stop v6-engine.service"])
+        #expect(project.manager.recorded == ["stop v6-trading-restart.timer", "stop v6-trading.service"])
         let audit = try store.auditEntries()
         #expect(audit.map(\.user) == ["tradectl-monitor"])
         #expect(audit.first?.command.hasPrefix("halt: auto-halt: 3 critical alerts") == true)
@@ -347,14 +349,14 @@ struct AlertHandlingTests {
     func autoHaltLockHeld() async throws {
         var deployment = try Self.v6()
         deployment.killSwitch.autoHaltAfter = 1
-        let project = try Project(deployment, states: ["v6-engine.service": "active"])
+        let project = try Project(deployment, states: ["v6-trading.service": "active"])
         let halter = MonitorAutoHalt(suite: project.suite(), logger: quietLogger)
         let store = try project.store()
         var state = AutoHaltState()
         var lock: ProjectLock? = try ProjectLock(
             path: project.fileSystem.hostPath(project.layout.lockFile), command: "deploy")
         let failed = await halter.run(
-            [Self.critical("unit/engine", target: "engine")], state: &state, halted: false, now: Self.now, host: "h",
+            [Self.critical("unit/trading", target: "trading")], state: &state, halted: false, now: Self.now, host: "h",
             store: store)
         #expect(failed.count == 1 && failed.first?.summary.contains("auto-halt FAILED") == true)
         #expect(state.pending != nil && !KillSwitch(deployment).isEngaged(project.fileSystem))
@@ -387,20 +389,20 @@ struct AlertHandlingTests {
         deployment.killSwitch.autoHaltAfter = 0
         deployment.alerts.webhookURL = "http://127.0.0.1:9/hook"
         deployment.alerts.minSeverity = .info
-        let project = try Project(deployment, states: ["v6-engine.service": "failed"])
+        let project = try Project(deployment, states: ["v6-trading.service": "failed"])
         try project.store().addSilence(
-            matcher: "engine", reason: "maintenance", by: "alice", at: Date().addingTimeInterval(-60),
+            matcher: "trading", reason: "maintenance", by: "alice", at: Date().addingTimeInterval(-60),
             expires: Date().addingTimeInterval(3600))
         let sink = RecordingSink()
         let cycle = MonitorCycle(suite: project.suite(), sink: sink, logger: quietLogger, host: "h")
         let snapshot = await cycle.run(journal: { JournalFollower.Batch() })
         let sent = await sink.sent
-        let engine = try #require(sent.first { $0.0.key == "unit/engine" })
+        let engine = try #require(sent.first { $0.0.key == "unit/trading" })
         #expect(engine.1.isEmpty, "a silenced alert reached \(engine.1)")
         #expect(engine.0.summary.hasSuffix("[silenced #1 by alice: maintenance]"))
         #expect((snapshot.muted["silenced"] ?? 0) >= 1)
         // Its state advanced all the same: firing, so the silence's end brings a reminder.
-        #expect(try project.store().monitorState().alerts["unit/engine"]?.firing == true)
+        #expect(try project.store().monitorState().alerts["unit/trading"]?.firing == true)
         let dashboard = sent.first { $0.0.target == "dashboard" && $0.0.kind == .firing }
         #expect(dashboard.map { !$0.1.isEmpty } ?? true, "an unsilenced alert reached no receiver")
     }

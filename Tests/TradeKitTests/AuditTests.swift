@@ -15,9 +15,9 @@ struct AuditTests {
                 at: now.addingTimeInterval(-10 * 86_400), user: "alice", pid: 1, command: "deploy",
                 result: "success: 3 changes"))
         try store.recordAudit(
-            AuditEntry(command: "runbook engine-down step 2: systemctl restart v6-engine", result: "exit 0"))
+            AuditEntry(command: "runbook engine-down step 2: systemctl restart v6-trading", result: "exit 0"))
         let all = try store.auditEntries()
-        #expect(all.map(\.command) == ["deploy", "runbook engine-down step 2: systemctl restart v6-engine"])
+        #expect(all.map(\.command) == ["deploy", "runbook engine-down step 2: systemctl restart v6-trading"])
         #expect(all.last?.pid == getpid())
         #expect(all.last?.user == ProcessInfo.processInfo.userName)
         let recent = try store.auditEntries(since: now.addingTimeInterval(-7 * 86_400))

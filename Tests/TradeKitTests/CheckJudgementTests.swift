@@ -51,22 +51,22 @@ struct UnitCheckTests {
     func plannedRestart() {
         var check = UnitCheck(
             timeout: .seconds(1), services: [], manager: Systemctl(scope: .system), previousRestarts: [:])
-        check.restartHelpers["v6-engine.service"] = "v6-engine-restart.service"
-        let engine = (component: "engine", unit: "v6-engine.service")
-        let stopping = status("v6-engine.service", "deactivating", "stop-sigterm")
+        check.restartHelpers["v6-trading.service"] = "v6-trading-restart.service"
+        let engine = (component: "trading", unit: "v6-trading.service")
+        let stopping = status("v6-trading.service", "deactivating", "stop-sigterm")
         let planned = check.judge(
             engine,
             statuses: [
-                "v6-engine.service": stopping,
-                "v6-engine-restart.service": status("v6-engine-restart.service", "activating", "start"),
+                "v6-trading.service": stopping,
+                "v6-trading-restart.service": status("v6-trading-restart.service", "activating", "start"),
             ])
         #expect(planned.status == .ok, "\(planned.summary)")
         #expect(planned.summary.contains("planned restart"))
         let helperDone = check.judge(
             engine,
             statuses: [
-                "v6-engine.service": stopping,
-                "v6-engine-restart.service": status("v6-engine-restart.service", "inactive", "dead"),
+                "v6-trading.service": stopping,
+                "v6-trading-restart.service": status("v6-trading-restart.service", "inactive", "dead"),
             ])
         #expect(helperDone.status == .critical)
         let dashboard = check.judge(
@@ -74,7 +74,7 @@ struct UnitCheckTests {
             statuses: ["v6-dashboard.service": status("v6-dashboard.service", "inactive", "dead")])
         #expect(dashboard.status == .critical)
         let running = check.judge(
-            engine, statuses: ["v6-engine.service": status("v6-engine.service", "active", "running")])
+            engine, statuses: ["v6-trading.service": status("v6-trading.service", "active", "running")])
         #expect(running.status == .ok)
     }
 }

@@ -28,14 +28,16 @@ struct DryRunPurityTests {
         let after = try String(contentsOfFile: installed, encoding: .utf8)
         #expect(after == before, "the installed config changed:\n\(after)")
         #expect(!after.contains("tradectl-source"), "a temporary clone path reached the installed config")
-        let current = try FileManager.default.destinationOfSymbolicLink(atPath: "\(project.root)/opt/v6/current")
+        let current = try FileManager.default.destinationOfSymbolicLink(
+            atPath: "\(project.root)/opt/v6-trading/current")
         let metadata = try #require(
             ReleaseMetadata.decode(
                 try Data(
-                    contentsOf: URL(fileURLWithPath: "\(project.root)/opt/v6/\(current)/\(ReleaseMetadata.fileName)"))))
+                    contentsOf: URL(
+                        fileURLWithPath: "\(project.root)/opt/v6-trading/\(current)/\(ReleaseMetadata.fileName)"))))
         #expect(metadata.source == project.gitSource, "the release names \(metadata.source), not the URL")
         #expect(metadata.commit?.count == 40)
-        let engine = try String(contentsOfFile: "\(project.root)/opt/v6/\(current)/engine.py", encoding: .utf8)
+        let engine = try String(contentsOfFile: "\(project.root)/opt/v6-trading/\(current)/engine.py", encoding: .utf8)
         #expect(engine.contains("# a git source"), "the release was not made from the clone")
     }
 
@@ -76,7 +78,7 @@ struct DryRunPurityTests {
             Case(arguments: ["resume", "--dry-run"], expect: nothing),
             Case(arguments: ["secrets", "set", "V6_ACCOUNT", "--dry-run"], expect: nothing, input: "NEW-ACCOUNT\n"),
             Case(
-                arguments: ["alerts", "silence", "engine", "--for", "2h", "--reason", "maintenance", "--dry-run"],
+                arguments: ["alerts", "silence", "trading", "--for", "2h", "--reason", "maintenance", "--dry-run"],
                 expect: nothing),
             Case(arguments: ["alerts", "unsilence", "dashboard", "--dry-run"], expect: nothing),
             // Its read-only steps really run: `health` under TRADECTL_REHEARSAL records no run, and
@@ -103,7 +105,7 @@ final class DryRunProject {
     var temp: String { "\(dir.path)/tmp" }
     var changedSource: String { "\(dir.path)/changed" }
     var gitSource: String { "file://\(dir.path)/repo" }
-    var database: String { "\(root)/opt/v6/shared/data/v6.db" }
+    var database: String { "\(root)/opt/v6-trading/shared/data/v6.db" }
     var stateDatabase: String { "\(root)/var/lib/tradectl/v6/state.db" }
 
     init() throws {

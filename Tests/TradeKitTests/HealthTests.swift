@@ -95,6 +95,14 @@ struct HealthTests {
             oneshot, timer: timer,
             service: ["Result": "exit-code", "ExecMainStatus": "3", "ExecMainExitTimestamp": at(3590)], gap: day)
         #expect(failed.status == .critical && failed.summary.contains("last run failed"))
+        // With `retries`, a failed run waiting for its next try is a warning, not yet critical.
+        let retrying = check.judge(
+            oneshot, timer: timer,
+            service: [
+                "Result": "exit-code", "ExecMainStatus": "1", "ExecMainExitTimestamp": at(30),
+                "ActiveState": "activating", "SubState": "auto-restart",
+            ], gap: day)
+        #expect(retrying.status == .warning && retrying.summary.contains("runs it again"), "\(retrying.summary)")
         let fine = check.judge(
             oneshot, timer: timer, service: ["Result": "success", "ExecMainExitTimestamp": at(3590)], gap: day)
         #expect(fine.status == .ok)

@@ -52,12 +52,12 @@ struct IncidentPlanTests {
     }
 
     static let running: [String: UnitStatus] = [
-        "v6-engine.service": status("v6-engine.service", "active"),
-        "v6-engine-restart.timer": status("v6-engine-restart.timer", "active"),
-        "v6-engine-restart.service": status("v6-engine-restart.service", "inactive"),
+        "v6-trading.service": status("v6-trading.service", "active"),
+        "v6-trading-restart.timer": status("v6-trading-restart.timer", "active"),
+        "v6-trading-restart.service": status("v6-trading-restart.service", "inactive"),
     ]
     static let stopped: [String: UnitStatus] = running.mapValues {
-        status($0.name, $0.name == "v6-engine.service" ? "failed" : "inactive")
+        status($0.name, $0.name == "v6-trading.service" ? "failed" : "inactive")
     }
 
     static func status(_ name: String, _ state: String) -> UnitStatus {
@@ -80,8 +80,8 @@ struct IncidentPlanTests {
         let plan = planner.halt(reason: "broker returns stale quotes", user: "alice", now: Self.now)
         #expect(
             Self.summary(plan) == [
-                "file /opt/v6/shared/KILL", "systemctl.stop v6-engine-restart.timer",
-                "systemctl.stop v6-engine.service",
+                "file /opt/v6-trading/shared/KILL", "systemctl.stop v6-trading-restart.timer",
+                "systemctl.stop v6-trading.service",
             ])
         guard let written = plan.actions[0].effect(as: WriteFile.self) else {
             Issue.record("first action is not the flag file")
@@ -104,7 +104,7 @@ struct IncidentPlanTests {
         let again = planner.halt(reason: nil, user: "bob", now: Self.now.addingTimeInterval(600))
         #expect(again.isEmpty, "\(PlanRenderer.text(again))")
         let updated = planner.halt(reason: "still stale", user: "bob", now: Self.now.addingTimeInterval(600))
-        #expect(Self.summary(updated) == ["file /opt/v6/shared/KILL"])
+        #expect(Self.summary(updated) == ["file /opt/v6-trading/shared/KILL"])
         guard let content = updated.changes[0].effect(as: WriteFile.self)?.content else { return }
         #expect(String(decoding: content, as: UTF8.self) == "still stale (halted by alice at 2026-11-18T11:06:40Z)\n")
         #expect(updated.changes[0].note == "already halted; reason updated")
@@ -116,7 +116,7 @@ struct IncidentPlanTests {
             deployment: try Self.v6(),
             survey: IncidentSurvey(flag: Data("broker down\n".utf8), unitStatuses: Self.running), offline: false)
         let plan = planner.halt(reason: nil, user: "bob", now: Self.now)
-        #expect(Self.summary(plan) == ["systemctl.stop v6-engine-restart.timer", "systemctl.stop v6-engine.service"])
+        #expect(Self.summary(plan) == ["systemctl.stop v6-trading-restart.timer", "systemctl.stop v6-trading.service"])
     }
 
     @Test("resume: flag removed, reset-failed, start, then the health gate on the engine")
@@ -127,13 +127,14 @@ struct IncidentPlanTests {
         let plan = planner.resume()
         #expect(
             Self.summary(plan) == [
-                "remove /opt/v6/shared/KILL", "systemctl.reset-failed v6-engine.service v6-engine-restart.timer",
-                "systemctl.start v6-engine.service v6-engine-restart.timer",
-                "health-gate v6-engine.service v6-engine-restart.timer",
+                "remove /opt/v6-trading/shared/KILL",
+                "systemctl.reset-failed v6-trading.service v6-trading-restart.timer",
+                "systemctl.start v6-trading.service v6-trading-restart.timer",
+                "health-gate v6-trading.service v6-trading-restart.timer",
             ])
         guard let spec = plan.changes[3].effect(as: WaitHealthy.self)?.spec else { return }
-        #expect(spec.targets.map(\.component) == ["engine"])
-        #expect(spec.timers == ["v6-engine-restart.timer"])
+        #expect(spec.targets.map(\.component) == ["trading"])
+        #expect(spec.timers == ["v6-trading-restart.timer"])
         #expect(!PlanRenderer.text(plan).contains("dashboard"))
     }
 
@@ -177,8 +178,8 @@ struct IncidentPlanTests {
         let offline = IncidentPlanner(
             deployment: try Self.v6(), survey: IncidentSurvey(flag: nil, unitStatuses: nil), offline: true)
         let plan = offline.halt(reason: nil, user: "alice", now: Self.now)
-        #expect(Self.summary(plan) == ["file /opt/v6/shared/KILL"])
-        #expect(plan.notes.contains { $0.contains("offline") && $0.contains("v6-engine.service") })
+        #expect(Self.summary(plan) == ["file /opt/v6-trading/shared/KILL"])
+        #expect(plan.notes.contains { $0.contains("offline") && $0.contains("v6-trading.service") })
         // An example whose kill switch holds nothing: the flag alone.
         let ivcrush = try ConfigLoader(environment: [:]).load(path: Repo.example("ivcrush")).0
         let none = IncidentPlanner(
@@ -209,7 +210,7 @@ struct IncidentPlanTests {
         let units = try UnitRenderer(
             deployment: deployment, templates: templates, tradectlPath: "/usr/local/bin/tradectl"
         ).render()
-        for name in ["v6-engine.service", "v6-dashboard.service", "v6-position-sync.service"] {
+        for name in ["v6-trading.service", "v6-dashboard.service", "v6-position-sync.service"] {
             let unit = try #require(units.first { $0.name == name })
             #expect(
                 unit.content.contains("Environment=\"TRADECTL_KILL_SWITCH=/srv/v6 flags/KILL 100%%\""),
@@ -237,7 +238,7 @@ struct IncidentRunnerTests {
     func haltApplies() async throws {
         let (dir, deployment, fs) = try deployed()
         let manager = RecordingServiceManager(states: [
-            "v6-engine.service": "active", "v6-engine-restart.timer": "active",
+            "v6-trading.service": "active", "v6-trading-restart.timer": "active",
         ])
         var runner = IncidentRunner(
             deployment: deployment, fileSystem: fs, environment: [:], offline: false, logger: quietLogger, user: "alice"
@@ -245,10 +246,10 @@ struct IncidentRunnerTests {
         runner.services = manager
         let first = try await runner.halt(reason: "broker down", dryRun: false)
         #expect(first.applied && !first.wasHalted)
-        #expect(manager.recorded == ["stop v6-engine-restart.timer", "stop v6-engine.service"])
+        #expect(manager.recorded == ["stop v6-trading-restart.timer", "stop v6-trading.service"])
         let flag = try #require(KillSwitch(deployment).state(fs))
         #expect(flag.reason == "broker down" && flag.by == "alice")
-        let info = try #require(fs.info("/opt/v6/shared/KILL"))
+        let info = try #require(fs.info("/opt/v6-trading/shared/KILL"))
         #expect(info.mode == 0o644)
         let second = try await runner.halt(reason: nil, dryRun: false)
         #expect(second.wasHalted && second.plan.isEmpty)
@@ -265,12 +266,12 @@ struct IncidentRunnerTests {
         let (dir, deployment, fs) = try deployed()
         var runner = IncidentRunner(
             deployment: deployment, fileSystem: fs, environment: [:], offline: false, logger: quietLogger)
-        let manager = RecordingServiceManager(states: ["v6-engine.service": "active"])
+        let manager = RecordingServiceManager(states: ["v6-trading.service": "active"])
         runner.services = manager
         let before = try AuditLog(layout: DeployLayout(deployment, environment: [:]), fileSystem: fs).entries().count
         let outcome = try await runner.halt(reason: "x", dryRun: true)
         #expect(!outcome.applied && outcome.plan.changes.count == 2)
-        #expect(fs.info("/opt/v6/shared/KILL") == nil)
+        #expect(fs.info("/opt/v6-trading/shared/KILL") == nil)
         #expect(manager.recorded.isEmpty)
         #expect(
             try AuditLog(layout: DeployLayout(deployment, environment: [:]), fileSystem: fs).entries().count == before)

@@ -81,14 +81,16 @@ struct LogsTests {
         let all = try LogUnits.units(for: v6, components: [])
         #expect(
             all == [
-                "v6-engine.service", "v6-engine-restart.service", "v6-dashboard.service", "v6-position-sync.service",
-                "v6-backup.service", "v6-health.service", "v6-monitor.service",
+                "v6-trading.service", "v6-trading-restart.service", "v6-dashboard.service", "v6-position-sync.service",
+                "v6-gateway.service", "v6-backup.service", "v6-health.service", "v6-monitor.service",
             ])
         #expect(try LogUnits.units(for: v6, components: ["dashboard"]) == ["v6-dashboard.service"])
         #expect(
-            try LogUnits.units(for: v6, components: ["position-sync", "engine"])
-                == ["v6-engine.service", "v6-engine-restart.service", "v6-position-sync.service"])
-        #expect(throws: LogUsageError("unknown component \"brain\" (v6 has: engine, dashboard, position-sync)")) {
+            try LogUnits.units(for: v6, components: ["position-sync", "trading"])
+                == ["v6-trading.service", "v6-trading-restart.service", "v6-position-sync.service"])
+        #expect(
+            throws: LogUsageError("unknown component \"brain\" (v6 has: trading, dashboard, position-sync, gateway)")
+        ) {
             try LogUnits.units(for: v6, components: ["brain"])
         }
     }
@@ -119,27 +121,27 @@ struct LogsTests {
     @Test("-p with a declared log_format: that unit at every priority, judged per line; plain ones by PRIORITY")
     func queryWithFormats() throws {
         let (v6, _) = try ConfigLoader(environment: [:]).load(path: Repo.example("v6"))
-        #expect(v6.component(named: "engine")?.logFormat == .python)
+        #expect(v6.component(named: "trading")?.logFormat == .python)
         var request = LogRequest()
-        request.components = ["engine", "dashboard"]
+        request.components = ["trading", "dashboard"]
         request.priority = "err"
         var query = try request.query(for: v6, now: Self.now)
         query.formats["v6-dashboard.service"] = nil
-        #expect(query.formats == ["v6-engine.service": .python])
+        #expect(query.formats == ["v6-trading.service": .python])
         #expect(
             query.filter.groups == [
                 [
                     [
-                        "_SYSTEMD_UNIT=v6-engine-restart.service", "_SYSTEMD_UNIT=v6-dashboard.service", "PRIORITY=0",
+                        "_SYSTEMD_UNIT=v6-trading-restart.service", "_SYSTEMD_UNIT=v6-dashboard.service", "PRIORITY=0",
                         "PRIORITY=1", "PRIORITY=2", "PRIORITY=3",
                     ],
-                    ["_SYSTEMD_UNIT=v6-engine.service"],
+                    ["_SYSTEMD_UNIT=v6-trading.service"],
                 ]
             ])
-        #expect(query.admits(unit: "v6-engine.service", message: "ERROR:engine:order rejected", recorded: "6"))
-        #expect(!query.admits(unit: "v6-engine.service", message: "INFO:engine:error rate 0", recorded: "6"))
+        #expect(query.admits(unit: "v6-trading.service", message: "ERROR:engine:order rejected", recorded: "6"))
+        #expect(!query.admits(unit: "v6-trading.service", message: "INFO:engine:error rate 0", recorded: "6"))
         #expect(query.admits(unit: "v6-dashboard.service", message: "INFO:x:y", recorded: "3"))
-        #expect(query.judgedPriority(unit: "v6-engine.service", message: "WARNING:engine:slow", recorded: "6") == "4")
+        #expect(query.judgedPriority(unit: "v6-trading.service", message: "WARNING:engine:slow", recorded: "6") == "4")
         #expect(query.judgedPriority(unit: "v6-dashboard.service", message: "ERROR:d:x", recorded: "6") == "6")
         let all = LogQuery(units: ["a.service"], maxPriority: 3, formats: ["a.service": .json, "b.service": .python])
         #expect(all.formats == ["a.service": .json], "formats of units not read are dropped")
@@ -156,9 +158,9 @@ struct LogsTests {
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
         let stamp = formatter.string(from: Date(timeIntervalSince1970: 1_795_262_400))
         let entry = LogEntry(
-            realtime: time, priority: "3", unit: "v6-engine.service", message: "order rejected", pid: "42",
+            realtime: time, priority: "3", unit: "v6-trading.service", message: "order rejected", pid: "42",
             identifier: "python3", hostname: "box")
-        #expect(LogFormat.shortISO.render(entry) == "\(stamp) box v6-engine[42]: order rejected")
+        #expect(LogFormat.shortISO.render(entry) == "\(stamp) box v6-trading[42]: order rejected")
         let bare = LogEntry(realtime: time, message: "a\nb", identifier: "x")
         let prefix = "\(stamp) x: "
         #expect(LogFormat.shortISO.render(bare) == prefix + "a\n" + String(repeating: " ", count: prefix.count) + "b")

@@ -38,17 +38,17 @@ struct MonitorLineFormatTests {
             JournalEvent(unit: unit, priority: 6, message: message, at: at, pid: pid)
         }
         var batch = JournalFollower.Batch()
-        batch.events = (0..<3).map { event("v6-engine.service", "ERROR:engine:order rejected by broker: \($0)") }
+        batch.events = (0..<3).map { event("v6-trading.service", "ERROR:engine:order rejected by broker: \($0)") }
         batch.events += [
-            event("v6-engine.service", "INFO:engine:error rate is 0"),
-            event("v6-engine.service", "Traceback (most recent call last):"),
-            event("v6-engine.service", "  File \"engine.py\", line 3, in <module>"),
-            event("v6-engine.service", "ValueError: bad order"),
-            event("v6-engine.service", "INFO:engine:restarting"),
+            event("v6-trading.service", "INFO:engine:error rate is 0"),
+            event("v6-trading.service", "Traceback (most recent call last):"),
+            event("v6-trading.service", "  File \"engine.py\", line 3, in <module>"),
+            event("v6-trading.service", "ValueError: bad order"),
+            event("v6-trading.service", "INFO:engine:restarting"),
             event("v6-dashboard.service", "ERROR:dashboard:plain: journald's info stands", pid: "8"),
         ]
         let snapshot = await cycle.run(journal: { batch })
-        #expect(snapshot.journalErrors == ["engine": 4], "3 ERROR lines + 1 traceback")
+        #expect(snapshot.journalErrors == ["trading": 4], "3 ERROR lines + 1 traceback")
         #expect(snapshot.patternMatches["errors"] == 4)
     }
 
@@ -58,7 +58,7 @@ struct MonitorLineFormatTests {
         let at = Date(timeIntervalSince1970: 1_800_000_000)
         func feed(_ message: String, _ offset: Double = 0) -> [JournalEvent] {
             let event = JournalEvent(
-                unit: "v6-engine.service", priority: 6, message: message, at: at.addingTimeInterval(offset), pid: "7")
+                unit: "v6-trading.service", priority: 6, message: message, at: at.addingTimeInterval(offset), pid: "7")
             return grouper.feed(event.classified(by: .python))
         }
         var events = feed("ERROR:engine:fill failed")

@@ -10,7 +10,7 @@ struct MonitorPolicyTests {
 
     static func engine(_ status: HealthStatus) -> Observation {
         Observation(
-            key: "unit/engine", check: "unit", target: "engine", status: status, summary: "engine \(status.rawValue)")
+            key: "unit/trading", check: "unit", target: "trading", status: status, summary: "engine \(status.rawValue)")
     }
 
     /// Feeds one observation per cycle (10 s apart) and returns the kinds of alerts sent.
@@ -68,7 +68,7 @@ struct MonitorPolicyTests {
         // Settled: ok long enough → exactly one recovery, then silence.
         let settled = Self.run(Self.policy, Array(repeating: .ok, count: 70), states: &states, from: 30)
         #expect(settled == [.recovered])
-        #expect(states["unit/engine"]?.firing == false)
+        #expect(states["unit/trading"]?.firing == false)
         // Two real outages a few cycles apart are two incidents, not flapping.
         var twice: [String: AlertState] = [:]
         let outages: [HealthStatus] = [
@@ -115,7 +115,7 @@ struct MonitorPolicyTests {
         _ active: String, _ sub: String = "dead", result: String = "exit-code", enabled: String = "enabled"
     ) -> UnitStatus {
         UnitStatus(
-            name: "v6-engine.service", loadState: "loaded", activeState: active, subState: sub, result: result,
+            name: "v6-trading.service", loadState: "loaded", activeState: active, subState: sub, result: result,
             restarts: 0,
             mainPID: 0, unitFileState: enabled)
     }
@@ -136,7 +136,8 @@ struct MonitorPolicyTests {
         var actions: [(Int, RecoveryPolicy.Action)] = []
         for second in stride(from: 0, to: 200, by: 5) {
             for action in policy.decide(
-                [("engine", Self.unit("failed"))], history: &history, now: Self.start.addingTimeInterval(Double(second))
+                [("trading", Self.unit("failed"))], history: &history,
+                now: Self.start.addingTimeInterval(Double(second))
             ) {
                 actions.append((second, action))
             }
@@ -152,11 +153,11 @@ struct MonitorPolicyTests {
         #expect(escalations.first?.0 == 35)  // failed again after the third restart: reported, once.
         // Running again: the escalation flag clears; an hour later the window is empty again.
         _ = policy.decide(
-            [("engine", Self.unit("active", "running"))], history: &history, now: Self.start.addingTimeInterval(300))
-        #expect(history["engine"]?.escalated == false)
+            [("trading", Self.unit("active", "running"))], history: &history, now: Self.start.addingTimeInterval(300))
+        #expect(history["trading"]?.escalated == false)
         let later = policy.decide(
-            [("engine", Self.unit("failed"))], history: &history, now: Self.start.addingTimeInterval(4000))
-        #expect(later == [.restart(component: "engine", unit: "v6-engine.service", attempt: 1)])
+            [("trading", Self.unit("failed"))], history: &history, now: Self.start.addingTimeInterval(4000))
+        #expect(later == [.restart(component: "trading", unit: "v6-trading.service", attempt: 1)])
     }
 
     // MARK: journal
@@ -173,7 +174,7 @@ struct MonitorPolicyTests {
         var events: [JournalEvent] = []
         for line in lines {
             events += grouper.feed(
-                JournalEvent(unit: "v6-engine.service", priority: 6, message: line, at: at, pid: "7"))
+                JournalEvent(unit: "v6-trading.service", priority: 6, message: line, at: at, pid: "7"))
         }
         #expect(events.map(\.message.first) == ["s", "T", "n"])
         #expect(events[1].message.hasSuffix("ValueError: bad order"))
@@ -192,7 +193,7 @@ struct MonitorPolicyTests {
         var counter = PatternCounter(patterns: [rateLimit, errors])
         func event(_ message: String, _ priority: Int, _ offset: Double) -> JournalEvent {
             JournalEvent(
-                unit: "v6-engine.service", priority: priority, message: message,
+                unit: "v6-trading.service", priority: priority, message: message,
                 at: Self.start.addingTimeInterval(offset))
         }
         #expect(counter.record(event("HTTP 429 Rate limit exceeded", 4, 0)) == ["rate-limit"])
@@ -229,13 +230,13 @@ struct MonitorPolicyTests {
     func killSwitchSilence() throws {
         let (deployment, _) = try ConfigLoader(environment: [:]).load(path: Repo.example("v6"))
         var halted = deployment
-        halted.killSwitch.components = ["engine"]
+        halted.killSwitch.components = ["trading"]
         halted.components = halted.components.map { component in
             var component = component
-            if component.name == "position-sync" { component.requires = ["engine"] }
+            if component.name == "position-sync" { component.requires = ["trading"] }
             return component
         }
-        #expect(MonitorCycle.stoppedByKillSwitch(halted) == ["engine", "position-sync"])
+        #expect(MonitorCycle.stoppedByKillSwitch(halted) == ["trading", "position-sync"])
         let result = CheckResult(check: "kill-switch", target: "", status: .warning, summary: "engaged")
         #expect(MonitorCycle.isSilenced(result, []))
     }

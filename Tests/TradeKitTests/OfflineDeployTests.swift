@@ -40,7 +40,7 @@ struct OfflineDeployTests {
         let actions = try #require(object["actions"] as? [[String: Any]])
         #expect(object["changes"] as? Int == actions.filter { $0["change"] as? String != "unchanged" }.count)
         #expect(actions.allSatisfy { $0["type"] is String && $0["target"] is String && $0["change"] is String })
-        #expect(actions.contains { $0["target"] as? String == "/etc/systemd/system/v6-engine.service" })
+        #expect(actions.contains { $0["target"] as? String == "/etc/systemd/system/v6-trading.service" })
     }
 
     @Test("offline deploy installs a complete release, and a second deploy plans nothing")
@@ -49,14 +49,15 @@ struct OfflineDeployTests {
         let root = "\(dir.path)/root"
         let first = try runTradectl(["deploy", "--config", Repo.example("v6"), "--root", root])
         #expect(first.status == 0, "\(first.stderr)")
-        let current = try FileManager.default.destinationOfSymbolicLink(atPath: "\(root)/opt/v6/current")
+        let current = try FileManager.default.destinationOfSymbolicLink(atPath: "\(root)/opt/v6-trading/current")
         #expect(current.hasPrefix("releases/"))
-        #expect(FileManager.default.fileExists(atPath: "\(root)/opt/v6/\(current)/\(ReleaseMetadata.fileName)"))
-        #expect(FileManager.default.fileExists(atPath: "\(root)/etc/systemd/system/v6-engine.service"))
-        let wants = "\(root)/etc/systemd/system/multi-user.target.wants/v6-engine.service"
+        #expect(FileManager.default.fileExists(atPath: "\(root)/opt/v6-trading/\(current)/\(ReleaseMetadata.fileName)"))
+        #expect(FileManager.default.fileExists(atPath: "\(root)/etc/systemd/system/v6-trading.service"))
+        let wants = "\(root)/etc/systemd/system/multi-user.target.wants/v6-trading.service"
         #expect(
-            try FileManager.default.destinationOfSymbolicLink(atPath: wants) == "/etc/systemd/system/v6-engine.service")
-        let env = try FileManager.default.attributesOfItem(atPath: "\(root)/opt/v6/shared/.env")
+            try FileManager.default.destinationOfSymbolicLink(atPath: wants) == "/etc/systemd/system/v6-trading.service"
+        )
+        let env = try FileManager.default.attributesOfItem(atPath: "\(root)/opt/v6-trading/shared/.env")
         #expect((env[.posixPermissions] as? Int) == 0o600)
         let second = try runTradectl(["deploy", "--json", "--config", Repo.example("v6"), "--root", root])
         #expect(second.status == 0, "\(second.stderr)")

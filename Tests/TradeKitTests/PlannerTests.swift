@@ -54,10 +54,13 @@ struct PlannerTests {
         return try await runner.makePlan(services: FakeServiceManager(states: states)).0
     }
 
-    static let services = ["v6-engine.service", "v6-dashboard.service", "v6-position-sync.service"]
+    static let services = [
+        "v6-trading.service", "v6-dashboard.service", "v6-position-sync.service", "v6-gateway.service",
+    ]
     static let allActive = Dictionary(
         uniqueKeysWithValues: (services + [
-            "v6-engine-restart.timer", "v6-backup.timer", "v6-health.timer", "v6-monitor.service", "v6-logrotate.timer",
+            "v6-trading-restart.timer", "v6-backup.timer", "v6-health.timer", "v6-monitor.service",
+            "v6-logrotate.timer",
         ]).map { ($0, "active") })
 
     @Test("everything installed and running: nothing to do")
@@ -152,6 +155,6 @@ struct PlannerTests {
         let summary = plan.changes.map { "\($0.effect.typeName) \($0.effect.target)" }
         #expect(summary.contains("systemctl.restart v6-monitor.service"), "\(summary)")
         #expect(
-            !summary.contains { $0.hasPrefix("systemctl.restart") && $0.contains("v6-engine.service") }, "\(summary)")
+            !summary.contains { $0.hasPrefix("systemctl.restart") && $0.contains("v6-trading.service") }, "\(summary)")
     }
 }

@@ -42,7 +42,7 @@ struct RunbookParserTests {
         read on.
 
         ```sh
-        sudo systemctl restart v6-engine.service
+        sudo systemctl restart v6-trading.service
         ```
 
         1. In a list item, indented:
@@ -115,7 +115,7 @@ struct RunbookParserTests {
             Issue.record("no sh block")
             return
         }
-        #expect(sh.text == "sudo systemctl restart v6-engine.service")
+        #expect(sh.text == "sudo systemctl restart v6-trading.service")
         #expect(sh.line == 24)
         guard case .prose(let closing, let line) = runbook.blocks.last else {
             Issue.record("no closing prose")

@@ -20,7 +20,7 @@ struct ScheduleGapTests {
     let dir = TempDir("schedule-gaps")
     static let weekdays = "Mon..Fri 09:30 America/New_York"
 
-    /// ivcrush (one oneshot, `scan`) in user scope under a temp root, with no build hook to run.
+    /// ivcrush (one oneshot, `ivcrush`) in user scope under a temp root, with no build hook to run.
     func setUp() throws -> (Deployment, DeployRequest, RootedFileSystem) {
         var (deployment, _) = try ConfigLoader(environment: [:]).load(path: Repo.example("ivcrush"))
         deployment.project.scope = .user
@@ -44,7 +44,7 @@ struct ScheduleGapTests {
     func scheduleAction(_ plan: Plan) -> Action? { plan.actions.first { $0.effect is RecordScheduleGaps } }
 
     func setSchedule(_ deployment: inout Deployment, _ spec: String) throws {
-        let index = try #require(deployment.components.firstIndex { $0.name == "scan" })
+        let index = try #require(deployment.components.firstIndex { $0.name == "ivcrush" })
         deployment.components[index].schedule = spec
     }
 

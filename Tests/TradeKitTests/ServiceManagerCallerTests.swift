@@ -62,7 +62,7 @@ struct ServiceManagerCallerTests {
     @Test("the unit check asks the manager once for every service and judges each")
     func unitCheck() async {
         let manager = TableServiceManager([
-            "v6-engine.service": running(restarts: 3),
+            "v6-trading.service": running(restarts: 3),
             "v6-dashboard.service": [
                 "LoadState": "loaded", "ActiveState": "failed", "SubState": "failed", "Result": "exit-code",
             ],
@@ -70,11 +70,11 @@ struct ServiceManagerCallerTests {
         let check = UnitCheck(
             timeout: .seconds(1),
             services: [
-                (component: "engine", unit: "v6-engine.service"),
+                (component: "trading", unit: "v6-trading.service"),
                 (component: "dashboard", unit: "v6-dashboard.service"),
                 (component: "ghost", unit: "v6-ghost.service"),
             ],
-            manager: manager, previousRestarts: ["v6-engine.service": 1])
+            manager: manager, previousRestarts: ["v6-trading.service": 1])
         let results = await check.run()
         #expect(manager.queries.count == 1)
         #expect(results.map(\.status) == [.warning, .critical, .critical])
@@ -87,7 +87,7 @@ struct ServiceManagerCallerTests {
     func unreachable() async {
         let manager = TableServiceManager([:], unreachable: true)
         let unit = await UnitCheck(
-            timeout: .seconds(1), services: [(component: "engine", unit: "v6-engine.service")], manager: manager,
+            timeout: .seconds(1), services: [(component: "trading", unit: "v6-trading.service")], manager: manager,
             previousRestarts: [:]
         ).run()
         #expect(unit.count == 1 && unit[0].status == .unknown && unit[0].summary.contains("not reachable"))
@@ -214,8 +214,8 @@ struct ServiceManagerCallerTests {
 
     @Test("a failed job names the unit and the job's result, in systemctl's words")
     func jobFailure() {
-        let failed = UnitJobFailed(verb: .start, unit: "v6-engine.service", result: "failed", unitResult: "exit-code")
-        #expect(failed.description.hasPrefix("Job for v6-engine.service failed because the control process exited"))
+        let failed = UnitJobFailed(verb: .start, unit: "v6-trading.service", result: "failed", unitResult: "exit-code")
+        #expect(failed.description.hasPrefix("Job for v6-trading.service failed because the control process exited"))
         #expect(
             failed.description.contains("job result failed") && failed.description.contains("unit result exit-code"))
         let dependency = UnitJobFailed(verb: .restart, unit: "a.service", result: "dependency", unitResult: nil)

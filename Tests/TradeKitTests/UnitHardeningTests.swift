@@ -113,16 +113,16 @@ struct OwnUnitTests {
             #expect(lines.contains("CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_CHOWN"), "\(name)")
             #expect(!unit.content.contains("CAP_FOWNER"), "\(name)")
         }
-        let engine = try #require(units.first { $0.name == "v6-engine.service" })
+        let engine = try #require(units.first { $0.name == "v6-trading.service" })
         #expect(!engine.content.contains("setpriority"), "components keep EPERM for setpriority")
     }
 
     @Test("the daily-restart helper is sandboxed: root for the private socket, no capabilities, no network")
     func restartHelper() throws {
-        let unit = try #require(try Self.v6Units().first { $0.name == "v6-engine-restart.service" })
+        let unit = try #require(try Self.v6Units().first { $0.name == "v6-trading-restart.service" })
         let lines = Self.lines(unit)
         for line in [
-            "ExecStart=/bin/systemctl restart v6-engine.service", "CapabilityBoundingSet=", "PrivateNetwork=yes",
+            "ExecStart=/bin/systemctl restart v6-trading.service", "CapabilityBoundingSet=", "PrivateNetwork=yes",
             "IPAddressDeny=any", "RestrictAddressFamilies=AF_UNIX", "PrivateUsers=yes", "ProtectSystem=strict",
             "ProtectProc=invisible", "ProcSubset=pid",
         ] {
@@ -176,7 +176,7 @@ struct OwnUnitTests {
             OwnUnitNetwork.ipAddressAllow(role: role, deployment: deployment)
         }
         let loopback = try deployment(
-            probes: "probes.http = \"http://localhost:8765/health\"\nprobes.tcp = \"127.0.0.1:4001\"")
+            probes: "probes.http = \"http://localhost:8501/health\"\nprobes.tcp = \"127.0.0.1:4001\"")
         #expect(allow("health", loopback) == "localhost")
         #expect(allow("monitor", loopback) == "localhost")
         #expect(allow("backup", loopback) == nil)

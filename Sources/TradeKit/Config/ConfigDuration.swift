@@ -38,5 +38,11 @@ public struct ConfigDuration: Sendable, Equatable, Comparable, CustomStringConve
         return "\(milliseconds)ms"
     }
 
+    /// As `description`, but whole hours as hours (`24h`, not `1440min`): the spelling of the
+    /// new timer and retry directives in unit files.
+    public var unitSpan: String {
+        milliseconds >= 3_600_000 && milliseconds % 3_600_000 == 0 ? "\(milliseconds / 3_600_000)h" : description
+    }
+
     public static func < (lhs: ConfigDuration, rhs: ConfigDuration) -> Bool { lhs.milliseconds < rhs.milliseconds }
 }

@@ -22,6 +22,7 @@ struct ConfigValidator {
             validateComponent(component, path: path, deployment: deployment)
         }
         validateDependencyCycles(deployment.components)
+        validateUnitNames(deployment)
         validateUnitBoundSections(deployment)
         validateAlerts(deployment)
         validateOffsite(deployment.backup.offsite)
@@ -115,10 +116,26 @@ struct ConfigValidator {
                 error("\(path).restart", "a oneshot may only use \"no\" or \"on-failure\"")
             }
             if component.restartDaily != nil { error("\(path).restart_daily", "only applies to services") }
+            if component.restartEvery != nil { error("\(path).restart_every", "only applies to services") }
         case .service:
             if component.schedule != nil {
                 error("\(path).schedule", "only oneshot components run on a schedule (set kind = \"oneshot\")")
             }
+            if component.scheduleRandomDelay != nil {
+                error("\(path).schedule_random_delay", "only oneshot components run on a schedule")
+            }
+            if component.retries > 0 {
+                error("\(path).retries", "only applies to oneshots (a service restarts per `restart`)")
+            }
+            if component.restartDaily != nil && component.restartEvery != nil {
+                error("\(path).restart_every", "set restart_daily or restart_every, not both")
+            }
+            if let every = component.restartEvery, every.milliseconds < 60_000 {
+                error("\(path).restart_every", "must be at least 1min, got \"\(every)\"")
+            }
+        }
+        if component.retries > 0 && component.retryDelay.milliseconds < 1000 {
+            error("\(path).retry_delay", "must be at least 1s, got \"\(component.retryDelay)\"")
         }
         unitSafe(component.schedule, "\(path).schedule")
         unitSafe(component.restartDaily, "\(path).restart_daily")
@@ -128,6 +145,36 @@ struct ConfigValidator {
             }
         }
         validateProbes(component.probes, path: "\(path).probes")
+    }
+
+    /// Two units must not share a name: a component called `backup` would overwrite tradectl's
+    /// own `<project>-backup.service`, and one named like the project (`<project>.service`) has
+    /// its restart helper at `<project>-restart.service`, where a component `restart` would be.
+    private func validateUnitNames(_ deployment: Deployment) {
+        let project = deployment.project.name
+        var owners: [String: String] = [:]
+        for role in ["backup", "health", "monitor", "logrotate"] {
+            for suffix in ["service", "timer"] {
+                owners[UnitNames.own(project, role, suffix)] = "tradectl's own \(role) unit"
+            }
+        }
+        var seen: Set<String> = []
+        for (index, component) in deployment.components.enumerated() where seen.insert(component.name).inserted {
+            var names = [UnitNames.service(project, component.name)]
+            if component.kind == .oneshot { names.append(UnitNames.timer(project, component.name)) }
+            if component.hasScheduledRestart {
+                names += [
+                    UnitNames.restartService(project, component.name), UnitNames.restartTimer(project, component.name),
+                ]
+            }
+            for name in names {
+                if let owner = owners[name] {
+                    error("components[\(index)].name", "its unit \(name) is also \(owner); rename the component")
+                } else {
+                    owners[name] = "a unit of component \"\(component.name)\""
+                }
+            }
+        }
     }
 
     private func validateExec(_ exec: String, _ key: String) {

@@ -95,6 +95,17 @@ public struct Component: Sendable, Equatable {
     public var trades: Bool = false
     public var dryRun: Bool = false
     public var restartDaily: String?
+    /// Monotonic restart (`OnUnitActiveSec=`): restart this service every such span…
+    public var restartEvery: ConfigDuration?
+    /// …the first time this long after boot (`OnBootSec=`).
+    public var restartAfterBoot: ConfigDuration = .seconds(0)
+    /// Order after, and pull in, `network-online.target` (system scope only).
+    public var network: Bool = true
+    /// `RandomizedDelaySec=` of a oneshot's timer.
+    public var scheduleRandomDelay: ConfigDuration?
+    /// Further runs of a failed oneshot run (`Restart=on-failure` + a start limit).
+    public var retries: Int = 0
+    public var retryDelay: ConfigDuration = .seconds(0)
     public var probes: Probes = Probes()
     /// How the program writes its log lines, so a Python `ERROR` counts as an error.
     public var logFormat: LineFormat = .plain
@@ -111,7 +122,14 @@ public struct Component: Sendable, Equatable {
             && lhs.after == rhs.after && lhs.requires == rhs.requires && lhs.trades == rhs.trades
             && lhs.dryRun == rhs.dryRun && lhs.restartDaily == rhs.restartDaily && lhs.probes == rhs.probes
             && lhs.logFormat == rhs.logFormat && lhs.logFiles == rhs.logFiles && lhs.preflight == rhs.preflight
+            && lhs.restartEvery == rhs.restartEvery && lhs.restartAfterBoot == rhs.restartAfterBoot
+            && lhs.network == rhs.network && lhs.scheduleRandomDelay == rhs.scheduleRandomDelay
+            && lhs.retries == rhs.retries && lhs.retryDelay == rhs.retryDelay
     }
+
+    /// The service has a restart helper (`restart_daily` or `restart_every`): a oneshot and a
+    /// timer that restart it.
+    public var hasScheduledRestart: Bool { restartDaily != nil || restartEvery != nil }
 }
 
 public struct Probes: Sendable, Equatable {
@@ -131,6 +149,8 @@ public struct DeploySettings: Sendable, Equatable {
 public struct BackupConfig: Sendable, Equatable {
     public var dir: String = ""
     public var schedule: String = ""
+    /// `RandomizedDelaySec=` with `FixedRandomDelay=yes`: a stable per-host, per-project offset.
+    public var randomDelay: ConfigDuration = .seconds(0)
     public var compression: String = ""
     public var databases: [String] = []
     public var paths: [String] = []

@@ -145,6 +145,31 @@ enum DeploymentSchema {
             .optional(
                 "restart_daily", \.restartDaily, .string,
                 doc: "a timer that restarts this service (e.g. `\"*-*-* 06:00\"`)", format: "calendar spec"),
+            .optional(
+                "restart_every", \.restartEvery, .duration,
+                doc: "a monotonic timer that restarts this service this long after its last restart "
+                    + "(`OnUnitActiveSec=`), e.g. `\"24h\"`; instead of `restart_daily`"),
+            .key(
+                "restart_after_boot", \.restartAfterBoot, .duration, default: .value(.seconds(300)),
+                doc: "with `restart_every`: the first restart, this long after boot (`OnBootSec=`); a timer "
+                    + "started later than that (a first deploy) restarts the service at once",
+                printIf: { $0.restartEvery != nil }),
+            .key(
+                "network", \.network, .bool, default: .value(true),
+                doc: "start after the network is up (`After=` + `Wants=network-online.target`); system scope only, "
+                    + "a user manager has no such target"),
+            .optional(
+                "schedule_random_delay", \.scheduleRandomDelay, .duration,
+                doc: "oneshot: `RandomizedDelaySec=` of its timer (each run starts up to this much later)"),
+            .key(
+                "retries", \.retries, .integer(0...100), default: .value(0),
+                doc: "oneshot: runs again after a failure, up to this many times (`Restart=on-failure`, "
+                    + "`StartLimitBurst=` retries + 1)", format: "integer 0–100"),
+            .key(
+                "retry_delay", \.retryDelay, .duration, default: .value(.seconds(300)),
+                doc: "oneshot: time between a failed run and its retry (`RestartSec=`); the retries of one run must "
+                    + "end within `StartLimitIntervalSec=` 2 × (retries + 1) × retry_delay",
+                printIf: { $0.retries > 0 }),
             .key(
                 "environment", \.environment, .stringTable, default: .value([]),
                 doc: "extra `Environment=` assignments; not for secrets", omitWhen: \.isEmpty),
@@ -198,6 +223,11 @@ enum DeploymentSchema {
             .key(
                 "schedule", \.schedule, .string, default: .value("*-*-* 02:30"), doc: "timer for `tradectl backup`",
                 format: "calendar spec"),
+            .key(
+                "random_delay", \.randomDelay, .duration, default: .value(.seconds(1800)),
+                doc: "the backup timer starts up to this much later (`RandomizedDelaySec=`, `FixedRandomDelay=yes`): "
+                    + "a fixed offset per host and project, so projects sharing a host do not all back up at once; "
+                    + "`\"0s\"` for none"),
             .key(
                 "compression", \.compression, .string, default: .value("gzip"), doc: "archive compression",
                 format: "`gzip` \\| `zstd`",

@@ -43,7 +43,7 @@ public struct HealthSuite: Sendable {
         if !services.isEmpty {
             var check = UnitCheck(
                 timeout: timeout, services: services, manager: manager, previousRestarts: history.restarts)
-            for component in deployment.components where component.kind == .service && component.restartDaily != nil {
+            for component in deployment.components where component.kind == .service && component.hasScheduledRestart {
                 check.restartHelpers[UnitNames.service(project.name, component.name)] =
                     UnitNames.restartService(project.name, component.name)
             }

@@ -16,7 +16,7 @@ public struct TimerCheck: Check {
     public var launcher: ProcessLauncher = SubprocessLauncher()
 
     static let timerProperties = ["ActiveState", "LastTriggerUSec", "NextElapseUSecRealtime", "ActiveEnterTimestamp"]
-    static let serviceProperties = ["Result", "ExecMainStatus", "ExecMainExitTimestamp", "ActiveState"]
+    static let serviceProperties = ["Result", "ExecMainStatus", "ExecMainExitTimestamp", "ActiveState", "SubState"]
 
     public func run() async -> [CheckResult] {
         guard !oneshots.isEmpty else { return [] }
@@ -58,6 +58,13 @@ public struct TimerCheck: Check {
         let activeSince = Self.time(timer["ActiveEnterTimestamp"])
         let lastExit = Self.time(service["ExecMainExitTimestamp"])
         let next = Self.time(timer["NextElapseUSecRealtime"]).map { "next \(Self.format($0))" } ?? "no next run"
+        // A oneshot with `retries` waits for its next try in `auto-restart`: failed, not given up.
+        if service["SubState"] == "auto-restart" {
+            return result(
+                .warning,
+                "last run failed: \(service["Result"] ?? "?"), exit status \(service["ExecMainStatus"] ?? "?"); "
+                    + "systemd runs it again (retries)")
+        }
         if lastExit != nil, let outcome = service["Result"], outcome != "success" {
             return result(
                 .critical, "last run failed: \(outcome), exit status \(service["ExecMainStatus"] ?? "?"); \(next)")

@@ -90,7 +90,7 @@ public struct KillSwitch: Sendable {
             case .service:
                 held.services.append(UnitNames.service(project, component.name))
                 held.startable.append(UnitNames.service(project, component.name))
-                if component.restartDaily != nil {
+                if component.hasScheduledRestart {
                     // The daily restart would start a halted engine: its timer is held too.
                     held.timers.append(UnitNames.restartTimer(project, component.name))
                     held.startable.append(UnitNames.restartTimer(project, component.name))

@@ -100,7 +100,7 @@ public enum LogUnits {
         var units: [String] = []
         for component in chosen {
             units.append(UnitNames.service(project, component.name))
-            if component.restartDaily != nil { units.append(UnitNames.restartService(project, component.name)) }
+            if component.hasScheduledRestart { units.append(UnitNames.restartService(project, component.name)) }
         }
         if names.isEmpty { units += ownRoles.map { UnitNames.own(project, $0, "service") } }
         return units

@@ -44,13 +44,20 @@ public struct UnitDirectory: Sendable, Equatable {
 
 /// Names of the units of a project, in one place.
 public enum UnitNames {
-    public static func service(_ project: String, _ component: String) -> String { "\(project)-\(component).service" }
-    public static func timer(_ project: String, _ component: String) -> String { "\(project)-\(component).timer" }
+    /// A component's unit name without suffix: `<project>-<component>`, or just `<project>` for a
+    /// component named like its project (IV Crush's one `ivcrush.service`).
+    public static func base(_ project: String, _ component: String) -> String {
+        component == project ? project : "\(project)-\(component)"
+    }
+    public static func service(_ project: String, _ component: String) -> String {
+        "\(base(project, component)).service"
+    }
+    public static func timer(_ project: String, _ component: String) -> String { "\(base(project, component)).timer" }
     public static func restartService(_ project: String, _ component: String) -> String {
-        "\(project)-\(component)-restart.service"
+        "\(base(project, component))-restart.service"
     }
     public static func restartTimer(_ project: String, _ component: String) -> String {
-        "\(project)-\(component)-restart.timer"
+        "\(base(project, component))-restart.timer"
     }
     /// tradectl's own units: backup, health, monitor.
     public static func own(_ project: String, _ role: String, _ suffix: String) -> String {
@@ -58,7 +65,8 @@ public enum UnitNames {
     }
     /// True for any unit name this project could own (used to find stale units).
     public static func belongs(_ unit: String, to project: String) -> Bool {
-        unit.hasPrefix("\(project)-") && (unit.hasSuffix(".service") || unit.hasSuffix(".timer"))
+        (unit.hasPrefix("\(project)-") && (unit.hasSuffix(".service") || unit.hasSuffix(".timer")))
+            || unit == "\(project).service" || unit == "\(project).timer"
     }
 }
 

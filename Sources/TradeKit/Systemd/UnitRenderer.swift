@@ -55,18 +55,34 @@ public struct UnitRenderer: Sendable {
         context["workingDirectory"] =
             component.workingDir == "."
             ? "\(project.root)/current" : "\(project.root)/current/\(component.workingDir)"
-        context["syslogIdentifier"] = "\(project.name)-\(component.name)"
+        context["syslogIdentifier"] = UnitNames.base(project.name, component.name)
         if let envFile = component.envFile { context["envFile"] = "\(project.root)/shared/\(envFile)" }
         // Every component learns where the kill switch is, so an engine can refuse new orders
         // while the file exists (`tradectl halt`), even before it is stopped.
         let environment = component.environment + [(key: "TRADECTL_KILL_SWITCH", value: deployment.killSwitch.file)]
         context["environment"] = environment.map { ["assignment": Self.quoted("\($0.key)=\($0.value)")] }
-        if component.restart != .no || component.kind == .service {
+        if component.kind == .oneshot && component.retries > 0 {
+            // systemd ≥ 252 restarts a failed oneshot; the start limit ends the retries: the first
+            // run and `retries` more, all within a window twice as long as their delays.
+            let runs = component.retries + 1
+            context["restart"] = RestartPolicy.onFailure.rawValue
+            context["restartSec"] = component.retryDelay.unitSpan
+            context["startLimitBurst"] = "\(runs)"
+            context["startLimitIntervalSec"] =
+                ConfigDuration(milliseconds: 2 * runs * component.retryDelay.milliseconds).unitSpan
+        } else if component.restart != .no || component.kind == .service {
             context["restart"] = component.restart.rawValue
             context["restartSec"] = component.restartSec.description
+            context["startLimitBurst"] = "10"
+            context["startLimitIntervalSec"] = "300"
         }
         if let stop = component.stopTimeout { context["timeoutStopSec"] = stop.description }
-        let after = (component.after + component.requires).map { UnitNames.service(project.name, $0) }
+        var after = (component.after + component.requires).map { UnitNames.service(project.name, $0) }
+        // A user manager has no network-online.target (a Wants= on it is a silent no-op there).
+        if component.network && isSystem {
+            after.append(Self.networkOnline)
+            context["wants"] = Self.networkOnline
+        }
         if !after.isEmpty { context["after"] = after.joined(separator: " ") }
         if !component.requires.isEmpty {
             context["requires"] = component.requires.map { UnitNames.service(project.name, $0) }.joined(separator: " ")
@@ -89,23 +105,39 @@ public struct UnitRenderer: Sendable {
             units.append(
                 try timer(
                     UnitNames.timer(project.name, component.name), activates: serviceName,
-                    onCalendar: component.schedule ?? "", description: "\(project.name) \(component.name) schedule",
-                    component: component.name))
+                    when: .calendar(component.schedule ?? ""),
+                    description: "\(project.name) \(component.name) schedule", component: component.name,
+                    randomDelay: component.scheduleRandomDelay))
         }
-        if let daily = component.restartDaily, component.kind == .service {
-            units += try restartUnits(component, serviceName: serviceName, onCalendar: daily)
+        if component.kind == .service {
+            if let daily = component.restartDaily {
+                units += try restartUnits(component, serviceName: serviceName, when: .calendar(daily))
+            } else if let every = component.restartEvery {
+                units += try restartUnits(
+                    component, serviceName: serviceName,
+                    when: .monotonic(afterBoot: component.restartAfterBoot, every: every))
+            }
         }
         return units
     }
 
+    static let networkOnline = "network-online.target"
+
+    /// When a timer fires: on a calendar (`OnCalendar=`, `Persistent=true`) or on monotonic
+    /// spans (`OnBootSec=` then `OnUnitActiveSec=`, V6's daily restart).
+    enum TimerTrigger {
+        case calendar(String)
+        case monotonic(afterBoot: ConfigDuration, every: ConfigDuration)
+    }
+
     /// A oneshot + timer that restarts a service daily (e.g. to reconnect to a broker gateway).
-    private func restartUnits(_ component: Component, serviceName: String, onCalendar: String) throws -> [UnitFile] {
+    private func restartUnits(_ component: Component, serviceName: String, when: TimerTrigger) throws -> [UnitFile] {
         let name = UnitNames.restartService(project.name, component.name)
         var context = base("Daily restart of \(serviceName)", unitName: name)
         context["component"] = component.name
         context["type"] = "oneshot"
         context["execStart"] = "/bin/systemctl \(isSystem ? "" : "--user ")restart \(serviceName)"
-        context["syslogIdentifier"] = "\(project.name)-\(component.name)-restart"
+        context["syslogIdentifier"] = "\(UnitNames.base(project.name, component.name))-restart"
         // Restarting a unit needs the manager's private socket, which only root may open:
         // no user switch, but a sandbox of its own (restart.service.mustache) in system scope.
         context["user"] = nil
@@ -115,18 +147,27 @@ public struct UnitRenderer: Sendable {
                 name: name, content: try templates.render("restart.service", context: context), activation: .triggered,
                 component: component.name),
             try timer(
-                UnitNames.restartTimer(project.name, component.name), activates: name, onCalendar: onCalendar,
+                UnitNames.restartTimer(project.name, component.name), activates: name, when: when,
                 description: "Daily restart of \(serviceName)", component: component.name),
         ]
     }
 
     private func timer(
-        _ name: String, activates unit: String, onCalendar: String, description: String, component: String?,
-        template: String = "timer", activation: UnitFile.Activation = .start(wantedBy: "timers.target")
+        _ name: String, activates unit: String, when: TimerTrigger, description: String, component: String?,
+        template: String = "timer", activation: UnitFile.Activation = .start(wantedBy: "timers.target"),
+        randomDelay: ConfigDuration? = nil
     ) throws -> UnitFile {
         var context = base(description, unitName: name)
         context["unit"] = unit
-        context["onCalendar"] = onCalendar
+        switch when {
+        case .calendar(let spec):
+            context["onCalendar"] = spec
+            context["persistent"] = true
+        case .monotonic(let afterBoot, let every):
+            context["onBootSec"] = afterBoot.unitSpan
+            context["onUnitActiveSec"] = every.unitSpan
+        }
+        if let randomDelay, randomDelay.milliseconds > 0 { context["randomizedDelaySec"] = randomDelay.unitSpan }
         return .init(
             name: name, content: try templates.render(template, context: context), activation: activation,
             component: component)
@@ -165,10 +206,11 @@ public struct UnitRenderer: Sendable {
             if let schedule {
                 units.append(
                     try timer(
-                        UnitNames.own(project.name, role, "timer"), activates: serviceName, onCalendar: schedule,
+                        UnitNames.own(project.name, role, "timer"), activates: serviceName, when: .calendar(schedule),
                         description: "tradectl \(role) schedule of \(project.name)", component: nil,
                         template: "tradectl-\(role).timer",
-                        activation: available ? .start(wantedBy: "timers.target") : pending))
+                        activation: available ? .start(wantedBy: "timers.target") : pending,
+                        randomDelay: role == "backup" ? deployment.backup.randomDelay : nil))
             }
         }
         return units
@@ -191,7 +233,7 @@ public struct UnitRenderer: Sendable {
                 activation: .triggered, component: nil),
             try timer(
                 UnitNames.own(project.name, "logrotate", "timer"), activates: serviceName,
-                onCalendar: deployment.logRotation.schedule, description: "logrotate schedule of \(project.name)",
+                when: .calendar(deployment.logRotation.schedule), description: "logrotate schedule of \(project.name)",
                 component: nil, template: "tradectl-logrotate.timer"),
         ]
     }

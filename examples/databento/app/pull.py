@@ -62,6 +62,24 @@ def write_atomic(path, write):
     os.replace(tmp, path)
 
 
+def simulated_outage():
+    """Drill: data/simulate-failures holding N makes the next N pulls fail (counting down),
+    as an API outage would; systemd's retries (retries = 2) run the pull again."""
+    path = os.path.join(catalog.DATA_DIR, "simulate-failures")
+    try:
+        with open(path) as f:
+            left = int(f.read().strip() or "0")
+    except (OSError, ValueError):
+        return False
+    if left <= 0:
+        os.remove(path)
+        return False
+    with open(path, "w") as f:
+        f.write(f"{left - 1}\n")
+    logger.error("simulated API outage: Databento unreachable (%d more to fail)", left - 1)
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default=os.environ.get("DATABENTO_DATASET", "XNAS.ITCH"))
@@ -74,6 +92,9 @@ def main():
 
     symbols = [s.strip().upper() for s in args.symbols.split(",") if s.strip()]
     db = catalog.connect()                       # also creates data/
+    if simulated_outage():
+        db.close()
+        return 1
     log(f"pulling {args.dataset} ohlcv-1m {','.join(symbols)} for {args.date}")
     rows = [bar for s in symbols for bar in fetch_bars(args.dataset, s, args.date)]
     logger.debug("fetched %d bars for %d symbols", len(rows), len(symbols))

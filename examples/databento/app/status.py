@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Databento status service (stand-in) on 127.0.0.1:8766.
+"""Databento status service (stand-in) on 127.0.0.1:8080 (--port changes it).
 
   /health  200 {"status": "ok"} while the process runs (the probe)
   /ready   200 once the startup self-check passed (data/ writable, API key
@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import catalog
 
-HOST, PORT = "127.0.0.1", 8766
+HOST, PORT = "127.0.0.1", 8080
 checks = {}
 
 
@@ -88,6 +88,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    global PORT
+    args = sys.argv[1:]
+    if "--port" in args:
+        PORT = int(args[args.index("--port") + 1])
     checks.update(self_check())
     log(f"self-check: {', '.join(f'{k}={v}' for k, v in checks.items())}")
     server = ThreadingHTTPServer((HOST, PORT), Handler)

@@ -17,7 +17,8 @@ import random
 import sqlite3
 import sys
 
-DB_PATH = "data/ivcrush.db"
+DB_PATH = os.environ.get("DATABASE_PATH", "data/ivcrush.db")
+CACHE_PATH = "data/cache.db"   # the L2 cache: quotes fetched once per day and ticker
 LAST_RUN = "data/last-run"
 EX_CONFIG = 78  # sysexits.h: configuration error (systemd shows it as "CONFIG")
 
@@ -87,7 +88,7 @@ def main():
                     help="trade date (YYYY-MM-DD); default today")
     args = ap.parse_args()
 
-    missing = [k for k in ("IV_API_KEY", "IV_API_SECRET") if not os.environ.get(k)]
+    missing = [k for k in ("TRADIER_API_KEY", "ALPHA_VANTAGE_KEY") if not os.environ.get(k)]
     if missing:
         logger.error(f"missing API credentials: {', '.join(missing)} "
                      "(set them in shared/.env)")
@@ -98,6 +99,9 @@ def main():
     db = sqlite3.connect(DB_PATH, timeout=30)
     mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     db.executescript(SCHEMA)
+    cache = sqlite3.connect(CACHE_PATH, timeout=30)
+    cache.execute("PRAGMA journal_mode=WAL")
+    cache.execute("CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT, created_at TEXT)")
 
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with db:
@@ -111,6 +115,9 @@ def main():
         logger.warning("empty watch list: nothing to scan")
     for t in tickers:
         chain = fetch_chain(t, args.date)
+        with cache:
+            cache.execute("INSERT OR REPLACE INTO cache VALUES (?, ?, ?)",
+                          (f"chain:{t}:{args.date}", json.dumps(chain), started))
         implied, hist, score, signal = score_chain(chain)
         rows.append((run_id, t, chain["spot"], round(chain["front_iv"], 4),
                      round(chain["back_iv"], 4), round(implied, 4), round(hist, 4),
@@ -124,6 +131,7 @@ def main():
         db.execute("UPDATE runs SET finished_at = ?, status = 'ok' WHERE id = ?",
                    (finished, run_id))
     db.close()
+    cache.close()
 
     best = max(rows, key=lambda r: r[7]) if rows else None
     summary = {"run_id": run_id, "trade_date": args.date, "finished_at": finished,

@@ -81,7 +81,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--symbols", default="SPY,QQQ,IWM")
     ap.add_argument("--contracts", type=int, default=1)
+    ap.add_argument("--config", help="strategy file (thetagang.toml): symbols and contracts")
     args = ap.parse_args()
+    if args.config:
+        import tomllib
+        with open(args.config, "rb") as f:
+            strategy = tomllib.load(f)
+        args.symbols = ",".join(strategy.get("symbols", {})) or args.symbols
+        args.contracts = int(strategy.get("target", {}).get("contracts", args.contracts))
     signal.signal(signal.SIGTERM, on_sigterm)
 
     if os.path.exists(KILL_SWITCH):

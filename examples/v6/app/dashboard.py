@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""v6 dashboard (stand-in): a tiny read-only web page on 127.0.0.1:8765.
+"""v6 dashboard (stand-in): a tiny read-only web page on 127.0.0.1:8501
+(run_dashboard.py --headless --port 8501 in V6's plan; --port changes it).
 
   /health  200 {"status": "ok"}   (the deploy/health probe)
   /        positions and the latest orders from data/v6.db
@@ -16,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import store
 
-HOST, PORT = "127.0.0.1", 8765
+HOST, PORT = "127.0.0.1", 8501
 db_lock = threading.Lock()
 db = None
 
@@ -75,7 +76,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    global db
+    global db, PORT
+    args = sys.argv[1:]
+    if "--port" in args:
+        PORT = int(args[args.index("--port") + 1])
     db = store.connect()
     server = ThreadingHTTPServer((HOST, PORT), Handler)
     stop = threading.Event()

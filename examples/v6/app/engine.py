@@ -17,6 +17,7 @@ import random
 import signal
 import sys
 import threading
+import socket
 import time
 
 import store
@@ -83,6 +84,18 @@ def fill(db, order_ids):
                        [(store.now(), i) for i in order_ids])
 
 
+def check_gateway():
+    """Log whether the broker gateway (PRODUCTION_IB_HOST:PORT) accepts a connection."""
+    host = os.environ.get("PRODUCTION_IB_HOST", "127.0.0.1")
+    port = int(os.environ.get("PRODUCTION_IB_PORT", "7497"))
+    client = os.environ.get("PRODUCTION_IB_CLIENT_ID", "1")
+    try:
+        socket.create_connection((host, port), 2).close()
+        log(f"broker gateway {host}:{port} reachable (client id {client})")
+    except OSError as error:
+        logger.warning("broker gateway %s:%d unreachable: %s", host, port, error)
+
+
 def main():
     if not os.environ.get("V6_BROKER_API_KEY"):
         logger.error("V6_BROKER_API_KEY is not set (shared/.env)")
@@ -90,6 +103,7 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
+    check_gateway()
     db = store.connect()
     rng = random.Random(6)
     pending = [r[0] for r in db.execute("SELECT id FROM orders WHERE status='pending'")]

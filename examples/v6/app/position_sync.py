@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """v6 position sync (stand-in): every 10 s, pull positions from the "broker"
-and store them in data/v6.db for the dashboard and the engine's risk checks.
+and store them in data/v6.db for the dashboard and the engine's risk checks;
+touches data/position-sync.last after each sync (the lag probe).
 
 Here the broker's view is derived from the filled orders, so it agrees with
 what the engine did. Exits 0 on SIGTERM.
@@ -14,6 +15,7 @@ import threading
 import store
 
 INTERVAL = 10.0
+HEARTBEAT = "data/position-sync.last"   # touched after every sync: the lag probe
 stop = threading.Event()
 
 
@@ -62,6 +64,8 @@ def main():
     log(f"started, syncing every {INTERVAL:.0f}s")
     while not stop.is_set():
         log(f"synced {sync(db)} positions")
+        with open(HEARTBEAT, "a"):
+            os.utime(HEARTBEAT, None)
         stop.wait(INTERVAL)
     db.close()
     log("stopped")
