@@ -49,7 +49,7 @@ struct DryRunPurityTests {
             try FileManager.default.contentsOfDirectory(atPath: backups).first { $0.hasPrefix("v6-") })
         let archive = "\(project.dir.path)/\(name)"
         try FileManager.default.copyItem(atPath: "\(backups)/\(name)", toPath: archive)
-        try FileManager.default.removeItem(atPath: "\(project.root)/opt/v6")
+        try FileManager.default.removeItem(atPath: "\(project.root)/opt/v6-trading")
         try project.expectPure(
             Case(arguments: ["recover", archive, "--dry-run"], expect: "dry run: nothing was changed"))
     }
