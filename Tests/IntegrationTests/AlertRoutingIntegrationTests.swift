@@ -90,12 +90,11 @@ extension RealSystemd {
                     receivers = ["pager", "mail"]
                     min_severity = "critical"
 
-                    [market]
-                    timezone = "UTC"
-
 
                     """)
             text = text.replacingOccurrences(of: "timeout = \"10s\"", with: "timeout = \"2s\"")
+            // The example's [market] is New York's; the quiet hours below are written in UTC.
+            text = text.replacingOccurrences(of: "timezone = \"America/New_York\"", with: "timezone = \"UTC\"")
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }
 
