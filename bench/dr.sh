@@ -39,7 +39,9 @@ done
 
 # ---------------------------------------------------------------- the config: V6 + an off-site target
 config="$work/tradectl.toml"
-sed "s|^source = \"app\"|source = \"$(pwd)/examples/v6/app\"|" examples/v6/tradectl.toml >"$config"
+# The first scheduled restart a day out (restart_after_boot), so it cannot land inside a run.
+sed -e "s|^source = \"app\"|source = \"$(pwd)/examples/v6/app\"|" \
+    -e 's|^restart_after_boot = "5min"|restart_after_boot = "1d"|' examples/v6/tradectl.toml >"$config"
 cat >>"$config" <<EOF
 
 [backup.offsite]

@@ -19,11 +19,13 @@ extension RealSystemd {
             "DRILL_CRYPT_PASSWORD": "drill-crypt-password-do-not-print", "DRILL_CRYPT_SALT": "drill-crypt-salt",
         ]
 
-        /// examples/v6 as it is, its source made absolute, with an off-site target on `moto`.
+        /// A copy of examples/v6 (Harness.copyExample: its first scheduled restart a day out)
+        /// with an off-site target on `moto`.
         static func config(moto: MotoServer, in directory: String) throws -> String {
-            let example = "\(Harness.repoRoot)/examples/v6"
-            var text = try String(contentsOfFile: "\(example)/tradectl.toml", encoding: .utf8)
-            text = text.replacingOccurrences(of: "source = \"app\"", with: "source = \"\(example)/app\"")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Harness.copyExample("v6", to: directory)
+            let path = "\(directory)/v6/tradectl.toml"
+            var text = try String(contentsOfFile: path, encoding: .utf8)
             text += """
 
                 [backup.offsite]
@@ -40,8 +42,6 @@ extension RealSystemd {
                 low_level_retries = 1
 
                 """
-            let path = "\(directory)/tradectl.toml"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
