@@ -30,6 +30,7 @@ moto_bin=$(command -v moto_server || echo "$(pwd)/.cache/moto/bin/moto_server")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$moto_bin" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
+disown "$moto_pid" # killed by pid at exit; no job-control notice
 stop_moto() { [ -n "${moto_pid:-}" ] && [ "$moto_pid" -gt 1 ] && kill -9 "$moto_pid" 2>/dev/null || true; }
 trap 'stop_moto; bench_cleanup' EXIT
 for _ in $(seq 100); do
@@ -96,7 +97,7 @@ for run in $(seq "$RUNS"); do
     tc health -q --check unit http heartbeat sqlite
     restored=$(stat -c %s "$TRADECTL_PROJECT_ROOT/shared/data/v6.db")
     [ "$restored" -ge "$db_bytes" ] || { echo "dr.sh: restored database is smaller than the backup's" >&2; exit 1; }
-    phase() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(next(p["seconds"] for p in d["phases"] if p["name"]==sys.argv[2]))' "$work/recover$run.json" "$1"; }
+    phase() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.2f" % next(p["seconds"] for p in d["phases"] if p["name"]==sys.argv[2]))' "$work/recover$run.json" "$1"; }
     fetch+=("$(phase fetch)"); restore+=("$(phase restore)"); deploy+=("$(phase deploy)")
     lose_host "new$run"
 done
@@ -113,7 +114,7 @@ for run in $(seq "$RUNS"); do
     log "rclone copy + tar xzf run $run/$RUNS"
     rm -rf "$work/hand" && mkdir -p "$work/hand/x"
     start=$(now)
-    rclone --config /dev/null copy "bcrypt:$archive" "$work/hand"
+    env -u AWS_CA_BUNDLE rclone --config /dev/null copy "bcrypt:$archive" "$work/hand"
     tar xzf "$work/hand/$archive" -C "$work/hand/x"
     hand_times+=("$(since "$start")")
     [ -f "$work/hand/x/shared/data/v6.db" ] || { echo "dr.sh: the archive did not unpack" >&2; exit 1; }
