@@ -83,4 +83,100 @@ struct FaultMatrixTests {
         let healthy = try fixture.tradectl(["health", "--check", "backup", "--json"])
         #expect(!healthy.stdout.contains("no space left"), "\(healthy.stdout)")
     }
+
+    /// What a state-database fault must leave alone: the archives, byte for byte.
+    static func archiveBytes(_ fixture: BackupFixture) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        for name in fixture.archives() {
+            result[name] = try Data(contentsOf: URL(fileURLWithPath: "\(fixture.backups)/\(name)"))
+        }
+        return result
+    }
+
+    @Test(
+        "state database damaged (truncated, overwritten, deleted): one clear line, archives untouched; moved aside, the next backup converges and catalogues the archives on disk",
+        arguments: ["truncated", "overwritten", "deleted"])
+    func stateDatabaseDamaged(damage: String) throws {
+        let fixture = try BackupFixture()
+        #expect(try fixture.tradectl(["backup"]).status == 0)
+        let before = try Self.archiveBytes(fixture)
+        let state = "\(fixture.root)/var/lib/tradectl/demo/state.db"
+        _ = try sqlite(state, "PRAGMA wal_checkpoint(TRUNCATE)")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: state))
+        switch damage {
+        case "truncated": bytes = bytes.prefix(4096)
+        case "overwritten": bytes.replaceSubrange(0..<100, with: Data(repeating: 0x41, count: 100))
+        default: try FileManager.default.removeItem(atPath: state)
+        }
+        if damage != "deleted" { try bytes.write(to: URL(fileURLWithPath: state)) }
+
+        let backup = try fixture.tradectl(["backup"])
+        if damage == "deleted" {
+            // A missing state database is a new host's: created, nothing to say.
+            #expect(backup.status == 0, "\(backup.stderr)")
+        } else {
+            #expect(backup.status == 1, "\(damage): \(backup.stdout)\(backup.stderr)")
+            let lines = backup.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].contains("is damaged"), "\(backup.stderr)")
+            #expect(backup.stderr.contains("mv \(state) \(state).damaged"), "says what to do: \(backup.stderr)")
+            #expect(try Self.archiveBytes(fixture) == before, "archives untouched")
+            for command in [["audit"], ["deploy"], ["health", "--check", "backup"]] {
+                let result = try fixture.tradectl(command)
+                #expect(
+                    result.stderr.contains("is damaged") || result.stdout.contains("is damaged"),
+                    "\(command): \(result.stdout)\(result.stderr)")
+            }
+            // The fault removed as the line says: the next run converges by itself.
+            try FileManager.default.moveItem(atPath: state, toPath: "\(state).damaged")
+            let again = try fixture.tradectl(["backup"])
+            #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        }
+        // The archives already on disk are back in the catalog (retention and `latest` count them).
+        let list = try fixture.tradectl(["backup", "list", "--json"])
+        let rows = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+        let listed = Set(rows.compactMap { ($0["path"] as? String).map { ($0 as NSString).lastPathComponent } })
+        #expect(listed == Set(fixture.archives()), "\(list.stdout)")
+        #expect(Set(before.keys).isSubset(of: listed))
+        #expect(try fixture.tradectl(["backup", "verify", "latest"]).status == 0)
+    }
+
+    @Test(
+        "state database held locked by another process: exit 75 naming the file and what to do; then the next backup converges"
+    )
+    func stateDatabaseLocked() throws {
+        let fixture = try BackupFixture()
+        #expect(try fixture.tradectl(["backup"]).status == 0)
+        let before = try Self.archiveBytes(fixture)
+        let state = "\(fixture.root)/var/lib/tradectl/demo/state.db"
+        let ready = "\(fixture.dir.path)/locked"
+        // A real second process holding a write transaction (as `sqlite3` left open would).
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = [
+            "-c",
+            "import sqlite3, sys, time\nc = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                + "c.execute('BEGIN EXCLUSIVE')\nc.execute('CREATE TABLE IF NOT EXISTS held(x)')\n"
+                + "open(sys.argv[2], 'w').close()\ntime.sleep(15)\n",
+            state, ready,
+        ]
+        try holder.run()
+        defer { if holder.isRunning { holder.terminate() } }
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: ready) { usleep(50_000) }
+        try #require(FileManager.default.fileExists(atPath: ready), "the lock holder did not start")
+
+        let backup = try fixture.tradectl(["backup"])
+        #expect(backup.status == 75, "\(backup.stdout)\(backup.stderr)")
+        #expect(
+            backup.stderr.contains("stayed locked by another process") && backup.stderr.contains("fuser"),
+            "\(backup.stderr)")
+        #expect(try Self.archiveBytes(fixture) == before)
+        let left = try FileManager.default.contentsOfDirectory(atPath: fixture.backups).filter { $0.hasPrefix(".") }
+        #expect(left.isEmpty, "\(left)")
+
+        // The holder lets go (its 15 s end: signals are not what this row is about).
+        holder.waitUntilExit()
+        let again = try fixture.tradectl(["backup"])
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(fixture.archives().count == before.count + 1)
+    }
 }

@@ -36,6 +36,18 @@ public struct VerifyArchive: Effect {
     }
 }
 
+/// Catalogues an archive found in the backup directory without a catalog row (the state
+/// database was replaced, or a copy was put there by hand): its size and SHA-256 are read from
+/// the file, its time from its name; it is `complete` (renamed only after its fsync) and not
+/// verified. From then on retention, `restore latest` and health count it.
+public struct AdoptArchive: Effect {
+    public var path: String
+    public var created: Date
+    public var compression: String
+    public var typeName: String { "catalog" }
+    public var target: String { path }
+}
+
 /// Removes an archive that retention let go (its catalog row goes with a `SetCatalogStatus`).
 public struct PruneArchive: Effect {
     public var path: String
@@ -68,7 +80,7 @@ public struct BackupEffectHandlers: Sendable {
 
     public var all: [any EffectHandler] {
         [
-            Archives(backup: self), Catalog(backup: self), Pruner(backup: self),
+            Archives(backup: self), Catalog(backup: self), Pruner(backup: self), Adopter(backup: self),
             ArchiveVerifyHandler(fileSystem: fileSystem, store: store),
         ]
     }
@@ -77,6 +89,19 @@ public struct BackupEffectHandlers: Sendable {
         var backup: BackupEffectHandlers
         func apply(_ effect: PruneArchive) async throws -> (any Sendable)? {
             try backup.fileSystem.removeTree(effect.path)
+            return nil
+        }
+    }
+
+    struct Adopter: EffectHandler {
+        var backup: BackupEffectHandlers
+        func apply(_ effect: AdoptArchive) async throws -> (any Sendable)? {
+            let host = backup.fileSystem.hostPath(effect.path)
+            let size = (try FileManager.default.attributesOfItem(atPath: host)[.size] as? Int) ?? 0
+            try backup.store.upsertBackup(
+                CatalogEntry(
+                    path: effect.path, size: size, sha256: try RestoreSurvey.sha256(host), created: effect.created,
+                    durationMilliseconds: 0, compression: effect.compression, status: "complete", verifiedAt: nil))
             return nil
         }
     }

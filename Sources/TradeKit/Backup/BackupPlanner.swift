@@ -86,6 +86,19 @@ public struct BackupPlanner: Sendable {
                 live.append(entry)
             }
         }
+        let catalogued = Set(survey.catalog.map(\.path))
+        for path in survey.archivesOnDisk.sorted() where !catalogued.contains(path) {
+            let name = (path as NSString).lastPathComponent
+            guard let created = BackupSpec.created(fromName: name, project: deployment.project.name) else { continue }
+            let compression = name.hasSuffix(".tar.zst") ? "zstd" : "gzip"
+            plan.add(
+                AdoptArchive(path: path, created: created, compression: compression), .create,
+                note: "on disk but not in the catalog (a new state database?): catalogued, not yet verified")
+            live.append(
+                CatalogEntry(
+                    path: path, size: 0, sha256: "", created: created, durationMilliseconds: 0,
+                    compression: compression, status: "complete", verifiedAt: nil))
+        }
         for database in notCreatedYet.sorted() {
             plan.notes.append("\(database) does not exist yet and no archive ever held it: not in this archive")
         }

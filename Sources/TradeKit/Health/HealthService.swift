@@ -15,10 +15,17 @@ public struct HealthService: Sendable {
         // One open of the state DB for the whole run: read the history, record the result (a
         // run that records nothing opens it as a survey, which writes nothing at all).
         let path = suite.fileSystem.hostPath(suite.layout.stateDatabase)
-        let store =
-            suite.fileSystem.info(suite.layout.stateDatabase) == nil
-            ? nil : record ? try? StateStore(path: path) : try? StateStore(surveying: path)
-        let history = suite.history(store: store)
+        var store: StateStore?
+        var unusable: String?
+        if suite.fileSystem.info(suite.layout.stateDatabase) != nil {
+            do {
+                store = record ? try StateStore(path: path) : try StateStore(surveying: path)
+            } catch {
+                unusable = "\(error)"
+            }
+        }
+        var history = suite.history(store: store)
+        history.stateUnusable = unusable
         let results = await HealthRunner().run(suite.checks(only: only, history: history))
         let report = HealthReport(project: suite.deployment.project.name, at: suite.now, results: results)
         if record, let store { self.record(report, in: store) }

@@ -114,7 +114,8 @@ public struct HealthSuite: Sendable {
         checks.append(
             BackupFreshnessCheck(
                 timeout: timeout, catalog: history.catalog, maxAge: deployment.health.backupMaxAge, now: now,
-                deployedAt: history.firstDeployedAt, lastRun: history.lastBackupRun))
+                deployedAt: history.firstDeployedAt, lastRun: history.lastBackupRun,
+                stateUnusable: history.stateUnusable))
         let offsite = deployment.backup.offsite
         if offsite.enabled {
             checks.append(
@@ -188,5 +189,7 @@ public struct HealthHistory: Sendable {
     public var offsiteCopies: [OffsiteCopy] = []
     /// The audit row of the last `backup` run (scheduled or by hand): a failure shows in health.
     public var lastBackupRun: AuditEntry?
+    /// Why the state database could not be opened (damaged, locked): the backup check says so.
+    public var stateUnusable: String?
     public init() {}
 }

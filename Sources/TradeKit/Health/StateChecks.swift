@@ -14,8 +14,17 @@ public struct BackupFreshnessCheck: Check {
     /// The last `backup` run's audit row: when it failed after the newest complete archive, the
     /// check says so and why (a full disk, a locked database) instead of only the archive's age.
     public var lastRun: AuditEntry? = nil
+    /// The state database (the catalog) could not be read: nothing about the backups is known.
+    public var stateUnusable: String? = nil
 
     public func run() async -> [CheckResult] {
+        if let stateUnusable {
+            return [
+                .init(
+                    check: name, target: "backup", status: .critical,
+                    summary: "cannot read the backup catalog: \(stateUnusable)")
+            ]
+        }
         let results = judgeNewest()
         guard let failure = lastRun, failure.result.hasPrefix("failed"),
             failure.at > (newestComplete?.created ?? .distantPast), var result = results.first

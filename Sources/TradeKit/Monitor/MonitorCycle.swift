@@ -35,6 +35,8 @@ public actor MonitorCycle {
     private var totals = Totals()
     private var loaded = false
     private var openedStore: StateStore?
+    /// Why the state database would not open at the last try (nil: it did, or it does not exist).
+    private var stateUnusable: String?
     /// The components' `log_files`, read each cycle into the same path as journal entries.
     var logFiles: LogFileFollower
 
@@ -70,7 +72,14 @@ public actor MonitorCycle {
     func store() -> StateStore? {
         if let openedStore { return openedStore }
         guard suite.fileSystem.info(layout.stateDir) != nil else { return nil }
-        openedStore = try? StateStore(path: suite.fileSystem.hostPath(layout.stateDatabase))
+        do {
+            openedStore = try StateStore(path: suite.fileSystem.hostPath(layout.stateDatabase))
+            stateUnusable = nil
+        } catch {
+            // Tried again next cycle (moved aside, the next open creates a new one); meanwhile
+            // the backup check says why nothing about the backups is known.
+            stateUnusable = "\(error)"
+        }
         return openedStore
     }
 
@@ -104,6 +113,7 @@ public actor MonitorCycle {
         var suite = self.suite
         suite.now = now
         var history = suite.history(store: store())
+        history.stateUnusable = stateUnusable
         if let previousRestarts { history.restarts = previousRestarts }
         let results = await HealthRunner().run(suite.checks(history: history))
         let report = HealthReport(project: deployment.project.name, at: now, results: results)

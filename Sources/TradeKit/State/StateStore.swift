@@ -20,9 +20,13 @@ public final class StateStore: Sendable {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        pool = try DatabasePool(path: path, configuration: configuration)
         readOnly = false
-        try Self.migrator.migrate(pool)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StateDatabaseUnusable.explaining(error, path: path)
+        }
     }
 
     /// Opens the existing state database at a host path for a read-only survey: nothing in
@@ -33,16 +37,21 @@ public final class StateStore: Sendable {
     public init(surveying path: String) throws {
         self.path = path
         readOnly = true
-        let file = try SurveyConnection.open(path)
-        if try file.read(Self.migrator.hasCompletedMigrations) {
-            pool = file
-            return
+        do {
+            pool = try Self.survey(path)
+        } catch {
+            throw StateDatabaseUnusable.explaining(error, path: path)
         }
+    }
+
+    private static func survey(_ path: String) throws -> any DatabaseWriter {
+        let file = try SurveyConnection.open(path)
+        if try file.read(Self.migrator.hasCompletedMigrations) { return file }
         let copy = try DatabaseQueue()
         try file.backup(to: copy)
         try file.close()
         try Self.migrator.migrate(copy)
-        pool = copy
+        return copy
     }
 
     static var migrator: DatabaseMigrator {
@@ -89,9 +98,19 @@ public final class StateStore: Sendable {
     /// under `PRAGMA query_only`, so reads cannot write either).
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         if readOnly { throw StateStoreReadOnly(path: path) }
-        return try pool.write(body)
+        do {
+            return try pool.write(body)
+        } catch {
+            throw StateDatabaseUnusable.explaining(error, path: path)
+        }
     }
-    func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw StateDatabaseUnusable.explaining(error, path: path)
+        }
+    }
 
     public func recordRelease(_ metadata: ReleaseMetadata) throws {
         try write { db in
