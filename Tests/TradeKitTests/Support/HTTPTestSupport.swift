@@ -36,12 +36,28 @@ final class TestReceiver: @unchecked Sendable {
 }
 
 enum Sockets {
-    /// A port nothing listens on: bound by us a moment ago, then closed.
+    /// A loopback port that refuses connections for the rest of the test process: bound by a
+    /// socket that never listens (a connection gets a RST: ECONNREFUSED) and is never closed.
+    /// A port bound and closed again is free for the kernel to give to the next `port: 0`
+    /// listener — a parallel test's receiver then answered a request meant to be refused
+    /// (seen: Telegram's "connection refused" test delivered, Slack's receiver got its payload).
     static func closedPort() throws -> UInt16 {
-        let listener = try HTTPListener(host: "127.0.0.1", port: 0) { _ in .text(200, "") }
-        let port = listener.port
-        listener.stop()
-        return port
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw FixtureError(message: "socket: \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else {
+            close(fd)
+            throw FixtureError(message: "bind: \(errno)")
+        }
+        return UInt16(bigEndian: address.sin_port)
     }
 
     /// A socket that listens but never accepts: connections complete in the kernel's backlog
