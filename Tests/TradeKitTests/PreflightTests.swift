@@ -82,6 +82,10 @@ struct PreflightTests {
         #expect(strict["tcp 127.0.0.1:7497"] == .critical)
         #expect(strict["clock host"] == .critical, "an unsynchronised clock stops a production deploy")
         #expect(strict["systemd host"] == .critical)
+        #expect(deployment.preflight.requireClockSync, "the default in production")
+        deployment.preflight.requireClockSync = false
+        let relaxed = Self.statuses(PreflightJudge(deployment: deployment, facts: facts).results())
+        #expect(relaxed["clock host"] == .warning, "require_clock_sync = false: warned about only")
     }
 
     @Test("offline: no host checks; time zones: a zone-less schedule off the market's zone warns")

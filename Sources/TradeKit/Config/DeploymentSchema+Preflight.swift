@@ -21,6 +21,12 @@ extension DeploymentSchema {
             .key(
                 "connect_timeout", \.connectTimeout, .duration, default: .value(.seconds(3)),
                 doc: "how long `doctor` waits for a TCP dependency to accept"),
+            .key(
+                "require_clock_sync", \.requireClockSync, .bool,
+                default: .derived(doc: "`true` when `environment = \"production\"`") { _, context in
+                    context.deployment.project.environment == .production
+                },
+                doc: "a clock the kernel does not report NTP-synchronised is an error, not a warning"),
         ])
     }
 

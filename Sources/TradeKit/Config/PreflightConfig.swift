@@ -13,6 +13,8 @@ public struct PreflightConfig: Sendable, Equatable {
     public var requireTCP: Bool = false
     /// How long a TCP dependency may take to accept.
     public var connectTimeout: ConfigDuration = .seconds(0)
+    /// An unsynchronised clock is an error rather than a warning (default: in production).
+    public var requireClockSync: Bool = false
 }
 
 /// A component's pre-flight keys, kept together so the component model grows by one property.

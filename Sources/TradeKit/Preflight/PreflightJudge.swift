@@ -117,7 +117,7 @@ public struct PreflightJudge: Sendable {
         case false?:
             return [
                 result(
-                    "clock", "host", deployment.project.environment == .production ? .critical : .warning,
+                    "clock", "host", deployment.preflight.requireClockSync ? .critical : .warning,
                     "not synchronised: enable an NTP client (systemd-timesyncd, chrony)")
             ]
         case nil: return [result("clock", "host", .warning, "cannot tell: \(facts.clockDetail ?? "no answer")")]
