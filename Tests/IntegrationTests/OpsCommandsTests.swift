@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import TradeKit
@@ -95,6 +96,55 @@ extension RealSystemd {
             for output in [good, bad, again] {
                 #expect(!(output.stdout + output.stderr).contains(Self.secretValue))
             }
+        }
+
+        /// The harness's own journald, when it started one (never a host's: nothing here stops that).
+        static func harnessJournald() -> pid_t? {
+            guard ProcessInfo.processInfo.environment["TRADECTL_HARNESS"] == "1",
+                let text = try? String(contentsOfFile: "/run/tradectl-harness/journald.pid", encoding: .utf8),
+                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1,
+                let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
+                comm.hasPrefix("systemd-journal")
+            else { return nil }
+            return pid
+        }
+
+        /// journald paused while the oneshot runs reads its stream only after the process is gone:
+        /// it cannot tell the unit from the cgroup, and stores the lines with `_PID` alone (what
+        /// a busy host does to a quick oneshot; a CI run printed none of the unit's lines).
+        @Test("run --follow prints the lines journald stored without the unit's name (journald paused during the run)")
+        func runFollowFindsUnattributedLines() throws {
+            guard let journald = Self.harnessJournald() else { return }
+            let (scratch, dir) = try Self.project()
+            defer { Self.cleanUp(scratch, dir) }
+            try #require(try scratch.tradectl(["deploy"]).status == 0)
+            let before = try Harness.property("opsit-bad.service", "ExecMainExitTimestampMonotonic")
+
+            #expect(kill(journald, SIGSTOP) == 0)
+            var resumed = false
+            defer { if !resumed { kill(journald, SIGCONT) } }
+            let done = DispatchSemaphore(value: 0)
+            let outcome = Mutex<Harness.Result?>(nil)
+            let (config, environment) = (scratch.config, scratch.environment)
+            DispatchQueue.global().async {
+                let run = try? Harness.run(
+                    Harness.binary, ["--config", config, "run", "bad", "--follow"], environment: environment)
+                outcome.withLock { $0 = run }
+                done.signal()
+            }
+            // The unit's process has exited and been reaped before journald reads a byte.
+            let exited = try Harness.eventually(30) {
+                let now = try Harness.property("opsit-bad.service", "ExecMainExitTimestampMonotonic")
+                return !now.isEmpty && now != "0" && now != before
+            }
+            #expect(exited)
+            #expect(kill(journald, SIGCONT) == 0)
+            resumed = true
+            done.wait()
+            let run = try #require(outcome.withLock { $0 })
+            #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+            #expect(
+                run.stdout.contains("opsit-bad") && run.stdout.contains("ops-run: bad about to fail"), "\(run.stdout)")
         }
 
         @Test("doctor stops a deploy whose env file lacks a required_env key, naming the key and not a value")

@@ -8,24 +8,24 @@ import Synchronization
 public enum LogSession {
     /// How often a follower wakes to check for SIGINT/SIGTERM when the journal is quiet.
     static let waitMicroseconds: UInt64 = 250_000
-    /// How many more waits a settling follower reads after it was stopped.
-    static let settleRounds = 4
+    /// How long a follower stopped with `settle` keeps reading (see `StopFlag.stop(settle:)`).
+    static let settleTime: Duration = .seconds(1)
 
     /// Reads `query` from `source`; returns how many entries matched (printed or counted).
     /// Output goes to stdout unless the query only counts; `stop` ends a follow.
     /// `files` (`logs --files`): log files whose lines are interleaved with the journal's.
-    /// `settle`: once stopped, a follower keeps reading for a second (`settleRounds` waits),
-    /// for the lines journald is still storing of a unit that just ended (`run --follow`).
+    /// A stopped follower reads once more what was stored up to the stop, and for `settleTime`
+    /// longer when stopped with `settle`.
     public static func run(
         _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag = StopFlag(),
-        files: [LogFileSource] = [], settle: Bool = false
+        files: [LogFileSource] = []
     ) async throws -> Int {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 do {
                     let count =
                         files.isEmpty
-                        ? try read(query, source: source, scope: scope, format: format, stop: stop, settle: settle)
+                        ? try read(query, source: source, scope: scope, format: format, stop: stop)
                         : try readWithFiles(query, source: source, scope: scope, format: format, files: files)
                     continuation.resume(returning: count)
                 } catch {
@@ -38,7 +38,7 @@ public enum LogSession {
     }
 
     private static func read(
-        _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag, settle: Bool
+        _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag
     )
         throws -> Int
     {
@@ -55,10 +55,15 @@ public enum LogSession {
                 try scan.drain()
                 try sink?.flush()
             }
-            for _ in 0..<(query.follow && settle ? settleRounds : 0) {
-                _ = try reader.wait(microseconds: waitMicroseconds)
-                try scan.drain()
-                try sink?.flush()
+            if query.follow {
+                // Counted in wall-clock time, not wake-ups: a busy journal wakes a waiter at
+                // every entry, and four wake-ups were once over before the unit's lines came.
+                let settleUntil = ContinuousClock.now + (stop.settles ? settleTime : .zero)
+                repeat {
+                    _ = try reader.wait(microseconds: stop.settles ? waitMicroseconds : 0)
+                    try scan.drain()
+                    try sink?.flush()
+                } while ContinuousClock.now < settleUntil
             }
         } catch is LogSink.Closed {
             // The reader of our output went away (`| head`): stop quietly, like journalctl.
@@ -142,6 +147,7 @@ final class LogSink {
 public final class StopFlag: Sendable {
     private struct State {
         var stopped = false
+        var settles = false
         /// Kept alive for as long as the flag is.
         var sources: [DispatchSourceSignal] = []
     }
@@ -151,7 +157,18 @@ public final class StopFlag: Sendable {
     public init() {}
 
     public var isStopped: Bool { state.withLock { $0.stopped } }
-    public func stop() { state.withLock { $0.stopped = true } }
+    /// Whether the follower was asked to keep reading a while after the stop.
+    var settles: Bool { state.withLock { $0.settles } }
+
+    /// Stops a follower. `settle`: keep reading for `LogSession.settleTime` first, for lines
+    /// journald may still be storing when nothing could confirm they are stored (`run --follow`
+    /// as a user that may not ask journald to sync).
+    public func stop(settle: Bool = false) {
+        state.withLock {
+            $0.stopped = true
+            $0.settles = $0.settles || settle
+        }
+    }
 
     /// A flag set by SIGINT or SIGTERM. The signals are ignored by default handling and
     /// delivered through dispatch sources instead, so the follower ends cleanly (exit 0,

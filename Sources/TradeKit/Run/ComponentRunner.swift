@@ -44,35 +44,48 @@ public struct ComponentRunner: Sendable, RunnerSetupInitializable {
             result = try await setup.pipeline(services).run(
                 mutation, dryRun: dryRun, locking: .take(wait: lockWait), onPlan: onPlan)
         } catch {
-            try? await follower?.finish()
+            let failed = (error as? ApplyError)?.underlying as? ComponentRunFailed
+            try? await follower?.finish(mainPID: failed?.outcome.mainPID)
             throw error
         }
-        try await follower?.finish()
-        return ComponentRunOutcome(plan: result.plan, result: result.report?.last(OneshotResult.self))
+        let outcome = result.report?.last(OneshotResult.self)
+        try await follower?.finish(mainPID: outcome?.mainPID)
+        return ComponentRunOutcome(plan: result.plan, result: outcome)
     }
 
     /// Starts reading the unit's journal from now on, on the journal's own thread.
     private func startFollowing(component: String, format: LogFormat) -> JournalFollow {
         let unit = UnitNames.service(setup.deployment.project.name, component)
+        let since = LogTime.microseconds(Date())
         let query = LogQuery(
-            units: [unit], since: LogTime.microseconds(Date()), follow: true,
-            formats: LogUnits.formats(for: setup.deployment))
+            units: [unit], since: since, follow: true, formats: LogUnits.formats(for: setup.deployment))
         let stop = StopFlag()
         let scope = setup.deployment.project.scope
         let task = Task {
-            try await LogSession.run(query, source: .local, scope: scope, format: format, stop: stop, settle: true)
+            try await LogSession.run(query, source: .local, scope: scope, format: format, stop: stop)
         }
-        return JournalFollow(stop: stop, task: task)
+        return JournalFollow(stop: stop, task: task, unit: unit, since: since, scope: scope, format: format)
     }
 
-    /// A running journal follower: `finish` stops it once journald has written the run's last lines.
+    /// A running journal follower: `finish` stops it once journald has written the run's last
+    /// lines, then prints those journald stored without the unit's name.
     struct JournalFollow: Sendable {
         var stop: StopFlag
         var task: Task<Int, Error>
+        var unit: String
+        var since: UInt64
+        var scope: Scope
+        var format: LogFormat
 
-        func finish() async throws {
-            stop.stop()
+        func finish(mainPID: Int32?) async throws {
+            // What the unit wrote is stored once journald has synced; without that (not root),
+            // the follower keeps reading for a settling second after the stop.
+            let synced = await JournalSync.request()
+            stop.stop(settle: !synced)
             _ = try await task.value
+            guard let mainPID else { return }
+            _ = try await UnattributedLines.print(
+                pid: mainPID, unit: unit, since: since, source: .local, scope: scope, format: format)
         }
     }
 }

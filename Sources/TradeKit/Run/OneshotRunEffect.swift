@@ -19,6 +19,9 @@ public struct OneshotResult: Sendable, Equatable {
     public var status: Int?
     /// `ExecMainCode` said the program was killed by a signal (2) or dumped core (3).
     public var killed: Bool
+    /// `ExecMainPID`: the process whose stdout journald stored, to find lines it could not
+    /// attribute to the unit (see `UnattributedLines`).
+    public var mainPID: Int32?
 
     public var succeeded: Bool { result == "success" && (status ?? 0) == 0 && !killed }
 
@@ -36,6 +39,7 @@ public struct OneshotResult: Sendable, Equatable {
         status = properties["ExecMainStatus"].flatMap { Int($0) }
         // CLD_EXITED 1, CLD_KILLED 2, CLD_DUMPED 3 (waitid(2)).
         killed = ["2", "3"].contains(properties["ExecMainCode"] ?? "")
+        mainPID = properties["ExecMainPID"].flatMap { Int32($0) }.flatMap { $0 > 0 ? $0 : nil }
     }
 
     public init(component: String, unit: String, result: String, status: Int?, killed: Bool = false) {
@@ -69,7 +73,7 @@ public struct OneshotRunHandler: EffectHandler {
 
     public init(services: ServiceManager) { self.services = services }
 
-    static let propertyNames = ["Result", "ExecMainStatus", "ExecMainCode"]
+    static let propertyNames = ["Result", "ExecMainStatus", "ExecMainCode", "ExecMainPID"]
 
     public func apply(_ effect: RunOneshot) async throws -> (any Sendable)? {
         var jobResult: String?
