@@ -106,12 +106,17 @@ struct LogsTests {
         let query = try request.query(for: v6, now: Self.now)
         #expect(
             query.filter.groups == [
-                [["_SYSTEMD_UNIT=v6-dashboard.service"], ["_SYSTEMD_UNIT=v6-position-sync.service"]],
-                [["PRIORITY=0"], ["PRIORITY=1"], ["PRIORITY=2"], ["PRIORITY=3"]],
+                ["_SYSTEMD_UNIT", "_SYSTEMD_USER_UNIT"].map { field in
+                    ["\(field)=v6-dashboard.service", "\(field)=v6-position-sync.service"]
+                        + ["PRIORITY=0", "PRIORITY=1", "PRIORITY=2", "PRIORITY=3"]
+                }
             ])
         #expect(query.since == 1_795_183_200_000_000)
         #expect(query.until == nil && query.lines == nil && !query.follow)
-        #expect(LogQuery(units: ["a.service"]).filter.groups == [[["_SYSTEMD_UNIT=a.service"]]])
+        #expect(
+            LogQuery(units: ["a.service"]).filter.groups == [
+                [["_SYSTEMD_UNIT=a.service"], ["_SYSTEMD_USER_UNIT=a.service"]]
+            ])
         request.follow = true
         #expect(try request.query(for: v6, now: Self.now).lines == 10)
         request.lines = 0
@@ -130,13 +135,10 @@ struct LogsTests {
         #expect(query.formats == ["v6-trading.service": .python])
         #expect(
             query.filter.groups == [
-                [
-                    [
-                        "_SYSTEMD_UNIT=v6-trading-restart.service", "_SYSTEMD_UNIT=v6-dashboard.service", "PRIORITY=0",
-                        "PRIORITY=1", "PRIORITY=2", "PRIORITY=3",
-                    ],
-                    ["_SYSTEMD_UNIT=v6-trading.service"],
-                ]
+                ["_SYSTEMD_UNIT", "_SYSTEMD_USER_UNIT"].map { field in
+                    ["\(field)=v6-trading-restart.service", "\(field)=v6-dashboard.service"]
+                        + ["PRIORITY=0", "PRIORITY=1", "PRIORITY=2", "PRIORITY=3"]
+                } + [["_SYSTEMD_UNIT=v6-trading.service"], ["_SYSTEMD_USER_UNIT=v6-trading.service"]]
             ])
         #expect(query.admits(unit: "v6-trading.service", message: "ERROR:engine:order rejected", recorded: "6"))
         #expect(!query.admits(unit: "v6-trading.service", message: "INFO:engine:error rate 0", recorded: "6"))
@@ -145,7 +147,7 @@ struct LogsTests {
         #expect(query.judgedPriority(unit: "v6-dashboard.service", message: "ERROR:d:x", recorded: "6") == "6")
         let all = LogQuery(units: ["a.service"], maxPriority: 3, formats: ["a.service": .json, "b.service": .python])
         #expect(all.formats == ["a.service": .json], "formats of units not read are dropped")
-        #expect(all.filter.groups == [[["_SYSTEMD_UNIT=a.service"]]])
+        #expect(all.filter.groups == [[["_SYSTEMD_UNIT=a.service"], ["_SYSTEMD_USER_UNIT=a.service"]]])
         let entry = LogEntry(realtime: 1, priority: "3", unit: "a.service", message: "m", journalPriority: "6")
         #expect(LogFormat.json.render(entry).contains(#""PRIORITY":"3","JOURNAL_PRIORITY":"6""#))
     }

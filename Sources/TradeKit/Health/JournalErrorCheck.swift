@@ -33,15 +33,15 @@ public struct JournalErrorCheck: Check {
         let since = UInt64(max(0, now.timeIntervalSince1970 - 3600) * 1_000_000)
         let plain = plainUnits
         let read = readUnits
-        let plainGroup = plain.map { ["_SYSTEMD_UNIT=\($0)"] }
-        let priorityGroup = (0...3).map { ["PRIORITY=\($0)"] }
+        let plainGroup = JournalUnitField.alternatives(plain)
+        let errorsOfPlain = JournalUnitField.alternatives(plain, also: (0...3).map { "PRIORITY=\($0)" })
         do {
             let reader = try JournalReader(directory: directory)
             let expressions = patterns.compactMap { try? NSRegularExpression(pattern: $0) }
             var errors = 0
             if !plain.isEmpty {
                 errors += try Self.count(
-                    reader, JournalFilter(groups: [plainGroup, priorityGroup]), since: since, patterns: [])
+                    reader, JournalFilter(groups: [errorsOfPlain]), since: since, patterns: [])
                 if !expressions.isEmpty {
                     // Pattern hits of lower priority (a "rate limit" warning) count as errors too.
                     errors += try Self.count(
@@ -98,7 +98,7 @@ public struct JournalErrorCheck: Check {
     func countStated(
         _ reader: JournalReader, units: [String], since: UInt64, patterns: [NSRegularExpression]
     ) throws -> Int {
-        try reader.apply(JournalFilter(groups: [units.map { ["_SYSTEMD_UNIT=\($0)"] }]))
+        try reader.apply(JournalFilter(groups: [JournalUnitField.alternatives(units)]))
         try reader.seek(realtime: since)
         var grouper = TracebackGrouper()
         var total = 0
@@ -112,7 +112,7 @@ public struct JournalErrorCheck: Check {
             }
         }
         while try reader.next() {
-            let unit = reader.field("_SYSTEMD_UNIT") ?? ""
+            let unit = JournalUnitField.unit(of: reader) ?? ""
             let event = JournalEvent(
                 unit: unit, priority: reader.field("PRIORITY").flatMap { Int($0) } ?? 6,
                 message: reader.field("MESSAGE") ?? "",

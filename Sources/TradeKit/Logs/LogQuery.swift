@@ -41,20 +41,19 @@ public struct LogQuery: Sendable, Equatable {
         self.formats = formats.filter { units.contains($0.key) && $0.value != .plain }
     }
 
-    /// (unit A or unit B …) and (PRIORITY=0 or … or PRIORITY=N), like `journalctl -u A -u B -p N`.
+    /// (unit A or unit B …) and (PRIORITY=0 or … or PRIORITY=N), like `journalctl -u A -u B -p N`,
+    /// the unit named in either field (`JournalUnitField`).
     /// Units whose lines state their level are read at every priority (journald stored a
     /// Python `ERROR:` line at info) and judged line by line (`admits`): with `-p`, the
     /// filter is (plain units and PRIORITY ≤ N) or one of those units.
     public var filter: JournalFilter {
-        guard let maxPriority else { return JournalFilter(groups: [units.map { ["_SYSTEMD_UNIT=\($0)"] }]) }
+        guard let maxPriority else { return JournalFilter(groups: [JournalUnitField.alternatives(units)]) }
         let priorities = (0...maxPriority).map { "PRIORITY=\($0)" }
         let plain = units.filter { formats[$0] == nil }
-        guard plain.count < units.count else {
-            return JournalFilter(groups: [plain.map { ["_SYSTEMD_UNIT=\($0)"] }, priorities.map { [$0] }])
-        }
         // sd-journal ORs matches of one field within a term and ANDs different fields.
-        var alternatives = plain.isEmpty ? [] : [plain.map { "_SYSTEMD_UNIT=\($0)" } + priorities]
-        alternatives += units.filter { formats[$0] != nil }.map { ["_SYSTEMD_UNIT=\($0)"] }
+        let alternatives =
+            JournalUnitField.alternatives(plain, also: priorities)
+            + JournalUnitField.alternatives(units.filter { formats[$0] != nil })
         return JournalFilter(groups: [alternatives])
     }
 

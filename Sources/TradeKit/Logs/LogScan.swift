@@ -82,7 +82,7 @@ final class LogScan {
     /// level that urgent (the filter let all of that unit's entries through).
     private func accepts() -> Bool {
         if query.maxPriority != nil, !query.formats.isEmpty {
-            let unit = reader.field("_SYSTEMD_UNIT")
+            let unit = JournalUnitField.unit(of: reader)
             if let unit, query.formats[unit] != nil,
                 !query.admits(unit: unit, message: reader.field("MESSAGE"), recorded: reader.field("PRIORITY"))
             {
@@ -94,7 +94,7 @@ final class LogScan {
     }
 
     private func entry() throws -> LogEntry {
-        let unit = reader.field("_SYSTEMD_UNIT")
+        let unit = JournalUnitField.unit(of: reader)
         let message = reader.field("MESSAGE")
         let recorded = reader.field("PRIORITY")
         var entry = LogEntry(

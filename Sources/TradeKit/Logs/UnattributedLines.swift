@@ -48,9 +48,7 @@ enum UnattributedLines {
                 let time = try reader.realtime()
                 // Attributed entries were shown by the follower; a pid reused before `since`
                 // is someone else's.
-                guard time >= since, reader.field("_SYSTEMD_UNIT") == nil,
-                    reader.field("_SYSTEMD_USER_UNIT") == nil
-                else { continue }
+                guard time >= since, JournalUnitField.unit(of: reader) == nil else { continue }
                 count += 1
                 sink.line(
                     format.render(

@@ -97,7 +97,7 @@ public final class JournalFollower: Sendable {
     /// Opens the journal and positions after the saved cursor, or at the tail.
     private func open() throws -> JournalReader {
         let reader = try JournalReader(directory: directory)
-        try reader.apply(JournalFilter(groups: [units.map { ["_SYSTEMD_UNIT=\($0)"] }]))
+        try reader.apply(JournalFilter(groups: [JournalUnitField.alternatives(units)]))
         guard let cursor = shared.withLock({ $0.pending.cursor }) else {
             try reader.seekTail()
             // seek_tail leaves the position after the last entry only once previous() steps onto it.
@@ -124,7 +124,7 @@ public final class JournalFollower: Sendable {
 
     private func takeCurrent(_ reader: JournalReader) throws {
         let event = JournalEvent(
-            unit: reader.field("_SYSTEMD_UNIT") ?? "", priority: Int(reader.field("PRIORITY") ?? "6") ?? 6,
+            unit: JournalUnitField.unit(of: reader) ?? "", priority: Int(reader.field("PRIORITY") ?? "6") ?? 6,
             message: reader.field("MESSAGE") ?? "",
             at: Date(timeIntervalSince1970: Double(try reader.realtime()) / 1_000_000), pid: reader.field("_PID"))
         let cursor = try reader.cursor()

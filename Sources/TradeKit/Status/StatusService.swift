@@ -104,13 +104,15 @@ public struct StatusService: Sendable {
     /// The last error lines (priority ≤ err) of the project's units, newest last.
     static func recentErrors(units: [String], count: Int) -> [String] {
         guard let reader = try? JournalReader() else { return ["(journal not readable)"] }
-        let filter = JournalFilter(groups: [units.map { ["_SYSTEMD_UNIT=\($0)"] }, (0...3).map { ["PRIORITY=\($0)"] }])
+        let filter = JournalFilter(groups: [
+            JournalUnitField.alternatives(units, also: (0...3).map { "PRIORITY=\($0)" })
+        ])
         guard (try? reader.apply(filter)) != nil, (try? reader.seekTail()) != nil else { return [] }
         var lines: [String] = []
         let formatter = ISO8601DateFormatter()
         while lines.count < count, (try? reader.previous()) == true {
             let time = (try? reader.realtime()).map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
-            let unit = reader.field("_SYSTEMD_UNIT") ?? "?"
+            let unit = JournalUnitField.unit(of: reader) ?? "?"
             lines.append("\(time.map { formatter.string(from: $0) } ?? "?") \(unit): \(reader.field("MESSAGE") ?? "")")
         }
         return lines.reversed()

@@ -36,8 +36,7 @@ public final class JournalReader {
 
     /// The last `count` messages of a unit, oldest first, as `time message` lines.
     public func lastMessages(unit: String, count: Int) throws -> [String] {
-        sd_journal_flush_matches(handle)
-        try Self.check(sd_journal_add_match(handle, "_SYSTEMD_UNIT=\(unit)", 0), "sd_journal_add_match")
+        try apply(JournalFilter(groups: [JournalUnitField.alternatives([unit])]))
         try Self.check(sd_journal_seek_tail(handle), "sd_journal_seek_tail")
         var lines: [String] = []
         while lines.count < count {
