@@ -9,7 +9,8 @@
 #   2. site.yml -e fleet_deploy=false: stage 2.0.0 (fleet-2's 2.0.0 crashes at start)
 #   3. rolling_update --check --diff: the unit diffs shown, nothing changed on any host
 #   4. rolling_update: fleet-1 on 2.0.0 and healthy; fleet-2 fails its health gate and is
-#      rolled back to 1.0.0 by tradectl; the play stops before fleet-3 (still on 1.0.0)
+#      rolled back to 1.0.0 by tradectl; the play stops before fleet-3 (still on 1.0.0);
+#      run again on fleet-1, it changes nothing
 #   5. fleet_status: status, health and releases of all three in one report
 #   6. offsite_backup_check (a backup taken first; no off-site target here)
 #   7. the vault's canary in no -vvv output, but in each host's env file
@@ -37,6 +38,10 @@ export FLEET_CACHE="$BOOTED_CACHE"
 export BOOTED_BINDS="--network-veth"
 BOOTED="$REPO/scripts/booted-systemd.sh"
 MACHINES=(fleet-1 fleet-2 fleet-3)
+# One run at a time: a second waits until the first has stopped its machines.
+mkdir -p "$BOOTED_CACHE"
+exec 8>"$BOOTED_CACHE/fleet.lock"
+flock 8
 VENV="$("$HERE/venv.sh")"
 "$HERE/fleet-rootfs.sh" >/dev/null
 
@@ -135,7 +140,8 @@ touch "$RUN/src/app-2.0.0-crash/CRASH"
 play() { # play LOGNAME ARGS... (always -vvv, always the vault): exit status of ansible-playbook
     local log="$RUN/logs/$1.log"; shift
     echo "fleet: ansible-playbook $* (log: $log)"
-    (cd "$RUN" && ansible-playbook -vvv --vault-password-file "$RUN/vault-pass" "$@") >"$log" 2>&1
+    # 8>&-: ssh's ControlPersist masters outlive the run and must not hold the run lock.
+    (cd "$RUN" && ansible-playbook -vvv --vault-password-file "$RUN/vault-pass" "$@") >"$log" 2>&1 8>&-
 }
 on() { "$BOOTED" exec "$1" -- "${@:2}"; }
 current() { on "$1" readlink /opt/fleet/current | xargs basename; }
@@ -184,6 +190,10 @@ check "the module's failure carries tradectl's message and exit status" bash -c 
 check "fleet-3 untouched: 1.0.0, no 2.0.0 release" test "$(current fleet-3)/$(served fleet-3)/$(on fleet-3 ls /opt/fleet/releases | tr '\n' ' ')" == "1.0.0/1.0.0/1.0.0 "
 check "the play never reached fleet-3 (no task result, no SSH connection)" bash -c \
     "! grep -Eq '^(ok|changed|fatal|skipping): \\[fleet-3\\]|<10\\.231\\.3\\.2>' '$log'"
+
+# --- 4b. a rerun on the updated host changes nothing -----------------------------------
+check "rolling_update again on fleet-1 (already on 2.0.0)" play rerun-fleet-1 tradectl.ops.rolling_update -e tradectl_version=2.0.0 --limit fleet-1
+check "... reports no change (the plan had 0 changes)" grep -Eq '^fleet-1 +: ok=[0-9]+ +changed=0 ' "$RUN/logs/rerun-fleet-1.log"
 
 # --- 5. the fleet report --------------------------------------------------------------
 check "fleet_status gathered the facts" play status tradectl.ops.fleet_status -e tradectl_report_dir="$RUN"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # contrib/ansible/tests/sanity.sh — the tradectl.ops collection's static checks:
-# ansible-lint (production profile, contrib/ansible/.ansible-lint) and ansible-test sanity
+# ansible-lint (production profile, contrib/ansible/.ansible-lint), ansible-test sanity and
+# the unit tests of plugins/module_utils
 # (in the venv of tests/venv.sh, its requirements from PyPI; --venv would fetch a pip
 # bootstrap script from outside PyPI). Both need the collection at
 # ansible_collections/tradectl/ops: a copy in a temporary directory outside this
@@ -17,6 +18,7 @@ mkdir -p "$DEST"
 (cd "$HERE/.." && tar --exclude=tests/output --exclude=__pycache__ -cf - .) | (cd "$DEST" && tar -xf -)
 cd "$DEST"
 ansible-lint --nocolor
+rm -rf .ansible    # ansible-lint's cache, not part of the collection
 PY="$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 # ansible-test puts pip into each of its venvs with a bootstrap script it downloads from
 # outside PyPI; a stand-in here does the same from PyPI: ensurepip, then pip install of
@@ -36,4 +38,6 @@ args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
 sys.exit(subprocess.call([sys.executable, "-m", "pip", "install", "-q"] + args))
 PY
 ansible-test sanity --local --requirements --python "$PY" --color no "$@"
-echo "sanity: ansible-lint and ansible-test sanity passed"
+# The modules' shared code (plain unittest: ansible-test units would want pytest and more).
+(cd tests/unit/plugins/module_utils && PYTHONPATH="$TOP" "$VENV/bin/python" -m unittest -v test_tradectl)
+echo "sanity: ansible-lint, ansible-test sanity and the unit tests passed"

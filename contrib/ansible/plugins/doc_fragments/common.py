@@ -33,5 +33,6 @@ notes:
     answer; a session-gated command during a market session exits 75 unless
     O(during_session) (where the module has it).
   - On failure the result carries tradectl's exit status as C(rc), its meaning as
-    C(exit_meaning), and its C(tradectl: error:) lines as C(msg).
+    C(exit_meaning), and tradectl's error lines (from the one starting C(tradectl) C(error) on)
+    as C(msg).
 '''

@@ -63,7 +63,7 @@ def run(module, args, json_output=True):
 def error_message(stderr, rc):
     """tradectl's own message: every failure ends with `tradectl: error: ...` (and maybe a
     hint line). Warnings before it (pre-flight) are left out of msg but stay in stderr."""
-    lines = [line for line in (stderr or '').splitlines()]
+    lines = (stderr or '').splitlines()
     for i, line in enumerate(lines):
         if line.startswith('tradectl: error:'):
             return '\n'.join(lines[i:]).strip()

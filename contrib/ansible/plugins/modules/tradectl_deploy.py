@@ -108,6 +108,7 @@ exit_meaning:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.tradectl.ops.plugins.module_utils.tradectl import COMMON_ARGS, run_plan
 
+
 def main():
     argument_spec = dict(COMMON_ARGS)
     argument_spec.update(dict(
