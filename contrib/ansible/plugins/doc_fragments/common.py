@@ -31,7 +31,7 @@ options:
 notes:
   - tradectl runs with stdin a closed pipe, never a terminal, so it never waits for an
     answer; a session-gated command during a market session exits 75 unless
-    O(during_session) (where the module has it).
+    C(during_session=true) (where the module has that option).
   - On failure the result carries tradectl's exit status as C(rc), its meaning as
     C(exit_meaning), and tradectl's error lines (from the one starting C(tradectl) C(error) on)
     as C(msg).

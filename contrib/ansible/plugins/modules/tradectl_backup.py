@@ -53,7 +53,7 @@ attributes:
     support: none
     description: Archives have no diff.
 author:
-  - tradectl maintainers
+  - tradectl maintainers (!UNKNOWN)  # no GitHub handle to name yet
 '''
 
 EXAMPLES = r'''

@@ -39,7 +39,7 @@ attributes:
     support: full
     description: Returns C(ansible_facts.tradectl).
 author:
-  - tradectl maintainers
+  - tradectl maintainers (!UNKNOWN)  # no GitHub handle to name yet
 '''
 
 EXAMPLES = r'''

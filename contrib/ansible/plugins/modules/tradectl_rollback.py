@@ -44,7 +44,7 @@ attributes:
     support: full
     description: The unified diffs of the files the plan changes (units, the installed config).
 author:
-  - tradectl maintainers
+  - tradectl maintainers (!UNKNOWN)  # no GitHub handle to name yet
 '''
 
 EXAMPLES = r'''
