@@ -29,6 +29,7 @@ if [[ "${TRADECTL_SYSTEM_SUITE:-}" != "1" ]]; then
 fi
 [[ "$(id -u)" == 0 ]] || { echo "fleet: needs root (systemd-nspawn, veth)" >&2; exit 1; }
 
+# shellcheck disable=SC2012  # newest by mtime, as scripts/test.sh picks it; names are ours
 DEB="${TRADECTL_DEB:-$(ls -t "$REPO"/dist/tradectl_*.deb 2>/dev/null | head -1)}"
 [[ -n "$DEB" && -f "$DEB" ]] || { echo "fleet: no .deb (scripts/package.sh, or TRADECTL_DEB)" >&2; exit 1; }
 DEB="$(cd "$(dirname "$DEB")" && pwd)/$(basename "$DEB")"
@@ -219,7 +220,8 @@ check "offsite_backup_check (a backup taken first, no off-site target)" \
     play backup tradectl.ops.offsite_backup_check -e tradectl_backup_take=true -e tradectl_backup_remote=false
 
 # --- 7. secrets -----------------------------------------------------------------------
-check "the vault's canary appears in no -vvv output ($(ls "$RUN/logs" | wc -l) logs)" bash -c "! grep -rl '$CANARY' '$RUN/logs' '$RUN/fleet-report.json' '$RUN/fleet-report.txt'"
+logs=("$RUN"/logs/*.log)
+check "the vault's canary appears in no -vvv output (${#logs[@]} logs)" bash -c "! grep -rl '$CANARY' '$RUN/logs' '$RUN/fleet-report.json' '$RUN/fleet-report.txt'"
 check "the -vvv logs are verbose (module arguments shown)" grep -q "ESTABLISH SSH CONNECTION" "$RUN/logs/site-1.0.0.log"
 
 echo "fleet: $passed passed, $failed failed"
