@@ -33,3 +33,8 @@ scripts/booted-systemd.sh rootfs >/dev/null
 # XCTest only: the suite has no swift-testing tests, whose empty "0 tests" run would be the
 # last closing line of the whole CI output.
 TRADECTL_SYSTEM_SUITE=1 TRADECTL_DEB="$deb" swift test --skip-build --disable-swift-testing --filter SystemScopeTests
+
+# Then the tradectl.ops Ansible collection against three such hosts, each in its own network
+# namespace with openssh-server, driven by ansible-playbook over SSH (docs/fleet.md); the same
+# rule as the suite above (TRADECTL_SYSTEM_SUITE=1, root). Its last line: "fleet: N passed, N failed".
+TRADECTL_SYSTEM_SUITE=1 TRADECTL_DEB="$deb" bash contrib/ansible/tests/fleet.sh

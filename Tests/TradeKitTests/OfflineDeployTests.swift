@@ -41,6 +41,19 @@ struct OfflineDeployTests {
         #expect(object["changes"] as? Int == actions.filter { $0["change"] as? String != "unchanged" }.count)
         #expect(actions.allSatisfy { $0["type"] is String && $0["target"] is String && $0["change"] is String })
         #expect(actions.contains { $0["target"] as? String == "/etc/systemd/system/v6-trading.service" })
+        // Each new unit carries its diff, as the text plan prints it (the Ansible modules' --diff).
+        let unit = try #require(actions.first { $0["target"] as? String == "/etc/systemd/system/v6-trading.service" })
+        let diff = try #require(unit["diff"] as? String)
+        #expect(diff.contains("+++ b/etc/systemd/system/v6-trading.service") && diff.contains("+ExecStart="))
+        #expect(actions.allSatisfy { $0["change"] as? String != "unchanged" || $0["diff"] == nil })
+        // ... and the example's secrets stay out of the JSON too.
+        let env = try String(contentsOfFile: "\(Repo.root)/examples/v6/app/.env", encoding: .utf8)
+        for line in env.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let value = line.split(separator: "=", maxSplits: 1).dropFirst().first, value.count > 3 else {
+                continue
+            }
+            #expect(!result.stdout.contains(value), "secret value leaked into the JSON plan")
+        }
     }
 
     @Test("offline deploy installs a complete release, and a second deploy plans nothing")

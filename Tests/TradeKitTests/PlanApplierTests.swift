@@ -126,6 +126,24 @@ struct PlanApplierTests {
         #expect((compensation["actions"] as? [[String: Any]])?.first?["type"] as? String == "exchange")
     }
 
+    @Test("the JSON plan carries each changing file's diff, as the text plan shows it; none for unchanged actions")
+    func jsonCarriesDiffs() throws {
+        var plan = Plan(command: "update")
+        let unit = "--- a/etc/systemd/system/a.service\n+++ b/etc/systemd/system/a.service\n-X=1\n+X=2\n"
+        plan.add(
+            .file(path: "/etc/systemd/system/a.service", content: Data(), mode: 0o644, owner: nil, secret: false),
+            .update, diff: unit)
+        plan.add(
+            .file(path: "/etc/systemd/system/b.service", content: Data(), mode: 0o644, owner: nil, secret: false),
+            .unchanged, diff: "--- a/b\n+++ b/b\n")
+        plan.add(.systemctl(.restart, units: ["a.service"]), .run)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(PlanRenderer.json(plan).utf8)) as? [String: Any])
+        let actions = try #require(json["actions"] as? [[String: Any]])
+        #expect(actions.map { $0["diff"] as? String } == [unit, nil, nil])
+        #expect(PlanRenderer.text(plan).contains("    +X=2"))
+    }
+
     @Test("an applied error keeps its type and exit status through ApplyError")
     func exitStatusThroughApplyError() {
         let denied = ApplyError(

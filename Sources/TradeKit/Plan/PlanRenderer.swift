@@ -2,7 +2,9 @@ import Foundation
 
 /// Prints a plan for `--dry-run` (and before applying): human text or the stable JSON.
 public enum PlanRenderer {
-    /// `{"changes": N, "actions": [{"type", "target", "change"}], "notes": [...]}`
+    /// `{"changes": N, "actions": [{"type", "target", "change", "note", "diff"}], "notes": [...]}`;
+    /// `diff` is the unified diff of a changing file action (secrets already redacted), as the
+    /// text plan shows it under the action; absent for unchanged actions and for the others.
     public static func json(_ plan: Plan) -> String {
         struct Document: Encodable {
             struct Entry: Encodable {
@@ -10,6 +12,7 @@ public enum PlanRenderer {
                 var target: String
                 var change: String
                 var note: String?
+                var diff: String?
             }
             struct Undo: Encodable {
                 /// Index (in `actions`) after which a failure applies `actions`.
@@ -25,7 +28,9 @@ public enum PlanRenderer {
         }
         func entries(_ actions: [Action]) -> [Document.Entry] {
             actions.map {
-                .init(type: $0.effect.typeName, target: $0.effect.target, change: $0.change.rawValue, note: $0.note)
+                .init(
+                    type: $0.effect.typeName, target: $0.effect.target, change: $0.change.rawValue, note: $0.note,
+                    diff: $0.change == .unchanged || $0.diff?.isEmpty != false ? nil : $0.diff)
             }
         }
         let document = Document(
