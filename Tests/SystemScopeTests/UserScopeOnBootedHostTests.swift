@@ -33,15 +33,26 @@ extension SystemScopeTests {
             enabled = false
 
             """, to: "/srv/ushost/tradectl.toml")
-        XCTAssertEqual(try container.systemctl("start", "user@0.service").status, 0)
-        defer { _ = try? container.systemctl("stop", "user@0.service") }
-        let user = ["XDG_RUNTIME_DIR=/run/user/0", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/0/bus"]
+        // pam_systemd sets XDG_RUNTIME_DIR for a login's manager; the test rootfs has no
+        // libpam-systemd (and no user bus), so a drop-in says it instead.
+        try container.write(
+            "[Service]\nEnvironment=XDG_RUNTIME_DIR=/run/user/0\n",
+            to: "/etc/systemd/system/user@0.service.d/tradectl-test.conf")
+        XCTAssertEqual(try container.systemctl("daemon-reload").status, 0)
+        let start = try container.systemctl("start", "user@0.service")
+        XCTAssertEqual(start.status, 0, start.output)
+        defer {
+            _ = try? container.systemctl("stop", "user@0.service")
+            _ = try? container.sh("rm -rf /etc/systemd/system/user@0.service.d && systemctl daemon-reload")
+        }
+        let user = ["XDG_RUNTIME_DIR=/run/user/0"]
         func tradectl(_ arguments: [String], timeout: Int = 120) throws -> RunResult {
             try container.exec(
                 Self.environment + user + ["tradectl", "--config", "/srv/ushost/tradectl.toml"] + arguments,
                 timeout: timeout)
         }
-        XCTAssertTrue(try container.eventually(30) { try container.sh("test -S /run/user/0/bus").status == 0 })
+        XCTAssertTrue(
+            try container.eventually(30) { try container.sh("test -S /run/user/0/systemd/private").status == 0 })
         let deploy = try tradectl(["deploy", "--skip-preflight"], timeout: 300)
         XCTAssertEqual(deploy.status, 0, deploy.output)
         defer { _ = try? tradectl(["uninstall", "--purge", "--yes"]) }
@@ -54,6 +65,11 @@ extension SystemScopeTests {
                 ])
                 .stdout.contains("\(canary) started")
             }, "the user unit's line never reached the journal")
+        // … not under _SYSTEMD_UNIT, which names the user manager: the field readers matched before.
+        let systemField = try container.exec([
+            "journalctl", "--no-pager", "-o", "cat", "_SYSTEMD_UNIT=ushost-talker.service",
+        ])
+        XCTAssertFalse(systemField.stdout.contains(canary), systemField.stdout)
         // … and tradectl finds them there: logs prints them, health counts the error line.
         let logs = try tradectl(["logs", "talker"])
         XCTAssertEqual(logs.status, 0, logs.output)
