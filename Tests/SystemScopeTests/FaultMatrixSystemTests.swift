@@ -330,8 +330,10 @@ final class FaultMatrixSystemTests: XCTestCase {
     /// byte-identical, `health` saying why; once the disk is fast again the next backup
     /// succeeds unaided.
     func test3_backupDiskSlow() throws {
-        let disk = try XCTUnwrap(
-            Self.disk, "no loop device or blkio throttle on this machine: the row cannot be injected")
+        guard let disk = Self.disk else {
+            throw XCTSkip(
+                "no loop device or cgroup v1 blkio throttle here (or not root): the slow disk cannot be injected")
+        }
         let before = try catalog()
         let files = try untouched()
         try disk.throttle(bytesPerSecond: 256 * 1024)
