@@ -69,7 +69,11 @@ final class SlowDisk: @unchecked Sendable {
     /// Unmounts, detaches and removes only what `create` made.
     func destroy() {
         _ = try? runHost("/bin/sh", ["-c", "umount '\(mountPoint)' 2>/dev/null; true"])
-        if device.hasPrefix("/dev/loop") { _ = try? runHost("/sbin/losetup", ["-d", device]) }
+        // Every loop device on our image, this run's or one an interrupted run left attached.
+        let attached = (try? runHost("/sbin/losetup", ["-n", "-O", "NAME", "-j", image]))?.stdout ?? ""
+        for name in Set(attached.split(separator: "\n").map(String.init) + [device]) where name.hasPrefix("/dev/loop") {
+            _ = try? runHost("/sbin/losetup", ["-d", name])
+        }
         try? FileManager.default.removeItem(atPath: image)
         try? FileManager.default.removeItem(atPath: mountPoint)
         // rmdir of a cgroup succeeds only once it is empty: the throttled runs have ended.
