@@ -89,6 +89,13 @@ struct LogsCommand: AsyncParsableCommand {
                 files = try request.fileSources(for: deployment, root: global.root)
             } catch { throw ValidationError("\(error)") }
             let source: JournalSource = directory.map { .directory($0) } ?? global.root.map { .osRoot($0) } ?? .local
+            if case .local = source, let down = JournaldProbe.down() {
+                // The entries shown end where journald stopped: say so, once, on stderr.
+                FileHandle.standardError.write(
+                    Data(
+                        "tradectl: warning: \(down): new entries are not being recorded; \(JournaldProbe.remedy)\n".utf8
+                    ))
+            }
             let stop = follow ? StopFlag.onTermination() : StopFlag()
             let matched: Int
             do {

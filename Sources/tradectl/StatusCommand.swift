@@ -26,6 +26,12 @@ struct StatusCommand: AsyncParsableCommand {
             .gather()
             report.market = StatusReport.Market(deployment.market, now: try context.marketNow())
             context.print(global.json ? JSONOutput.string(report) + "\n" : StatusOutput.text(report))
+            // The report is still printed (release, kill switch, backups do not need systemd), but
+            // the units' states in it are unknown: a script must not read that as "all well".
+            if global.root == nil, let error = report.systemdError {
+                FileHandle.standardError.write(Data("tradectl: error: \(error)\n".utf8))
+                throw ExitCode(ExitStatus.unavailable.rawValue)
+            }
         }
     }
 }

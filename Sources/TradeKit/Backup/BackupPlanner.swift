@@ -63,7 +63,8 @@ public struct BackupPlanner: Sendable {
                 .init(source: layout.shared($0), archivePath: "shared/\($0)")
             },
             paths: paths, configPath: deployment.configPath, releaseMetadata: survey.releaseMetadataPath,
-            release: survey.release, host: request.host, created: request.now)
+            release: survey.release, host: request.host, created: request.now,
+            timeout: backup.timeout.milliseconds > 0 ? backup.timeout.duration : nil)
     }
 
     public func plan() -> Plan {

@@ -22,6 +22,8 @@ public struct BackupSpec: Sendable, Equatable {
     public var release: String?
     public var host: String
     public var created: Date
+    /// `backup.timeout`: the writer gives up once this much (monotonic) time has passed; nil: none.
+    public var timeout: Duration? = nil
 
     public var archivePath: String { "\(directory)/\(name)" }
     public var partialPath: String { "\(directory)/.\(name).partial" }

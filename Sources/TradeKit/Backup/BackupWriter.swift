@@ -56,6 +56,7 @@ public struct BackupWriter: Sendable {
 
     private func writeArchive(_ spec: BackupSpec) throws -> BackupResult {
         let started = Date()
+        let deadline = BackupDeadline(timeout: spec.timeout, directory: spec.directory)
         let staging = fileSystem.hostPath(spec.stagingPath)
         try? FileManager.default.removeItem(atPath: staging)
         try FileManager.default.createDirectory(
@@ -69,6 +70,7 @@ public struct BackupWriter: Sendable {
             journalModes[database.archivePath] = SQLiteSnapshot.journalMode(
                 ofFile: fileSystem.hostPath(database.source))
             try SQLiteSnapshot.take(live: fileSystem.hostPath(database.source), into: snapshot)
+            try deadline.check("the snapshot of \(database.archivePath)")
             CrashPoint.hit("snapshot taken: \(database.source)")
             sources.append((snapshot, database.archivePath, .database))
         }
@@ -98,6 +100,7 @@ public struct BackupWriter: Sendable {
             var file = try add(source.host, as: source.archivePath, kind: source.kind, to: writer)
             file.journalMode = source.kind == .database ? journalModes[source.archivePath] : nil
             files.append(file)
+            try deadline.check(source.archivePath)
             CrashPoint.hit("archived \(source.archivePath)")
         }
         let manifest = BackupManifest(
@@ -116,6 +119,8 @@ public struct BackupWriter: Sendable {
         }
         try writer.close()
         try systemCall("fsync", partial) { fsync(descriptor) }
+        // Checked before the archive is catalogued or renamed: a timed-out backup leaves nothing.
+        try deadline.check(spec.name)
         close(descriptor)
         closed = true
         progress?.finish()

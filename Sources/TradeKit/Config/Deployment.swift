@@ -151,6 +151,9 @@ public struct BackupConfig: Sendable, Equatable {
     public var schedule: String = ""
     /// `RandomizedDelaySec=` with `FixedRandomDelay=yes`: a stable per-host, per-project offset.
     public var randomDelay: ConfigDuration = .seconds(0)
+    /// A backup still writing after this long stops, removes its partial archive and fails
+    /// (a slow or failing disk); 0: no limit.
+    public var timeout: ConfigDuration = .seconds(0)
     public var compression: String = ""
     public var databases: [String] = []
     public var paths: [String] = []

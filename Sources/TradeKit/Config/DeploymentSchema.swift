@@ -229,6 +229,11 @@ enum DeploymentSchema {
                     + "a fixed offset per host and project, so projects sharing a host do not all back up at once; "
                     + "`\"0s\"` for none"),
             .key(
+                "timeout", \.timeout, .duration, default: .value(.seconds(3600)),
+                doc: "a backup still writing after this long (a slow or failing disk) stops, removes its partial "
+                    + "archive and fails with exit 1 (`tradectl backup` and the scheduled one alike); `\"0s\"` for "
+                    + "no limit"),
+            .key(
                 "compression", \.compression, .string, default: .value("gzip"), doc: "archive compression",
                 format: "`gzip` \\| `zstd`",
                 check: { value, _ in

@@ -35,6 +35,14 @@ public struct JournalErrorCheck: Check {
         let read = readUnits
         let plainGroup = JournalUnitField.alternatives(plain)
         let errorsOfPlain = JournalUnitField.alternatives(plain, also: (0...3).map { "PRIORITY=\($0)" })
+        // A stopped journald records nothing: counting its files would say "0 errors" while
+        // every component's output is being lost.
+        if directory == nil, let down = JournaldProbe.down() {
+            return CheckResult(
+                check: name, target: "journal", status: .warning,
+                summary: "\(down): the units' output is not being recorded, so errors cannot be counted; "
+                    + JournaldProbe.remedy)
+        }
         do {
             let reader = try JournalReader(directory: directory)
             let expressions = patterns.compactMap { try? NSRegularExpression(pattern: $0) }

@@ -72,13 +72,28 @@ public struct HeartbeatCheck: Check {
     public var maxAge: ConfigDuration
     public var fileSystem: FileSystem
     public var now: Date
+    /// Filesystem timestamps and a clock slewed by NTP disagree by a little; more is a step back.
+    static let futureSlack: TimeInterval = 5
 
     public func run() async -> [CheckResult] {
         guard let info = fileSystem.info(path) else {
             return [.init(check: name, target: component, status: .critical, summary: "\(path) is missing")]
         }
         let age = now.timeIntervalSince(info.modified)
-        let metrics = [Metric("\(component)_heartbeat_age", age.rounded(), unit: "s", crit: maxAge.seconds, min: 0)]
+        let metrics = [
+            Metric("\(component)_heartbeat_age", max(0, age).rounded(), unit: "s", crit: maxAge.seconds, min: 0)
+        ]
+        if age < -Self.futureSlack {
+            // Touched "in the future": the wall clock went back since. Its age is unknown, not
+            // fresh — a dead engine must not pass for alive for as long as the step. A live
+            // engine touches it again within its interval and the check is ok again.
+            return [
+                .init(
+                    check: name, target: component, status: .warning,
+                    summary: "\(path) is dated \(Int(-age))s in the future (the wall clock went back?): its age is "
+                        + "unknown until the engine touches it again", metrics: metrics)
+            ]
+        }
         let status: HealthStatus = age <= maxAge.seconds ? .ok : .critical
         return [
             .init(

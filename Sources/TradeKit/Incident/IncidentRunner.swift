@@ -92,7 +92,7 @@ public struct IncidentRunner: Sendable, RunnerSetupInitializable {
         // Never remove the flag when nothing could be started again: the machine would say
         // "trading allowed" with the engine still down.
         if !dryRun, let unreachable = services.unreachable, !KillSwitch(setup.deployment).units.startable.isEmpty {
-            throw ServiceManagerUnavailable(detail: unreachable)
+            throw ServiceManagerUnavailable(detail: unreachable, nothingChanged: true)
         }
         let mutation = IncidentMutation(runner: self, kind: .resume(healthTimeout: healthTimeout), services: services)
         let result = try await setup.pipeline(services).run(mutation, dryRun: dryRun, locking: .take(wait: lockWait))

@@ -113,6 +113,11 @@ public struct AlertPolicy: Sendable {
 
     /// Advances one key's state; returns the kind of alert to send, if any.
     func step(_ observation: Observation, _ state: inout AlertState, now: Date) -> Alert.Kind? {
+        // The state outlives the process (saved in the state database), so its times are wall
+        // clock. One after `now` means the clock went back: re-anchored here, so the next
+        // reminder comes `repeatAfter` from now, not `repeatAfter` plus the step.
+        if let last = state.lastNotified, last > now { state.lastNotified = now }
+        if let since = state.firingSince, since > now { state.firingSince = now }
         let bad = observation.isBad
         state.recent.append(bad)
         if state.recent.count > flapSamples { state.recent.removeFirst(state.recent.count - flapSamples) }

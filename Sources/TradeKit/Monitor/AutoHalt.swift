@@ -72,6 +72,9 @@ public struct AutoHaltPolicy: Sendable {
             state = AutoHaltState()
             return nil
         }
+        // Hits dated after `now` (the wall clock went back) count as now: they leave the
+        // window one window from here, not one window plus the step.
+        state.hits = state.hits.map { AutoHaltState.Hit(key: $0.key, at: min($0.at, now)) }
         state.hits.removeAll { now.timeIntervalSince($0.at) >= window.seconds }
         state.hits += alerts.filter(counts).map { AutoHaltState.Hit(key: $0.key, at: now) }
         if let pending = state.pending { return pending }

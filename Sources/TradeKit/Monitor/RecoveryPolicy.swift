@@ -50,6 +50,10 @@ public struct RecoveryPolicy: Sendable {
         var actions: [Action] = []
         for (component, status) in services {
             var record = history[component] ?? RestartHistory()
+            // A restart dated after `now` means the wall clock went back: counted as now, so the
+            // window and the back-off run from here rather than from a time still to come (an
+            // hour's step back would otherwise hold every restart back by that hour).
+            record.times = record.times.map { min($0, now) }
             record.times.removeAll { now.timeIntervalSince($0) > window }
             defer { history[component] = record }
             guard Self.needsRecovery(status) else {

@@ -35,7 +35,8 @@ public struct ServiceLookup: Sendable {
     /// The manager, or `ServiceManagerUnavailable` (exit 69).
     public func required() throws -> ServiceManager {
         if let manager { return manager }
-        throw ServiceManagerUnavailable(detail: unreachable ?? "offline (--root): no service manager")
+        throw ServiceManagerUnavailable(
+            detail: unreachable ?? "offline (--root): no service manager", nothingChanged: true)
     }
 }
 

@@ -35,7 +35,9 @@ public struct ComponentRunner: Sendable, RunnerSetupInitializable {
         onPlan: (Plan) -> Void = { _ in }
     ) async throws -> ComponentRunOutcome {
         let services = await setup.lookup(self.services)
-        if !dryRun, let unreachable = services.unreachable { throw ServiceManagerUnavailable(detail: unreachable) }
+        if !dryRun, let unreachable = services.unreachable {
+            throw ServiceManagerUnavailable(detail: unreachable, nothingChanged: true)
+        }
         if !dryRun, setup.offline { _ = try services.required() }
         let mutation = RunMutation(runner: self, component: component, force: force, services: services)
         let follower = dryRun ? nil : follow.map { startFollowing(component: component, format: $0) }

@@ -191,7 +191,9 @@ public struct SecretsRunner: Sendable, RunnerSetupInitializable {
     {
         let file = try resolve(component: component)
         let services = await setup.lookup(self.services)
-        if !dryRun, let unreachable = services.unreachable { throw ServiceManagerUnavailable(detail: unreachable) }
+        if !dryRun, let unreachable = services.unreachable {
+            throw ServiceManagerUnavailable(detail: unreachable, nothingChanged: true)
+        }
         let mutation = SecretsMutation(runner: self, key: key, value: value, file: file)
         let result = try await setup.pipeline(services).run(mutation, dryRun: dryRun, locking: .take(wait: lockWait))
         let change = mutation.change.value ?? .unchanged

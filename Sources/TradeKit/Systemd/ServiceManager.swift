@@ -76,13 +76,22 @@ extension ServiceManager {
     }
 }
 
-/// systemd is not reachable (not booted with systemd, no user manager): exit 69.
+/// systemd is not reachable (not booted with systemd, no user manager, PID 1 not answering): exit 69.
 public struct ServiceManagerUnavailable: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
     public var exitStatus: ExitStatus { .unavailable }
     public var detail: String
+    /// Found before the command changed anything (its up-front check), so the line can say so.
+    public var nothingChanged: Bool
+
+    public init(detail: String, nothingChanged: Bool = false) {
+        self.detail = detail
+        self.nothingChanged = nothingChanged
+    }
+
     public var description: String {
-        "systemd is not reachable (\(detail)); use --root DIR --no-start for an offline install, "
-            + "or run scripts/systemd-harness.sh for a private user manager"
+        "systemd is not reachable (\(detail))" + (nothingChanged ? ": nothing was changed" : "")
+            + "; check that the service manager runs (systemctl is-system-running; systemctl --user for a user "
+            + "project) and run the command again — or, for an offline install, use --root DIR --no-start"
     }
 }
 

@@ -243,13 +243,21 @@ private final class BusConnection {
         func unavailable(_ why: String) -> ServiceManagerUnavailable { ServiceManagerUnavailable(detail: why) }
         switch scope {
         case .system:
-            if geteuid() == 0, let direct = try? connect("unix:path=/run/systemd/private", busClient: false) {
-                return direct
+            var privateFailure = ""
+            if geteuid() == 0 {
+                do {
+                    return try connect("unix:path=/run/systemd/private", busClient: false)
+                } catch {
+                    // Named in the error below: as root this socket, not dbus, is the usual way in.
+                    let message = (error as? SystemdBusError)?.message ?? "\(error)"
+                    privateFailure = "PID 1's /run/systemd/private: \(message); "
+                }
             }
             var bus: OpaquePointer?
             let result = sd_bus_open_system(&bus)
             guard result >= 0, let bus else {
-                throw unavailable("cannot connect to the system bus: \(String(cString: strerror(-result)))")
+                throw unavailable(
+                    "\(privateFailure)the system bus: \(String(cString: strerror(-result)))")
             }
             return BusConnection(bus: bus, isBusClient: true)
         case .user:

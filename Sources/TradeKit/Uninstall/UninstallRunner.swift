@@ -56,7 +56,9 @@ public struct UninstallRunner: Sendable, RunnerSetupInitializable {
     public func uninstall(purge: Bool, dryRun: Bool, lockWait: Duration = .zero) async throws -> UninstallOutcome {
         let services = await setup.lookup(self.services)
         // Removing unit files under running services would leave them running unmanaged.
-        if !dryRun, let unreachable = services.unreachable { throw ServiceManagerUnavailable(detail: unreachable) }
+        if !dryRun, let unreachable = services.unreachable {
+            throw ServiceManagerUnavailable(detail: unreachable, nothingChanged: true)
+        }
         let mutation = UninstallMutation(runner: self, purge: purge, services: services)
         let result = try await setup.pipeline(services).run(mutation, dryRun: dryRun, locking: .take(wait: lockWait))
         let archive = result.report?.last(BackupResult.self)?.entry.path
