@@ -102,6 +102,7 @@ struct CommandContext {
             let status = ExitStatus.of(error)
             var message = "tradectl: error: \(error)"
             if let hint = ExitStatus.hint(for: error) { message += "\n(\(hint))" }
+            if let full = NoSpaceLeft(error, command: "tradectl \(command)") { message = "tradectl: error: \(full)" }
             if let configError = error as? ConfigError {
                 message =
                     configError.issues.map(\.description).joined(separator: "\n")

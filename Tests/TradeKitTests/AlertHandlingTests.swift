@@ -378,6 +378,9 @@ struct AlertHandlingTests {
     actor RecordingSink: AlertSink {
         var sent: [(Alert, [String])] = []
         func enqueue(_ alert: Alert, to receivers: [String]) async { sent.append((alert, receivers)) }
+        func enqueue(_ alert: Alert, to receivers: [String], tickets: [String: Int64], journal: Bool) async {
+            sent.append((alert, receivers))
+        }
         func stats() async -> [MonitorSnapshot.NotifierSample] { [] }
     }
 

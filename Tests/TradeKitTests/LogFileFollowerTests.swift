@@ -156,6 +156,9 @@ struct LogFileFollowerTests {
 actor RecordingSink: AlertSink {
     var alerts: [Alert] = []
     func enqueue(_ alert: Alert, to receivers: [String]) async { alerts.append(alert) }
+    func enqueue(_ alert: Alert, to receivers: [String], tickets: [String: Int64], journal: Bool) async {
+        alerts.append(alert)
+    }
     func stats() async -> [MonitorSnapshot.NotifierSample] { [] }
 }
 

@@ -10,6 +10,7 @@ import Testing
 struct MonitorLineFormatTests {
     actor Sink: AlertSink {
         func enqueue(_ alert: Alert, to receivers: [String]) async {}
+        func enqueue(_ alert: Alert, to receivers: [String], tickets: [String: Int64], journal: Bool) async {}
         func stats() async -> [MonitorSnapshot.NotifierSample] { [] }
     }
 

@@ -82,9 +82,16 @@ public struct ReleaseEffectHandlers: Sendable {
         func apply(_ effect: CopyRelease) async throws -> (any Sendable)? {
             let fileSystem = release.fileSystem
             try fileSystem.removeTree(effect.release)
-            try fileSystem.copyTree(from: effect.source, to: effect.release) { path in
-                CrashPoint.hit("copying \(path)")
-                return effect.skip.contains(path)
+            do {
+                try fileSystem.copyTree(from: effect.source, to: effect.release) { path in
+                    CrashPoint.hit("copying \(path)")
+                    return effect.skip.contains(path)
+                }
+            } catch {
+                // A half-copied release (the disk filled up) is not left for an operator to find:
+                // the next run copies it again from the start anyway.
+                try? fileSystem.removeTree(effect.release)
+                throw error
             }
             return nil
         }

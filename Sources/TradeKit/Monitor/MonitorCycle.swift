@@ -6,6 +6,9 @@ public protocol AlertSink: Sendable {
     /// Queues `alert` for `receivers` (and the journal). Must return at once: a dead
     /// receiver never holds up a cycle.
     func enqueue(_ alert: Alert, to receivers: [String]) async
+    /// As `enqueue(_:to:)`, each receiver's delivery settling its outbox row in `tickets`;
+    /// `journal` false for an alert replayed from the outbox (the journal has it already).
+    func enqueue(_ alert: Alert, to receivers: [String], tickets: [String: Int64], journal: Bool) async
     func stats() async -> [MonitorSnapshot.NotifierSample]
 }
 
@@ -34,6 +37,14 @@ public actor MonitorCycle {
     private var previousRestarts: [String: Int]?
     private var totals = Totals()
     private var loaded = false
+    /// Alerts decided this cycle, handed to the sink once the state recording them is saved.
+    private var outgoing: [(alert: Alert, receivers: [String])] = []
+    private var replayed = false
+    /// The daemon's config file, looked at every cycle (nil for `--once` and in tests).
+    private var configWatch: ConfigWatch?
+    /// The config file changed and loads: the daemon exits after this cycle for systemd to
+    /// start it on the new one.
+    public private(set) var configChanged = false
     private var openedStore: StateStore?
     /// Why the state database would not open at the last try (nil: it did, or it does not exist).
     private var stateUnusable: String?
@@ -83,6 +94,9 @@ public actor MonitorCycle {
         return openedStore
     }
 
+    /// Watches the config file the daemon runs on (`ConfigWatch`).
+    public func watchConfig(_ watch: ConfigWatch) { configWatch = watch }
+
     /// Saved journal position, for the follower to resume from.
     public func savedCursor() -> String? {
         loadState()
@@ -103,6 +117,7 @@ public actor MonitorCycle {
     /// while a deploy holds the lock (the follower keeps it for the next cycle).
     public func run(journal: () -> JournalFollower.Batch) async -> MonitorSnapshot {
         loadState()
+        await replayOutbox()
         let clock = ContinuousClock()
         let started = clock.now
         let now = Date()
@@ -125,6 +140,10 @@ public actor MonitorCycle {
         let ranking = SessionSeverity(deployment)
         var observations = results.filter { !Self.isSilenced($0, silenced) }.map {
             ranking.rank(Observation($0), now: now)
+        }
+        if let verdict = configWatch?.check() {
+            observations.append(ConfigWatch.observation(verdict))
+            configChanged = verdict == .changed
         }
         if holder == nil {
             var batch = journal()
@@ -157,7 +176,7 @@ public actor MonitorCycle {
             logger.info("deploy in progress (\(holder ?? "")): alerts and auto-recovery paused")
         }
         state.patternHits = patterns.hits
-        do { try store?.saveMonitorState(state) } catch { logger.warning("monitor state not saved: \(error)") }
+        await saveAndSend(store)
 
         totals.cycles += 1
         var snapshot = MonitorSnapshot(project: deployment.project.name, at: now, status: report.status)
@@ -189,11 +208,46 @@ public actor MonitorCycle {
         if alert.kind != .recovered, let mute = mutes.mute(alert, state: state.alerts[alert.key], at: alert.at) {
             // The journal still records it; no receiver gets it.
             totals.muted[mute.label, default: 0] += 1
-            await sink.enqueue(alert.muted(mute), to: [])
+            outgoing.append((alert.muted(mute), []))
             return
         }
         let receivers = router.receivers(for: alert, sent: &state.routing, now: alert.at)
-        await sink.enqueue(alert, to: receivers)
+        outgoing.append((alert, receivers))
+    }
+
+    /// Saves the state and this cycle's alerts (the outbox) in one transaction, then hands the
+    /// alerts over: a kill at any point neither loses an alert nor re-decides one (AlertOutbox).
+    /// Without a state DB, or when it refuses the write, they are sent all the same.
+    private func saveAndSend(_ store: StateStore?) async {
+        let sending = outgoing
+        outgoing = []
+        var tickets = [[String: Int64]](repeating: [:], count: sending.count)
+        do {
+            if let store { tickets = try store.saveMonitorState(state, outbox: sending) }
+        } catch {
+            logger.warning("monitor state not saved: \(error)")
+        }
+        for entry in sending {
+            CrashPoint.hit("monitor: alert \(entry.alert.key) recorded, not yet handed to the receivers")
+        }
+        for (index, entry) in sending.enumerated() {
+            await sink.enqueue(entry.alert, to: entry.receivers, tickets: tickets[index], journal: true)
+        }
+    }
+
+    /// Once per process: what a previous monitor recorded but did not see delivered.
+    private func replayOutbox() async {
+        guard !replayed else { return }
+        replayed = true
+        guard let store = store() else { return }
+        do {
+            for entry in try store.outbox() {
+                await sink.enqueue(
+                    entry.alert, to: [entry.receiver], tickets: [entry.receiver: entry.id], journal: false)
+            }
+        } catch {
+            logger.warning("alert outbox not read: \(error)")
+        }
     }
 
     /// The silences and acknowledgements in force, read once per cycle (none without a state DB).

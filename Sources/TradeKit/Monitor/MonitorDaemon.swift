@@ -46,6 +46,12 @@ public struct MonitorDaemon: Service {
             notify(first ? "READY=1\n\(status)" : status)
             if watchdog != nil { notify("WATCHDOG=1") }
             first = false
+            if await cycle.configChanged {
+                // Systemd (Restart=always) starts it again on the new config; the outbox and the
+                // saved state carry the alerts across.
+                logger.notice("the config file changed and loads: exiting to be restarted on it")
+                break
+            }
             guard await waitUntil(next, clock: clock) else { break }
         }
         notify("STOPPING=1")

@@ -13,19 +13,22 @@ public final class MonitorRuntime: Sendable {
     public let cycle: MonitorCycle
     let fileSystem: FileSystem
     let logger: Logger
+    let suite: HealthSuite
 
     public init(suite: HealthSuite, logger: Logger) {
         deployment = suite.deployment
         fileSystem = suite.fileSystem
         self.logger = logger
+        self.suite = suite
         let alerts = suite.deployment.alerts
         let secrets = SecretVariables.load(
             envFile: suite.deployment.alerts.envFile, layout: suite.layout, fileSystem: suite.fileSystem,
             environment: suite.environment)
+        let settler = OutboxSettler(path: suite.fileSystem.hostPath(suite.layout.stateDatabase))
         queue = NotificationQueue(
             notifiers: Notifiers.make(from: alerts, secrets: secrets, logger: logger), capacity: alerts.queueSize,
             retries: alerts.retries,
-            logger: logger)
+            logger: logger, settle: settler.settle)
         cycle = MonitorCycle(suite: suite, sink: queue, logger: logger)
     }
 
@@ -80,6 +83,7 @@ public final class MonitorRuntime: Sendable {
     /// SIGTERM/SIGINT; queued alerts get a few seconds to go out before exit.
     public func runDaemon() async throws {
         let monitor = deployment.monitor
+        await cycle.watchConfig(ConfigWatch(path: deployment.configPath, environment: suite.environment))
         let server = monitor.metricsListen.flatMap(MetricsAddress.init(parsing:)).map {
             MetricsServer(address: $0, logger: logger)
         }

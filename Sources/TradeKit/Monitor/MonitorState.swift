@@ -64,7 +64,7 @@ extension StateStore {
         }
     }
 
-    private static var monitorCoder: (encoder: JSONEncoder, decoder: JSONDecoder) {
+    static var monitorCoder: (encoder: JSONEncoder, decoder: JSONDecoder) {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
         encoder.outputFormatting = .sortedKeys

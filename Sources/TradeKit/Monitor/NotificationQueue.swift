@@ -8,7 +8,8 @@ import Synchronization
 /// delays neither the monitor loop (`enqueue` only takes a lock) nor the journal or the
 /// command. A full queue drops its oldest alert, counted: during a long outage the newest
 /// state of the system is what an operator needs first. A failed delivery is retried
-/// `retries` more times with doubling backoff, then counted as failed.
+/// `retries` more times with doubling backoff, then counted as failed. An alert queued with
+/// an outbox row (`AlertOutbox`) has it settled once its delivery is over, whichever way.
 public final class NotificationQueue: Sendable {
     /// Delay before retry n (1-based): `base · 2^(n-1)`, at most `cap`.
     public struct Backoff: Sendable, Equatable {
@@ -36,15 +37,21 @@ public final class NotificationQueue: Sendable {
 
     private let lanes: [NotificationLane]
     private let workers: [Task<Void, Never>]
+    private let settle: @Sendable (Int64, Bool) -> Void
 
     /// Starts one worker per notifier. `capacity` is `alerts.queue_size` (alerts waiting per
-    /// notifier), `retries` is `alerts.retries` (further attempts after the first).
-    public init(notifiers: [any Notifier], capacity: Int, retries: Int, backoff: Backoff = .standard, logger: Logger) {
-        let lanes = notifiers.map { NotificationLane(notifier: $0, capacity: max(capacity, 1)) }
+    /// notifier), `retries` is `alerts.retries` (further attempts after the first). `settle`
+    /// gets an outbox row and whether it was delivered, once its delivery is over.
+    public init(
+        notifiers: [any Notifier], capacity: Int, retries: Int, backoff: Backoff = .standard, logger: Logger,
+        settle: @escaping @Sendable (Int64, Bool) -> Void = { _, _ in }
+    ) {
+        let lanes = notifiers.map { NotificationLane(notifier: $0, capacity: max(capacity, 1), settle: settle) }
         let retries = max(retries, 0)
         self.lanes = lanes
+        self.settle = settle
         workers = lanes.map { lane in
-            Task { await Self.work(lane, retries: retries, backoff: backoff, logger: logger) }
+            Task { await Self.work(lane, retries: retries, backoff: backoff, logger: logger, settle: settle) }
         }
     }
 
@@ -58,9 +65,22 @@ public final class NotificationQueue: Sendable {
     /// Queues `alert` for the named receivers and for the notifiers that record every alert
     /// (the journal); returns at once.
     public func enqueue(_ alert: Alert, to receivers: [String]) {
-        for lane in lanes where lane.notifier.receivesEveryAlert || receivers.contains(lane.notifier.name) {
-            lane.push(alert)
+        enqueue(alert, to: receivers, tickets: [:], journal: true)
+    }
+
+    /// Queues `alert` for the named receivers, each with its outbox row from `tickets`, and
+    /// (when `journal`) for the notifiers that record every alert. A row whose receiver is gone
+    /// (the config changed before a restart replayed it) is settled at once, undelivered.
+    public func enqueue(_ alert: Alert, to receivers: [String], tickets: [String: Int64], journal: Bool) {
+        for lane in lanes {
+            if receivers.contains(lane.notifier.name) {
+                lane.push(alert, ticket: tickets[lane.notifier.name])
+            } else if lane.notifier.receivesEveryAlert && journal {
+                lane.push(alert, ticket: nil)
+            }
         }
+        let names = Set(lanes.map(\.notifier.name))
+        for (receiver, ticket) in tickets where !names.contains(receiver) { settle(ticket, false) }
     }
 
     /// Counters per notifier, in the order the notifiers were given.
@@ -94,11 +114,23 @@ public final class NotificationQueue: Sendable {
         for worker in workers { worker.cancel() }
     }
 
-    private static func work(_ lane: NotificationLane, retries: Int, backoff: Backoff, logger: Logger) async {
+    private static func work(
+        _ lane: NotificationLane, retries: Int, backoff: Backoff, logger: Logger,
+        settle: @Sendable (Int64, Bool) -> Void
+    ) async {
         for await _ in lane.wakeups {
-            while let alert = lane.take() {
+            while let queued = lane.take() {
                 let delivered = await deliver(
-                    alert, to: lane.notifier, retries: retries, backoff: backoff, logger: logger)
+                    queued.alert, to: lane.notifier, retries: retries, backoff: backoff, logger: logger)
+                // Stopped mid-delivery (shutdown): the row stays for the next start to deliver.
+                if let ticket = queued.ticket, delivered || !Task.isCancelled {
+                    if delivered {
+                        CrashPoint.hit(
+                            "monitor: alert \(queued.alert.key) delivered to \(lane.notifier.name), outbox row not yet removed"
+                        )
+                    }
+                    settle(ticket, delivered)
+                }
                 lane.finish(delivered: delivered)
             }
         }
@@ -143,6 +175,7 @@ final class NotificationLane: Sendable {
     let wakeups: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     private let capacity: Int
+    private let settle: @Sendable (Int64, Bool) -> Void
     private let state = Mutex(State())
 
     private struct State {
@@ -152,27 +185,31 @@ final class NotificationLane: Sendable {
         var idleWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     }
 
-    init(notifier: any Notifier, capacity: Int) {
+    init(notifier: any Notifier, capacity: Int, settle: @escaping @Sendable (Int64, Bool) -> Void = { _, _ in }) {
         self.notifier = notifier
         self.capacity = capacity
+        self.settle = settle
         (wakeups, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     deinit { signal.finish() }
 
-    func push(_ alert: Alert) {
-        state.withLock { state in
+    func push(_ alert: Alert, ticket: Int64? = nil) {
+        let dropped = state.withLock { state in
+            var dropped: QueuedAlert?
             if state.queue.count >= capacity {
-                state.queue.removeFirst()
+                dropped = state.queue.removeFirst()
                 state.counts.dropped += 1
             }
-            state.queue.append(alert)
+            state.queue.append(QueuedAlert(alert: alert, ticket: ticket))
+            return dropped
         }
+        if let ticket = dropped?.ticket { settle(ticket, false) }
         signal.yield()
     }
 
     /// The oldest alert, marking a delivery in flight; nil when the queue is empty.
-    func take() -> Alert? {
+    func take() -> QueuedAlert? {
         state.withLock { state in
             guard let alert = state.queue.removeFirst() else { return nil }
             state.busy = true
@@ -217,18 +254,24 @@ final class NotificationLane: Sendable {
     }
 }
 
+/// An alert in a lane, with its outbox row when it has one.
+struct QueuedAlert: Sendable {
+    var alert: Alert
+    var ticket: Int64?
+}
+
 /// A FIFO with O(1) amortised removal at the front (Array.removeFirst is O(n), and a
 /// queue may hold `queue_size` = 100 000 alerts during an outage).
 struct AlertFIFO {
-    private var storage: [Alert] = []
+    private var storage: [QueuedAlert] = []
     private var head = 0
 
     var count: Int { storage.count - head }
 
-    mutating func append(_ alert: Alert) { storage.append(alert) }
+    mutating func append(_ alert: QueuedAlert) { storage.append(alert) }
 
     @discardableResult
-    mutating func removeFirst() -> Alert? {
+    mutating func removeFirst() -> QueuedAlert? {
         guard head < storage.count else { return nil }
         let alert = storage[head]
         head += 1

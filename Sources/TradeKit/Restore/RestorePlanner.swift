@@ -101,6 +101,8 @@ public struct RestorePlanner: Sendable {
         let reachable = !offline && survey.serviceStates != nil
         plan.compensateFailuresAfterLastAction(reason: "the previous shared/ is swapped back") { undo in
             undo.add(.exchange(first: "\(staging)/shared", second: layout.shared), .update, note: "swap back")
+            // Before the restart, which may fail again (a full disk): the rejected tree is not left behind.
+            undo.add(.remove(path: staging), .delete, note: "the rejected restored tree")
             if reachable, !services.isEmpty { undo.add(.systemctl(.restart, units: services), .run) }
         }
         if !offline, !services.isEmpty, survey.serviceStates != nil {

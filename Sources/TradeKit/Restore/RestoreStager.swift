@@ -14,6 +14,17 @@ struct RestoreStager {
 
     func stage(_ stage: RestoreStage) throws {
         let staging = fileSystem.hostPath(stage.staging)
+        do {
+            try build(stage, staging: staging)
+        } catch {
+            // A half-built staging tree (a full disk, a refused archive) is not left behind for an
+            // operator to find; the next run builds it again from the start anyway.
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
+    }
+
+    private func build(_ stage: RestoreStage, staging: String) throws {
         let shared = fileSystem.hostPath(stage.shared)
         try? FileManager.default.removeItem(atPath: staging)
         try FileManager.default.createDirectory(
