@@ -91,6 +91,7 @@ public final class StateStore: Sendable {
         registerScheduleMigration(&migrator)
         registerAlertsMigration(&migrator)
         registerOffsiteMigration(&migrator)
+        registerSafetyCopiesMigration(&migrator)
         return migrator
     }
 
