@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Builds the restored `shared/` tree in a staging directory.
 public struct StageRestore: Effect {
@@ -34,22 +35,26 @@ extension Effect where Self == ExchangeTrees {
 public struct RestoreEffectHandlers: Sendable {
     public var fileSystem: FileSystem
     public var store: StateStore
+    public var logger: Logger?
 
-    public init(fileSystem: FileSystem, store: StateStore) {
+    public init(fileSystem: FileSystem, store: StateStore, logger: Logger? = nil) {
         self.fileSystem = fileSystem
         self.store = store
+        self.logger = logger
     }
 
     public var all: [any EffectHandler] {
-        [Stager(fileSystem: fileSystem), Exchanger(fileSystem: fileSystem)]
+        [Stager(fileSystem: fileSystem, logger: logger), Exchanger(fileSystem: fileSystem)]
             + SafetyCopyHandlers(fileSystem: fileSystem, store: store).all
     }
 
     struct Stager: EffectHandler {
         var fileSystem: FileSystem
+        var logger: Logger?
         func apply(_ effect: StageRestore) async throws -> (any Sendable)? {
-            try RestoreStager(fileSystem: fileSystem, owner: OwnerResolver.resolve(effect.stage.owner)).stage(
-                effect.stage)
+            try RestoreStager(
+                fileSystem: fileSystem, owner: OwnerResolver.resolve(effect.stage.owner), logger: logger
+            ).stage(effect.stage)
         }
     }
 

@@ -124,6 +124,7 @@ struct RestoreMutation: Mutation {
             shared: layout.shared, scope: only.isEmpty ? deployment.backup.databases + deployment.backup.paths : only,
             root: layout.root, fileSystem: context.fileSystem, services: context.services.manager, units: units)
         survey.accountsExist = context.offline || ServiceAccounts(deployment.project).exist
+        context.logger.info("restore: live scope surveyed (hashed)")
         survey.safetyCopies = try context.state.existing()?.safetyCopies() ?? []
         return RestorePlanner(
             deployment: deployment, layout: layout, manifest: manifest, source: source, only: only, survey: survey,
@@ -133,7 +134,9 @@ struct RestoreMutation: Mutation {
     func plan(in context: MutationContext) async throws -> Plan { try await planner(in: context).plan() }
 
     func handlers(in context: MutationContext) throws -> [any EffectHandler] {
-        RestoreEffectHandlers(fileSystem: context.fileSystem, store: try context.state.store()).all
+        RestoreEffectHandlers(
+            fileSystem: context.fileSystem, store: try context.state.store(), logger: context.logger
+        ).all
             // systemd-sysusers, when a restore onto a fresh host creates the service account.
             + ReleaseEffectHandlers(fileSystem: context.fileSystem, launcher: context.launcher).all
     }

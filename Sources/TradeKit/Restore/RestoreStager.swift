@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -21,6 +22,8 @@ public struct StagedRestore: Sendable {
 struct RestoreStager {
     var fileSystem: FileSystem
     var owner: Ownership?
+    /// Each step's end, at info (`--verbose`): where a restore's time goes.
+    var logger: Logger?
 
     func stage(_ stage: RestoreStage) throws -> StagedRestore {
         let staging = fileSystem.hostPath(stage.staging)
@@ -43,13 +46,16 @@ struct RestoreStager {
                 || (RestorePlanner.isSidecar(path) && RestorePlanner.inScope(Self.baseOfSidecar(path), stage.scope))
         }.copy(from: shared, to: "\(staging)/shared")
         CrashPoint.hit("restore: kept files linked")
+        logger?.info("restore: kept files linked")
         let staged: StagedRestore
         switch stage.source {
         case .archive(let archive): staged = try fromArchive(archive, stage, staging: staging)
         case .safetyCopy(let copy): staged = try fromSafetyCopy(copy, stage, staging: staging)
         }
         if let owner { try chownTree("\(staging)/shared", owner) }
+        logger?.info("restore: integrity_check, journal mode and owner done")
         try flush(staging)
+        logger?.info("restore: staged files fsynced")
         CrashPoint.hit("restore: staged and synced")
         return staged
     }
@@ -58,6 +64,7 @@ struct RestoreStager {
     /// integrity-checked (once, here) and given their journal mode back.
     private func fromArchive(_ archive: String, _ stage: RestoreStage, staging: String) throws -> StagedRestore {
         let (scan, databases) = try extract(archive, stage, into: staging)
+        logger?.info("restore: archive read, verified and extracted")
         let (manifest, checks) = try scan.finish()
         let failed = checks.filter { !$0.ok }
         guard failed.isEmpty else {
