@@ -5,13 +5,14 @@ import TradeKit
 struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Verify an archive, stage it, back up the live state, stop, swap, start, check health.",
+        abstract: "Verify and stage an archive in one read, stop, swap, keep the old tree, start, check health.",
         discussion: """
             Refuses unsafe or corrupt archives (exit 65) before anything live is touched. The new
             shared/ tree is built next to the live one and swapped in one atomic step
             (renameat2 RENAME_EXCHANGE); on a failed start or health check the old tree is swapped
-            back (exit 1). --dry-run lists the files that would be added, changed and removed.
-            See docs/backup-restore.md.
+            back (exit 1). The tree swapped out is kept in <root>/pre-restore/ (backup.keep_pre_restore
+            of them): --undo puts the newest one back. --dry-run lists the files that would be added,
+            changed and removed. See docs/backup-restore.md.
 
             --from-offsite fetches the archive from [backup.offsite] first (downloaded and decrypted
             into a private temp directory, removed afterwards): the disaster-recovery path on a fresh
@@ -22,6 +23,7 @@ struct RestoreCommand: AsyncParsableCommand {
 
             Examples:
               tradectl restore latest --dry-run
+              tradectl restore --undo --yes
               tradectl restore --from-offsite latest --dry-run
               tradectl restore --from-offsite latest --yes
             """
@@ -30,7 +32,10 @@ struct RestoreCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Archive path or name in the backup dir, or `latest`.")
-    var archive: String
+    var archive: String?
+
+    @Flag(help: "Put back the tree the last restore replaced (its newest safety copy).")
+    var undo = false
 
     @Option(
         name: .customLong("only"), parsing: .upToNextOption, help: "Restore only these paths (relative to shared/).")
@@ -51,6 +56,10 @@ struct RestoreCommand: AsyncParsableCommand {
     @OptionGroup var session: SessionOptions
 
     func validate() throws {
+        if undo == (archive != nil) { throw ValidationError("name an ARCHIVE, or pass --undo") }
+        if undo, fromOffsite || !only.isEmpty {
+            throw ValidationError("--undo puts back what the last restore replaced: no --only, no --from-offsite")
+        }
         for path in only where path.hasPrefix("/") || path.split(separator: "/").contains("..") {
             throw ValidationError("--only paths are relative to shared/ and may not contain '..': \(path)")
         }
@@ -71,15 +80,17 @@ struct RestoreCommand: AsyncParsableCommand {
                     throw ValidationError("restore replaces live data: pass --yes (or --dry-run to look first)")
                 }
                 FileHandle.standardError.write(
-                    Data("restore \(archive) over \(deployment.project.root)/shared? type the project name: ".utf8))
+                    Data(
+                        "restore \(archive ?? "the safety copy") over \(deployment.project.root)/shared? type the project name: "
+                            .utf8))
                 guard readLine()?.trimmingCharacters(in: .whitespaces) == deployment.project.name else {
                     throw ValidationError("not confirmed; nothing changed")
                 }
             }
-            var reference = archive
+            var reference = archive ?? ""
             var fetched: String?
             if fromOffsite {
-                let (path, directory) = try await context.backupRunner(deployment).fetchRemote(archive)
+                let (path, directory) = try await context.backupRunner(deployment).fetchRemote(reference)
                 fetched = directory
                 reference = path
                 if !global.quiet && !global.json {
@@ -87,8 +98,10 @@ struct RestoreCommand: AsyncParsableCommand {
                 }
             }
             defer { if let fetched { try? FileManager.default.removeItem(atPath: fetched) } }
-            let outcome = try await runner.run(
-                reference: reference, only: only, dryRun: dryRun, lockWait: .seconds(lockWait))
+            let outcome =
+                undo
+                ? try await runner.undo(dryRun: dryRun, lockWait: .seconds(lockWait))
+                : try await runner.run(reference: reference, only: only, dryRun: dryRun, lockWait: .seconds(lockWait))
             if global.json {
                 context.print(JSONOutput.string(outcome.changes) + "\n")
                 return

@@ -30,13 +30,65 @@ struct RestoreTests {
         #expect(try String(contentsOfFile: "\(fixture.shared)/data/heartbeat", encoding: .utf8) == "now\n")
         let wal = (try? String(contentsOfFile: "\(fixture.shared)/data/demo.db-wal", encoding: .utf8)) ?? ""
         #expect(wal != "stale wal that must not be replayed")
-        // A pre-restore backup of the replaced state was taken and catalogued.
-        #expect(fixture.archives().count == 2)
+        // No pre-restore archive: the replaced tree itself is the safety copy, as it was.
+        #expect(fixture.archives().count == 1)
+        let copies = fixture.safetyCopies()
+        #expect(copies.count == 1)
+        let copy = try #require(copies.first)
+        #expect(try sqlite("\(copy)/shared/data/demo.db", "SELECT count(*) FROM fills") == "100")
+        #expect(try String(contentsOfFile: "\(copy)/shared/.env", encoding: .utf8) == "API_KEY=rotated\n")
         // No staging directory is left behind.
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(fixture.root)/opt/demo").filter {
             $0.hasPrefix(".restore-")
         }
         #expect(leftovers.isEmpty)
+
+        // The undo puts the replaced files back, and keeps what it replaced in turn.
+        let undo = try fixture.tradectl(["restore", "--undo", "--yes"])
+        #expect(undo.status == 0, "\(undo.stdout)\(undo.stderr)")
+        #expect(undo.stdout.contains("~ changed  shared/data/demo.db"), "\(undo.stdout)")
+        #expect(try sqlite("\(fixture.shared)/data/demo.db", "SELECT count(*) FROM fills") == "100")
+        #expect(try String(contentsOfFile: "\(fixture.shared)/.env", encoding: .utf8) == "API_KEY=rotated\n")
+        #expect(try String(contentsOfFile: "\(fixture.shared)/data/heartbeat", encoding: .utf8) == "now\n")
+        #expect(fixture.safetyCopies().count == 2)
+        // …so the undo can be undone.
+        #expect(try fixture.tradectl(["restore", "--undo", "--yes"]).status == 0)
+        #expect(try sqlite("\(fixture.shared)/data/demo.db", "SELECT count(*) FROM fills") == "500")
+    }
+
+    @Test("restore keeps backup.keep_pre_restore safety copies, newest first; 0 keeps none")
+    func safetyCopyRetention() throws {
+        let fixture = try BackupFixture(extra: "keep_pre_restore = 2")
+        #expect(try fixture.tradectl(["backup"]).status == 0)
+        var seen: [String] = []
+        for round in 1...3 {
+            _ = fixture.dir.write("root/opt/demo/shared/.env", "API_KEY=round-\(round)\n", mode: 0o600)
+            #expect(try fixture.tradectl(["restore", "latest", "--yes"]).status == 0)
+            seen = fixture.safetyCopies()
+        }
+        #expect(seen.count == 2, "\(seen)")
+        let kept = try seen.map { try String(contentsOfFile: "\($0)/shared/.env", encoding: .utf8) }
+        #expect(kept == ["API_KEY=round-2\n", "API_KEY=round-3\n"])
+
+        let none = try BackupFixture(extra: "keep_pre_restore = 0")
+        #expect(try none.tradectl(["backup"]).status == 0)
+        #expect(try none.tradectl(["restore", "latest", "--yes"]).status == 0)
+        #expect(none.safetyCopies().isEmpty)
+        let undo = try none.tradectl(["restore", "--undo", "--yes"])
+        #expect(undo.status == 1, "\(undo.stdout)\(undo.stderr)")
+        #expect(undo.stderr.contains("no safety copy"), "\(undo.stderr)")
+    }
+
+    @Test("--dry-run verifies the whole archive and creates nothing: no staging tree, no safety copy")
+    func dryRunIsPure() throws {
+        let fixture = try BackupFixture()
+        #expect(try fixture.tradectl(["backup"]).status == 0)
+        let before = try shell("cd '\(fixture.root)' && find . | sort && find . -type f | sort | xargs sha256sum").0
+        let dry = try fixture.tradectl(["restore", "latest", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("= same") || dry.stdout.contains("dry run"), "\(dry.stdout)")
+        let after = try shell("cd '\(fixture.root)' && find . | sort && find . -type f | sort | xargs sha256sum").0
+        #expect(before == after)
     }
 
     @Test("on a fresh host (no shared/, no state, no backups) restore builds shared/ from the archive alone")
@@ -98,11 +150,15 @@ struct RestoreTests {
     func hostile(name: String) throws {
         let fixture = try BackupFixture(extra: "max_entry_mib = 16\nmax_entries = 10000")
         let archive = "\(HostileArchiveTests.archives)/\(name).tar.gz"
-        let before = try shell("cd '\(fixture.root)' && find . -type f | sort | xargs sha256sum").0
+        // The project tree, every path and every byte (the state database is left out: the
+        // refused attempt is audited there).
+        let tree = "cd '\(fixture.root)/opt' && find . | sort && find . -type f | sort | xargs sha256sum"
+        let before = try shell(tree).0
         let result = try fixture.tradectl(["restore", archive, "--yes"])
         #expect(result.status == 65, "\(name): \(result.stdout)\(result.stderr)")
-        let after = try shell("cd '\(fixture.root)' && find . -type f | sort | xargs sha256sum").0
-        #expect(before == after, "\(name) changed files")
+        let after = try shell(tree).0
+        #expect(before == after, "\(name) changed files, or left a staging tree")
+        #expect(fixture.safetyCopies().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: "/tmp/tradectl-absolute-escape.txt"))
         #expect(!FileManager.default.fileExists(atPath: "/tmp/tradectl-written-through.txt"))
     }

@@ -38,116 +38,38 @@ public struct ArchiveVerifier {
 
         let reader: ArchiveReader
         do { reader = try ArchiveReader(path: path) } catch { throw refused(path, nil, "cannot be read: \(error)") }
-        var seen: [String: (size: Int, sha256: String)] = [:]
-        var symlinks: Set<String> = []
-        var manifestData: Data?
+        var scan = ArchiveScan(archive: path, limits: limits, project: project)
         var databases: [String: String] = [:]  // archive path → extracted temp file
-        var total = 0
-        var count = 0
-        var pending: [(String, String)] = []  // database candidates written to scratch
         while true {
             let header: ArchiveEntryHeader?
             do { header = try reader.next() } catch { throw refused(path, nil, "corrupt: \(error)") }
             guard let header else { break }
-            count += 1
-            if count > limits.maxEntries { throw refused(path, header.path, "more than \(limits.maxEntries) entries") }
-            let name = try checkPath(header, archive: path, symlinks: symlinks)
-            switch header.kind {
-            case .directory:
-                continue
-            case .symlink:
-                try checkSymlink(header, name: name, archive: path)
-                symlinks.insert(name)
-                continue
-            case .file:
-                break
-            case .hardlink:
-                throw refused(path, header.path, "hard links are not allowed")
-            case .device, .fifo, .socket, .other:
-                throw refused(path, header.path, "device nodes, FIFOs and sockets are not allowed")
-            }
-            if seen[name] != nil { throw refused(path, header.path, "appears twice") }
-            if header.size > limits.maxEntryBytes {
-                throw refused(
-                    path, header.path, "\(header.size) bytes exceeds the \(limits.maxEntryBytes)-byte entry limit")
-            }
-            total += header.size
-            if total > limits.maxTotalBytes {
-                throw refused(path, header.path, "archive exceeds the \(limits.maxTotalBytes)-byte total limit")
-            }
-            var hasher = SHA256()
-            var size = 0
-            var collected = Data()
-            let isManifest = name == BackupManifest.entryName
-            let scratchFile = "\(scratch)/\(count).entry"
+            guard let name = try scan.admit(header) else { continue }
+            let scratchFile = "\(scratch)/\(databases.count).entry"
             // Only SQLite files (by their header) are copied out, for integrity_check.
             var sink: FileHandle?
-            do {
-                try reader.readData(limit: min(limits.maxEntryBytes, isManifest ? 16 << 20 : Int.max)) { block in
-                    if size == 0, block.starts(with: Self.sqliteMagic) { sink = FileHandle.create(scratchFile) }
-                    hasher.update(bufferPointer: block)
-                    size += block.count
-                    if isManifest { collected.append(contentsOf: block) }
+            var first = true
+            let limit = scan.limit(for: name)
+            try scan.digest(name) { observe in
+                try reader.readData(limit: limit) { block in
+                    if first, block.starts(with: Self.sqliteMagic) { sink = FileHandle.create(scratchFile) }
+                    first = false
+                    try observe(block)
                     sink?.write(Data(block))
                 }
-            } catch {
-                throw refused(path, header.path, "corrupt data: \(error)")
             }
             try? sink?.close()
-            if sink != nil { pending.append((name, scratchFile)) }
-            if isManifest {
-                manifestData = collected
-            } else {
-                seen[name] = (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
-            }
+            if sink != nil { databases[name] = scratchFile }
         }
-        guard let manifestData else {
-            throw refused(path, nil, "no \(BackupManifest.entryName): not a tradectl archive")
+        let (manifest, checks) = try scan.finish()
+        let files = checks.map { check -> FileCheck in
+            guard check.ok, let temp = databases[check.path],
+                manifest.files.contains(where: { $0.path == check.path && $0.kind == .database })
+            else { return check }
+            let result = SQLiteSnapshot.integrityCheck(temp)
+            return .init(path: check.path, ok: result == "ok", detail: "sha256 ok, integrity_check: \(result)")
         }
-        let manifest: BackupManifest
-        do { manifest = try BackupManifest.decode(manifestData) } catch {
-            throw refused(path, BackupManifest.entryName, "unreadable manifest: \(error)")
-        }
-        guard manifest.format <= BackupManifest.currentFormat else {
-            throw refused(
-                path, nil,
-                "archive format \(manifest.format) is newer than this tradectl understands (\(BackupManifest.currentFormat)); upgrade tradectl"
-            )
-        }
-        guard manifest.project == project else {
-            throw refused(path, nil, "archive belongs to project \"\(manifest.project)\", not \"\(project)\"")
-        }
-        for (name, file) in pending { databases[name] = file }
-        return VerifyReport(archive: path, manifest: manifest, files: compare(manifest, seen, databases))
-    }
-
-    private func compare(
-        _ manifest: BackupManifest, _ seen: [String: (size: Int, sha256: String)], _ extracted: [String: String]
-    ) -> [FileCheck] {
-        var checks: [FileCheck] = []
-        var listed: Set<String> = []
-        for file in manifest.files {
-            listed.insert(file.path)
-            guard let actual = seen[file.path] else {
-                checks.append(.init(path: file.path, ok: false, detail: "listed in the manifest but missing"))
-                continue
-            }
-            guard actual.size == file.size, actual.sha256 == file.sha256 else {
-                checks.append(.init(path: file.path, ok: false, detail: "SHA-256/size mismatch"))
-                continue
-            }
-            if file.kind == .database, let temp = extracted[file.path] {
-                let result = SQLiteSnapshot.integrityCheck(temp)
-                checks.append(
-                    .init(path: file.path, ok: result == "ok", detail: "sha256 ok, integrity_check: \(result)"))
-            } else {
-                checks.append(.init(path: file.path, ok: true, detail: "sha256 ok"))
-            }
-        }
-        for name in seen.keys.sorted() where !listed.contains(name) {
-            checks.append(.init(path: name, ok: false, detail: "in the archive but not in the manifest"))
-        }
-        return checks
+        return VerifyReport(archive: path, manifest: manifest, files: files)
     }
 
     /// Relative, no `..`, under a known top-level directory, not through a symlink entry.

@@ -199,6 +199,11 @@ public final class ArchiveReader {
 
     /// Streams the current entry's data, at most `limit` bytes (a decompression-bomb cap).
     public func readData(limit: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try readBlocks(limit: limit) { block, _ in try body(block) }
+    }
+
+    /// Each block with its offset in the entry (sparse entries have holes between blocks).
+    private func readBlocks(limit: Int, _ body: (UnsafeRawBufferPointer, la_int64_t) throws -> Void) throws {
         var total = 0
         var block: UnsafeRawPointer?
         var size = 0
@@ -209,16 +214,31 @@ public final class ArchiveReader {
             if result < ARCHIVE_WARN { throw ArchiveError(call: "archive_read_data_block", message: lastError) }
             total += size
             if total > limit { throw ArchiveError(call: "read", message: "entry exceeds the \(limit)-byte limit") }
-            try body(UnsafeRawBufferPointer(start: block, count: size))
+            try body(UnsafeRawBufferPointer(start: block, count: size), offset)
         }
     }
 
     /// Writes the current entry under the current directory with libarchive's secure
-    /// extraction flags (no `..`, no absolute paths, no writing through symlinks).
-    public func extractCurrent(into disk: DiskWriter) throws {
+    /// extraction flags (no `..`, no absolute paths, no writing through symlinks), handing
+    /// each block to `observe` on its way to disk (the restore hashes while it extracts),
+    /// at most `limit` bytes.
+    public func extractCurrent(
+        into disk: DiskWriter, limit: Int, observe: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         guard let current else { throw ArchiveError(call: "extract", message: "no current entry") }
-        let result = archive_read_extract2(handle, current, disk.handle)
-        if result < ARCHIVE_WARN { throw ArchiveError(call: "archive_read_extract2", message: lastError) }
+        if archive_write_header(disk.handle, current) < ARCHIVE_WARN {
+            throw ArchiveError(call: "archive_write_header", message: disk.lastError)
+        }
+        try readBlocks(limit: limit) { block, offset in
+            try observe(block)
+            if archive_write_data_block(disk.handle, block.baseAddress, block.count, offset) < la_ssize_t(ARCHIVE_WARN)
+            {
+                throw ArchiveError(call: "archive_write_data_block", message: disk.lastError)
+            }
+        }
+        if archive_write_finish_entry(disk.handle) < ARCHIVE_WARN {
+            throw ArchiveError(call: "archive_write_finish_entry", message: disk.lastError)
+        }
     }
 
     private var lastError: String { archive_error_string(handle).map { String(cString: $0) } ?? "unknown error" }
@@ -240,4 +260,6 @@ public final class DiskWriter {
         archive_write_close(handle)
         archive_write_free(handle)
     }
+
+    fileprivate var lastError: String { archive_error_string(handle).map { String(cString: $0) } ?? "unknown error" }
 }

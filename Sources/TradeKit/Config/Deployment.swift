@@ -164,6 +164,8 @@ public struct BackupConfig: Sendable, Equatable {
     public var keepWeekly: Int = 0
     public var keepMonthly: Int = 0
     public var keepWithin: ConfigDuration?
+    /// Safety copies of the `shared/` tree a restore replaces, kept in `<root>/pre-restore/`.
+    public var keepPreRestore: Int = 0
     /// Restore refuses archives with a larger entry, total, or more entries (decompression bombs).
     public var maxEntryMiB: Int = 0
     public var maxTotalMiB: Int = 0

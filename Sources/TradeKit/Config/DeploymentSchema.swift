@@ -258,6 +258,10 @@ enum DeploymentSchema {
             .optional(
                 "keep_within", \.keepWithin, .duration, doc: "keep every archive within this span of the newest"),
             .key(
+                "keep_pre_restore", \.keepPreRestore, .integer(), default: .value(2),
+                doc: "safety copies kept by `restore`: the replaced `shared/` trees in `<root>/pre-restore/`, newest "
+                    + "first, for `restore --undo`; 0 keeps none"),
+            .key(
                 "max_entry_mib", \.maxEntryMiB, .integer(limit), default: .value(65_536),
                 doc: "restore/verify refuse archives with a larger entry (decompression bombs)",
                 format: "integer ≥ 1"),

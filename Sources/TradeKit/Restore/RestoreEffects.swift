@@ -1,10 +1,12 @@
 import Foundation
+import Logging
 
 /// Builds the restored `shared/` tree in a staging directory.
 public struct StageRestore: Effect {
     public var stage: RestoreStage
-    /// What the restore changes in `shared/`, as planned (for the outcome and the audit line).
-    public var changes: RestoreChanges
+    /// What the restore changes in `shared/`, when known at planning (a verified manifest);
+    /// otherwise the stager's `StagedRestore` says, once it has read the archive.
+    public var changes: RestoreChanges?
     public var typeName: String { "restore-stage" }
     public var target: String { "\(stage.staging)/shared" }
 }
@@ -18,7 +20,7 @@ public struct ExchangeTrees: Effect {
 }
 
 extension Effect where Self == StageRestore {
-    public static func restoreStage(_ stage: RestoreStage, changes: RestoreChanges) -> StageRestore {
+    public static func restoreStage(_ stage: RestoreStage, changes: RestoreChanges?) -> StageRestore {
         StageRestore(stage: stage, changes: changes)
     }
 }
@@ -29,20 +31,30 @@ extension Effect where Self == ExchangeTrees {
     }
 }
 
-/// The restore capability's handlers: the stager and the atomic exchange.
+/// The restore capability's handlers: the stager, the atomic exchange, the safety copies.
 public struct RestoreEffectHandlers: Sendable {
     public var fileSystem: FileSystem
+    public var store: StateStore
+    public var logger: Logger?
 
-    public init(fileSystem: FileSystem) { self.fileSystem = fileSystem }
+    public init(fileSystem: FileSystem, store: StateStore, logger: Logger? = nil) {
+        self.fileSystem = fileSystem
+        self.store = store
+        self.logger = logger
+    }
 
-    public var all: [any EffectHandler] { [Stager(fileSystem: fileSystem), Exchanger(fileSystem: fileSystem)] }
+    public var all: [any EffectHandler] {
+        [Stager(fileSystem: fileSystem, logger: logger), Exchanger(fileSystem: fileSystem)]
+            + SafetyCopyHandlers(fileSystem: fileSystem, store: store).all
+    }
 
     struct Stager: EffectHandler {
         var fileSystem: FileSystem
+        var logger: Logger?
         func apply(_ effect: StageRestore) async throws -> (any Sendable)? {
-            try RestoreStager(fileSystem: fileSystem, owner: OwnerResolver.resolve(effect.stage.owner)).stage(
-                effect.stage)
-            return nil
+            try RestoreStager(
+                fileSystem: fileSystem, owner: OwnerResolver.resolve(effect.stage.owner), logger: logger
+            ).stage(effect.stage)
         }
     }
 

@@ -17,8 +17,13 @@ public struct RestoreRolledBack: Error, Sendable, CustomStringConvertible, ExitS
     public var exitStatus: ExitStatus { .failure }
 }
 
-/// Runs `restore` through the pipeline: verify (read-only) → survey → plan (stage, pre-restore
-/// backup, stop, swap, start, health; and the swap back should a step after the swap fail).
+/// Runs `restore` through the pipeline: survey → plan (verify and stage in one read of the
+/// archive, stop, swap, keep the swapped-out tree as the safety copy, start, health; and the
+/// swap back should a step after the swap fail).
+///
+/// The archive is read once, by the stager, except where the plan itself needs the manifest
+/// first: `--dry-run` (which lists the changes and writes nothing) and a fresh host (where the
+/// plan creates the service account and `shared/`, which a hostile archive must not get to).
 public struct RestoreRunner: Sendable, RunnerSetupInitializable {
     public var setup: RunnerSetup
 
@@ -31,45 +36,83 @@ public struct RestoreRunner: Sendable, RunnerSetupInitializable {
             deployment: setup.deployment, fileSystem: setup.fileSystem, environment: setup.environment,
             logger: setup.logger, state: setup.state)
         let archive = try backups.resolve(reference)
-        // Read-only: a dry run records nothing, not even that the archive verified.
-        let report = try backups.inspect(archive)
+        let fresh = !setup.fileSystem.exists(DeployLayout(setup.deployment, environment: setup.environment).shared)
+        var manifest: BackupManifest?
+        if dryRun || fresh {
+            // Read-only: a dry run records nothing, not even that the archive verified.
+            manifest = try verified(backups.inspect(archive), only: only)
+        }
+        return try await apply(
+            RestoreMutation(
+                runner: self, source: .archive(archive), manifest: manifest, only: only, now: Date()),
+            dryRun: dryRun, lockWait: lockWait)
+    }
+
+    /// `restore --undo`: puts back the newest safety copy's files (the scope that restore
+    /// replaced), keeping the tree it replaces as a safety copy in turn — an undo can be undone.
+    public func undo(dryRun: Bool, lockWait: Duration = .zero) async throws -> RestoreOutcome {
+        guard let copy = try setup.state.existing()?.safetyCopies().first else {
+            throw RestoreNothingToUndo()
+        }
+        return try await apply(
+            RestoreMutation(runner: self, source: .safetyCopy(copy.path), manifest: nil, only: copy.scope, now: Date()),
+            dryRun: dryRun, lockWait: lockWait)
+    }
+
+    private func verified(_ report: VerifyReport, only: [String]) throws -> BackupManifest {
         guard report.ok else {
             let failed = report.files.filter { !$0.ok }.map { "\($0.path): \($0.detail)" }.joined(separator: "; ")
-            throw ArchiveRefused(archive: archive, entry: nil, reason: "verification failed: \(failed)")
+            throw ArchiveRefused(archive: report.archive, entry: nil, reason: "verification failed: \(failed)")
         }
         for path in only
-        where !report.manifest.files.contains(where: {
-            $0.path == "shared/\(path)" || $0.path.hasPrefix("shared/\(path)/")
-        }) {
-            throw ArchiveRefused(archive: archive, entry: path, reason: "--only path is not in the archive")
+        where !report.manifest.files.contains(where: { RestorePlanner.inScope($0.path, ["shared/\(path)"]) }) {
+            throw ArchiveRefused(archive: report.archive, entry: path, reason: "--only path is not in the archive")
         }
-        let mutation = RestoreMutation(
-            runner: self, archive: archive, manifest: report.manifest, only: only, now: Date())
+        return report.manifest
+    }
+
+    private func apply(_ mutation: RestoreMutation, dryRun: Bool, lockWait: Duration) async throws -> RestoreOutcome {
         do {
             let result = try await setup.pipeline(await setup.lookup(nil)).run(
                 mutation, dryRun: dryRun, locking: .take(wait: lockWait))
             if result.applied { setup.logger.notice("restore succeeded") }
-            let changes = result.plan.changes(of: StageRestore.self).first?.changes
+            let changes =
+                result.report?.last(StagedRestore.self)?.changes
+                ?? result.plan.changes(of: StageRestore.self).first?
+                .changes
             return RestoreOutcome(
                 plan: result.plan,
                 changes: changes ?? RestoreChanges(added: [], changed: [], removed: [], unchanged: []),
-                archive: archive, applied: result.applied)
+                archive: mutation.source.path, applied: result.applied)
         } catch let failure as ApplyError where failure.compensated {
             throw RestoreRolledBack(underlying: failure)
         }
     }
 }
 
-/// Restore's part of the pipeline: its survey and planner, the restore and backup handlers
-/// (the pre-restore backup is an archive action), the audit line.
+/// `restore --undo` with no safety copy in the catalog (exit 1).
+public struct RestoreNothingToUndo: Error, Sendable, CustomStringConvertible, ExitStatusReporting {
+    public var description: String {
+        "no safety copy to undo: no restore has kept one here (backup.keep_pre_restore = 0, or a fresh host)"
+    }
+    public var exitStatus: ExitStatus { .failure }
+}
+
+/// Restore's part of the pipeline: its survey and planner, the restore handlers, the audit line.
 struct RestoreMutation: Mutation {
     var runner: RestoreRunner
-    var archive: String
-    var manifest: BackupManifest
+    var source: RestoreSource
+    var manifest: BackupManifest?
     var only: [String]
     var now: Date
 
-    var command: String { "restore \(archive)" + (only.isEmpty ? "" : " --only \(only.joined(separator: " "))") }
+    var command: String {
+        switch source {
+        case .archive(let archive):
+            "restore \(archive)" + (only.isEmpty ? "" : " --only \(only.joined(separator: " "))")
+        case .safetyCopy(let copy): "restore --undo \(copy)"
+        }
+    }
 
     func planner(in context: MutationContext) async throws -> RestorePlanner {
         let deployment = runner.setup.deployment
@@ -81,31 +124,27 @@ struct RestoreMutation: Mutation {
             shared: layout.shared, scope: only.isEmpty ? deployment.backup.databases + deployment.backup.paths : only,
             root: layout.root, fileSystem: context.fileSystem, services: context.services.manager, units: units)
         survey.accountsExist = context.offline || ServiceAccounts(deployment.project).exist
-        var planner = RestorePlanner(
-            deployment: deployment, layout: layout, manifest: manifest, archive: archive, only: only, survey: survey,
-            now: now, offline: context.offline, preRestoreBackup: nil)
-        // Nothing live to keep on a fresh host.
-        guard !survey.fresh else { return planner }
-        let backupSurvey = try BackupSurvey.gather(
-            deployment: deployment, layout: layout, fileSystem: context.fileSystem, store: try context.state.existing())
-        planner.preRestoreBackup = RestoreRunner.forensic(
-            BackupPlanner(deployment: deployment, request: BackupRequest(), survey: backupSurvey, layout: layout)
-                .spec(),
-            fileSystem: context.fileSystem)
-        return planner
+        context.logger.info("restore: live scope surveyed (hashed)")
+        survey.safetyCopies = try context.state.existing()?.safetyCopies() ?? []
+        return RestorePlanner(
+            deployment: deployment, layout: layout, manifest: manifest, source: source, only: only, survey: survey,
+            now: now, offline: context.offline)
     }
 
     func plan(in context: MutationContext) async throws -> Plan { try await planner(in: context).plan() }
 
     func handlers(in context: MutationContext) throws -> [any EffectHandler] {
-        RestoreEffectHandlers(fileSystem: context.fileSystem).all
+        RestoreEffectHandlers(
+            fileSystem: context.fileSystem, store: try context.state.store(), logger: context.logger
+        ).all
             // systemd-sysusers, when a restore onto a fresh host creates the service account.
             + ReleaseEffectHandlers(fileSystem: context.fileSystem, launcher: context.launcher).all
-            + BackupEffectHandlers(fileSystem: context.fileSystem, store: try context.state.store()).all
     }
 
     func summary(of plan: Plan, report: ApplyReport) -> String {
-        guard let changes = plan.changes(of: StageRestore.self).first?.changes else {
+        guard
+            let changes = report.last(StagedRestore.self)?.changes ?? plan.changes(of: StageRestore.self).first?.changes
+        else {
             return "success: nothing restored"
         }
         return
@@ -115,29 +154,5 @@ struct RestoreMutation: Mutation {
     /// A restore stops the services and swaps their data. Live data is swapped (and services stopped) — except on a fresh host, where nothing runs yet.
     func interruptsTrading(_ plan: Plan, in context: MutationContext) -> Bool {
         context.fileSystem.info(context.layout.shared) != nil
-    }
-}
-
-extension RestoreRunner {
-    /// The pre-restore backup keeps the live state for a post-mortem, and a restore is most
-    /// often run because that state is damaged: a database that is missing is left out, and
-    /// one that fails `quick_check` is archived as its raw files (with `-wal`) instead of a
-    /// snapshot — which would refuse it and block the very restore that repairs it.
-    static func forensic(_ spec: BackupSpec, fileSystem: FileSystem) -> BackupSpec {
-        var spec = spec
-        var intact: [BackupSpec.Item] = []
-        for database in spec.databases {
-            let host = fileSystem.hostPath(database.source)
-            guard FileManager.default.fileExists(atPath: host) else { continue }
-            if SQLiteSnapshot.isIntact(host) {
-                intact.append(database)
-                continue
-            }
-            for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: host + suffix) {
-                spec.paths.append(.init(source: database.source + suffix, archivePath: database.archivePath + suffix))
-            }
-        }
-        spec.databases = intact
-        return spec
     }
 }

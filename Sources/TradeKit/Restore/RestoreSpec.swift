@@ -24,3 +24,32 @@ public struct RestoreChanges: Sendable, Equatable, Codable {
     public var removed: [String]
     public var unchanged: [String]
 }
+
+extension RestoreChanges {
+    /// The in-scope files a restore puts back (`restored`) against the live ones (`current`),
+    /// both path (relative to `shared/`) → SHA-256.
+    public init(restored: [String: String], current: [String: String]) {
+        var added: [String] = []
+        var changed: [String] = []
+        var unchanged: [String] = []
+        for (path, sha) in restored {
+            switch current[path] {
+            case nil: added.append(path)
+            case sha?: unchanged.append(path)
+            default: changed.append(path)
+            }
+        }
+        let removed = current.keys.filter { restored[$0] == nil }.sorted()
+        self.init(added: added.sorted(), changed: changed.sorted(), removed: removed, unchanged: unchanged.sorted())
+    }
+
+    /// The manifest's in-scope `shared/` files against the live ones.
+    public init(manifest: BackupManifest, current: [String: String], scope: [String]) {
+        var restored: [String: String] = [:]
+        for file in manifest.files where file.path.hasPrefix("shared/") {
+            let path = String(file.path.dropFirst("shared/".count))
+            if RestorePlanner.inScope(path, scope) { restored[path] = file.sha256 }
+        }
+        self.init(restored: restored, current: current)
+    }
+}

@@ -12,20 +12,31 @@ public struct RestoreSurvey: Sendable {
     public var fresh = false
     /// The service account exists (always true in user scope).
     public var accountsExist = true
+    /// Safety copies kept by earlier restores, newest first (for their retention).
+    public var safetyCopies: [SafetyCopyEntry] = []
+    /// Names in `<root>/pre-restore/`, so a new copy never takes one (two restores in a second).
+    public var takenSafetyCopyNames: Set<String> = []
 
     public static func gather(
         shared: String, scope: [String], root: String, fileSystem: FileSystem, services: ServiceManager?,
         units: [String]
     ) async throws -> RestoreSurvey {
-        var current: [String: String] = [:]
-        for item in scope { try collect(item, shared: shared, fileSystem: fileSystem, into: &current) }
+        let current = try hashes(shared: shared, scope: scope, fileSystem: fileSystem)
         let leftovers = fileSystem.list(root).filter { $0.hasPrefix(".restore-") }.map { "\(root)/\($0)" }
         let fresh = fileSystem.info(shared) == nil
         // A fresh host has no units to ask about: its services are deploy's to install and start.
         let states = fresh ? nil : try await services?.status(of: units)
         var survey = RestoreSurvey(current: current, leftovers: leftovers, serviceStates: states)
         survey.fresh = fresh
+        survey.takenSafetyCopyNames = Set(fileSystem.list("\(root)/pre-restore"))
         return survey
+    }
+
+    /// The files of `scope` under `shared` (sidecars left out), path → SHA-256.
+    static func hashes(shared: String, scope: [String], fileSystem: FileSystem) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for item in scope { try collect(item, shared: shared, fileSystem: fileSystem, into: &result) }
+        return result
     }
 
     private static func collect(

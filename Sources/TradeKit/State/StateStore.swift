@@ -92,6 +92,7 @@ public final class StateStore: Sendable {
         registerAlertsMigration(&migrator)
         registerOffsiteMigration(&migrator)
         registerOutboxMigration(&migrator)
+        registerSafetyCopiesMigration(&migrator)
         return migrator
     }
 

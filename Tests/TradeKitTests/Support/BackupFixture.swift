@@ -34,6 +34,12 @@ final class BackupFixture {
         try runTradectl(arguments + ["--config", config, "--root", root], environment: environment)
     }
 
+    /// The safety copies restore kept (`<root>/opt/demo/pre-restore/<time>`), oldest first.
+    func safetyCopies() -> [String] {
+        let dir = "\(root)/opt/demo/pre-restore"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted().map { "\(dir)/\($0)" }
+    }
+
     func archives() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: backups)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
     }
