@@ -27,22 +27,13 @@ struct RestoreStager {
 
     func stage(_ stage: RestoreStage) throws -> StagedRestore {
         let staging = fileSystem.hostPath(stage.staging)
-        do {
-            try build(stage, staging: staging)
-        } catch {
-            // A half-built staging tree (a full disk, a refused archive) is not left behind for an
-            // operator to find; the next run builds it again from the start anyway.
-            try? FileManager.default.removeItem(atPath: staging)
-            throw error
-        }
-    }
-
-    private func build(_ stage: RestoreStage, staging: String) throws {
         let shared = fileSystem.hostPath(stage.shared)
         try? FileManager.default.removeItem(atPath: staging)
         do {
             return try build(stage, staging: staging, shared: shared)
         } catch {
+            // A half-built staging tree (a full disk, a refused archive) is not left behind for an
+            // operator to find; the next run builds it again from the start anyway.
             try? FileManager.default.removeItem(atPath: staging)
             throw error
         }
