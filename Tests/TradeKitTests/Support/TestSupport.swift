@@ -66,22 +66,24 @@ let closedMarketNow = "2026-12-05T12:00:00Z"
 func runTradectl(
     _ arguments: [String], input: String? = nil, environment: [String: String] = [:], directory: String? = nil
 ) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Repo.binary)
-    process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     for key in env.keys where key.hasPrefix("TRADECTL_") && key != "TRADECTL_TEMPLATES_DIR" { env[key] = nil }
     env["TRADECTL_NOW"] = closedMarketNow
     for (key, value) in environment { env[key] = value }
-    process.environment = env
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let stdin = input.map { _ in Pipe() }
-    process.standardInput = stdin ?? FileHandle.nullDevice
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
+    let (process, stdin, out, err) = try launchRetryingBadDescriptor {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repo.binary)
+        process.arguments = arguments
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let stdin = input.map { _ in Pipe() }
+        process.standardInput = stdin ?? FileHandle.nullDevice
+        let (out, err) = (Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        return (process, stdin, out, err)
+    }
     if let stdin, let input {
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try stdin.fileHandleForWriting.close()
@@ -92,6 +94,29 @@ func runTradectl(
     return CLIResult(
         status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs `launch` (which builds and starts a Process) again when the spawn failed with EBADF.
+/// Foundation's Process sets up the child's descriptors from the parent's at spawn time, and
+/// under the unit tests' concurrency another thread's descriptors open and close meanwhile; a
+/// unit-test run once failed so (`Bad file descriptor` from `run()`, swiftlang/swift#57827 is
+/// the same symptom). The spawn failed before anything ran, so a new Process is the same run.
+func launchRetryingBadDescriptor<T>(_ launch: () throws -> T) throws -> T {
+    for _ in 0..<3 {
+        do {
+            return try launch()
+        } catch let error as NSError where isBadDescriptor(error) {
+            continue
+        }
+    }
+    return try launch()
+}
+
+/// EBADF from a failed spawn, as Foundation reports it (NSCocoaErrorDomain 256 over POSIX 9).
+private func isBadDescriptor(_ error: NSError) -> Bool {
+    let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError
+    return (error.domain == NSPOSIXErrorDomain && error.code == Int(EBADF))
+        || (underlying?.domain == NSPOSIXErrorDomain && underlying?.code == Int(EBADF))
 }
 
 /// A minimal valid config; tests append or replace lines to break it.
