@@ -76,6 +76,8 @@ struct ArchiveScan {
             }
         } catch let refusal as ArchiveRefused {
             throw refusal
+        } catch let disk as ArchiveDiskWriteFailed {
+            throw disk  // this host's disk, not the archive
         } catch {
             throw refused(name, "corrupt data: \(error)")
         }

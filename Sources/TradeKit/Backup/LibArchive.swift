@@ -13,6 +13,14 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(call): \(message)" }
 }
 
+/// Writing an extracted entry to disk failed (a full disk, an I/O error): the archive is not
+/// at fault, so this is never reported as a refusal of it.
+public struct ArchiveDiskWriteFailed: Error, Sendable, CustomStringConvertible {
+    public var call: String
+    public var message: String
+    public var description: String { "writing the extracted file failed (\(call)): \(message)" }
+}
+
 public enum ArchiveCompression: String, Sendable, Codable, CaseIterable {
     case gzip, zstd
     public var fileExtension: String { self == .gzip ? "tar.gz" : "tar.zst" }
@@ -231,13 +239,18 @@ public final class ArchiveReader {
         }
         try readBlocks(limit: limit) { block, offset in
             try observe(block)
-            if archive_write_data_block(disk.handle, block.baseAddress, block.count, offset) < la_ssize_t(ARCHIVE_WARN)
-            {
-                throw ArchiveError(call: "archive_write_data_block", message: disk.lastError)
+            // The disk writer reports a failed write(2) — ENOSPC included — as ARCHIVE_WARN,
+            // not FATAL: accepting WARN here staged a short file as if whole. With no errno the
+            // warning is about the entry itself (more data than its header said).
+            if archive_write_data_block(disk.handle, block.baseAddress, block.count, offset) != la_ssize_t(ARCHIVE_OK) {
+                guard archive_errno(disk.handle) > 0 else {
+                    throw ArchiveError(call: "archive_write_data_block", message: disk.lastError)
+                }
+                throw ArchiveDiskWriteFailed(call: "archive_write_data_block", message: disk.lastErrorWithErrno)
             }
         }
         if archive_write_finish_entry(disk.handle) < ARCHIVE_WARN {
-            throw ArchiveError(call: "archive_write_finish_entry", message: disk.lastError)
+            throw ArchiveDiskWriteFailed(call: "archive_write_finish_entry", message: disk.lastErrorWithErrno)
         }
     }
 
@@ -262,4 +275,10 @@ public final class DiskWriter {
     }
 
     fileprivate var lastError: String { archive_error_string(handle).map { String(cString: $0) } ?? "unknown error" }
+
+    /// "Write failed: No space left on device": libarchive's text names the step, errno the cause.
+    fileprivate var lastErrorWithErrno: String {
+        let code = archive_errno(handle)
+        return code > 0 ? "\(lastError): \(String(cString: strerror(code)))" : lastError
+    }
 }
