@@ -12,7 +12,11 @@ ROOTFS="$FLEET_CACHE/rootfs"
 STAMP="$FLEET_CACHE/rootfs.stamp"
 
 if [[ -f "$STAMP" && -x "$ROOTFS/usr/sbin/sshd" ]]; then echo "$ROOTFS"; exit 0; fi
-base="$("$REPO/scripts/booted-systemd.sh" rootfs)"
+# From the system-scope cache, never BOOTED_CACHE as fleet.sh sets it (the fleet's own
+# cache): there the base would be debootstrapped onto $ROOTFS and removed below (a fresh CI
+# clone failed so).
+base="$(BOOTED_CACHE="${SYSTEM_BOOTED_CACHE:-$REPO/.cache/booted-systemd}" "$REPO/scripts/booted-systemd.sh" rootfs)"
+[[ "$base" != "$ROOTFS" ]] || { echo "fleet-rootfs: the base rootfs is $ROOTFS itself" >&2; exit 1; }
 mkdir -p "$FLEET_CACHE"
 exec 9>"$FLEET_CACHE/rootfs.lock"
 flock 9

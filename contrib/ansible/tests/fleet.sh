@@ -34,6 +34,9 @@ DEB="${TRADECTL_DEB:-$(ls -t "$REPO"/dist/tradectl_*.deb 2>/dev/null | head -1)}
 [[ -n "$DEB" && -f "$DEB" ]] || { echo "fleet: no .deb (scripts/package.sh, or TRADECTL_DEB)" >&2; exit 1; }
 DEB="$(cd "$(dirname "$DEB")" && pwd)/$(basename "$DEB")"
 
+# The system-scope suite's cache, whose pristine rootfs the fleet image starts from: kept
+# before BOOTED_CACHE is pointed at the fleet's own machines below.
+export SYSTEM_BOOTED_CACHE="${BOOTED_CACHE:-$REPO/.cache/booted-systemd}"
 export BOOTED_CACHE="${FLEET_CACHE:-$REPO/.cache/fleet}"
 export FLEET_CACHE="$BOOTED_CACHE"
 export BOOTED_BINDS="--network-veth"
