@@ -23,6 +23,8 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${TRADECTL_BIN:-"$REPO/.build-release/release/tradectl"}
+# shellcheck source=bench/demo_project.sh
+source "$REPO/bench/demo_project.sh"
 RUNS=${RUNS:-3}
 DB_MIB=${DB_MIB:-200}
 SMALL_DB_MIB=${SMALL_DB_MIB:-50}
@@ -326,33 +328,7 @@ PY
 # make_project DIR DB_MIB SEED: a deployed user-scope project under DIR/root.
 make_project() {
     local dir=$1 size=$2 seed=$3
-    mkdir -p "$dir/src"
-    echo "print('engine')" >"$dir/src/engine.py"
-    (umask 077 && echo "API_KEY=bench-not-a-secret" >"$dir/src/.env")
-    cat >"$dir/tradectl.toml" <<'TOML'
-[project]
-name = "demo"
-environment = "paper"
-root = "/opt/demo"
-scope = "user"
-state_dir = "/var/lib/tradectl/demo"
-
-[releases]
-source = "src"
-shared = ["data/", ".env"]
-
-[[components]]
-name = "engine"
-exec = "/usr/bin/python3 engine.py"
-env_file = ".env"
-stop_timeout = "30s"
-trades = true
-
-[backup]
-dir = "/var/backups/demo"
-databases = ["data/bench.db"]
-paths = [".env", "data/files"]
-TOML
+    write_demo_project "$dir"
     "$BIN" deploy --config "$dir/tradectl.toml" --root "$dir/root" --quiet >/dev/null
     mkdir -p "$dir/root/opt/demo/shared/data"
     python3 "$REPO/bench/gen_db.py" "$dir/root/opt/demo/shared/data/bench.db" "$size" "$seed"

@@ -22,6 +22,8 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${TRADECTL_BIN:-"$REPO/.build-release/release/tradectl"}
+# shellcheck source=bench/demo_project.sh
+source "$REPO/bench/demo_project.sh"
 RUNS=${RUNS:-5}
 DB_MIB=${DB_MIB:-200}
 CSV_MIB=${CSV_MIB:-20}
@@ -53,33 +55,7 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------- the project and its data
 P="$WORK/p"
 SHARED="$P/root/opt/demo/shared"
-mkdir -p "$P/src"
-echo "print('engine')" >"$P/src/engine.py"
-(umask 077 && echo "API_KEY=bench-not-a-secret" >"$P/src/.env")
-cat >"$P/tradectl.toml" <<'TOML'
-[project]
-name = "demo"
-environment = "paper"
-root = "/opt/demo"
-scope = "user"
-state_dir = "/var/lib/tradectl/demo"
-
-[releases]
-source = "src"
-shared = ["data/", ".env"]
-
-[[components]]
-name = "engine"
-exec = "/usr/bin/python3 engine.py"
-env_file = ".env"
-stop_timeout = "30s"
-trades = true
-
-[backup]
-dir = "/var/backups/demo"
-databases = ["data/bench.db"]
-paths = [".env", "data/files"]
-TOML
+write_demo_project "$P"
 tc() { "$BIN" "$@" --config "$P/tradectl.toml" --root "$P/root"; }
 tc deploy --quiet >/dev/null
 mkdir -p "$SHARED/data/files"
