@@ -20,14 +20,20 @@ public enum LogSession {
         _ query: LogQuery, source: JournalSource, scope: Scope, format: LogFormat, stop: StopFlag = StopFlag(),
         files: [LogFileSource] = []
     ) async throws -> Int {
+        try await onJournalThread {
+            files.isEmpty
+                ? try read(query, source: source, scope: scope, format: format, stop: stop)
+                : try readWithFiles(query, source: source, scope: scope, format: format, files: files)
+        }
+    }
+
+    /// Runs `body` on a thread of its own: an sd-journal handle must stay on the thread that
+    /// opened it, and a blocking read must not hold a thread of the async executor.
+    static func onJournalThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 do {
-                    let count =
-                        files.isEmpty
-                        ? try read(query, source: source, scope: scope, format: format, stop: stop)
-                        : try readWithFiles(query, source: source, scope: scope, format: format, files: files)
-                    continuation.resume(returning: count)
+                    continuation.resume(returning: try body())
                 } catch {
                     continuation.resume(throwing: error)
                 }

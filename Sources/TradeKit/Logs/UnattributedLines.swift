@@ -10,23 +10,13 @@ import Foundation
 /// the process the manager started (`ExecMainPID`), so after the run they can be found by it.
 enum UnattributedLines {
     /// Prints, in `format` and attributed to `unit`, the stdout entries of `pid` since `since`
-    /// that carry no unit. Returns how many there were. Runs on a thread of its own, as every
-    /// sd-journal read does (see LogSession).
+    /// that carry no unit. Returns how many there were. Runs on the journal's own thread
+    /// (`LogSession.onJournalThread`).
     static func print(
         pid: Int32, unit: String, since: UInt64, source: JournalSource, scope: Scope, format: LogFormat
     ) async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                do {
-                    continuation.resume(
-                        returning: try read(
-                            pid: pid, unit: unit, since: since, source: source, scope: scope, format: format))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            thread.name = "tradectl-journal"
-            thread.start()
+        try await LogSession.onJournalThread {
+            try read(pid: pid, unit: unit, since: since, source: source, scope: scope, format: format)
         }
     }
 
