@@ -6,10 +6,12 @@ bench_setup() {
     if [ "${1:-}" != "--inside" ]; then
         scripts/install-deps.sh
         command -v hyperfine >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null
-        [ -x .build-release/release/tradectl ] || swift build -c release --product tradectl --scratch-path .build-release >/dev/null
+        [ -n "${TRADECTL_BIN:-}" ] || [ -x .build-release/release/tradectl ] ||
+            swift build -c release --product tradectl --scratch-path .build-release >/dev/null
         exec scripts/systemd-harness.sh run -- "$0" --inside
     fi
-    bin="$(pwd)/.build-release/release/tradectl"
+    # TRADECTL_BIN: a prebuilt binary (e.g. the .deb's static one) instead of the release build.
+    bin="${TRADECTL_BIN:-$(pwd)/.build-release/release/tradectl}"
     export TRADECTL_TEMPLATES_DIR="$(pwd)/templates"
     config="$(pwd)/examples/v6/tradectl.toml"
     work=$(mktemp -d /tmp/tradectl-bench.XXXXXX)
