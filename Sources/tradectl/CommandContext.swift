@@ -99,6 +99,10 @@ struct CommandContext {
         } catch let error as ValidationError {
             throw error
         } catch {
+            // A command that already printed its own JSON for this failure (run's outcome)
+            // wraps the error, so stdout still holds one document.
+            let printedItsOwnJSON = error is ReportedAsJSON
+            let error = (error as? ReportedAsJSON)?.underlying ?? error
             let status = ExitStatus.of(error)
             var message = "tradectl: error: \(error)"
             if let hint = ExitStatus.hint(for: error) { message += "\n(\(hint))" }
@@ -109,7 +113,13 @@ struct CommandContext {
                     + "\ntradectl: \(configError.errors.count) config error(s)"
             }
             FileHandle.standardError.write(Data((message + "\n").utf8))
+            if global.json && !printedItsOwnJSON { print(ErrorDocument.json(for: error, message: message) + "\n") }
             throw ExitCode(status.rawValue)
         }
     }
+}
+
+/// An error whose failure the command has already printed as its JSON document.
+struct ReportedAsJSON: Error {
+    let underlying: Error
 }

@@ -64,6 +64,7 @@ struct RunCommand: AsyncParsableCommand {
             } catch let error as ApplyError {
                 if global.json, let failed = error.underlying as? ComponentRunFailed {
                     context.print(Self.json(failed.outcome) + "\n")
+                    throw ReportedAsJSON(underlying: error)
                 }
                 throw error
             }

@@ -220,4 +220,35 @@ struct MalformedConfigTests {
         #expect(result.stderr.contains("components[0].exec"))
         #expect(!FileManager.default.fileExists(atPath: "\(dir.path)/root"))
     }
+
+    /// The Ansible modules and other callers parse stdout under --json; a failure must be data there too.
+    @Test("deploy --json on a bad config prints an error document with file, line and key")
+    func jsonErrorDocument() throws {
+        let dir = TempDir()
+        let testCase = Self.cases.first { $0.name == "bad duration" }!
+        let text = Self.text(for: testCase)
+        let path = dir.write("tradectl.toml", text)
+        let result = try runTradectl(["deploy", "--dry-run", "--json", "--config", path, "--root", "\(dir.path)/root"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("components[0].stop_timeout"), "the human line stays on stderr")
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        let error = try #require(document["error"] as? [String: Any])
+        #expect(error["exit_status"] as? Int == 65)
+        #expect(error["exit_meaning"] as? String == "invalid config or data")
+        let issues = try #require(error["config_issues"] as? [[String: Any]])
+        let issue = try #require(issues.first { $0["key"] as? String == testCase.key }, "\(issues)")
+        #expect(issue["file"] as? String == path)
+        #expect(issue["line"] as? Int == Self.expectedLine(text, marker: testCase.lineMarker))
+        #expect(!FileManager.default.fileExists(atPath: "\(dir.path)/root"))
+    }
+
+    @Test("without --json a failure prints nothing on stdout")
+    func noDocumentWithoutJSON() throws {
+        let dir = TempDir()
+        let path = dir.write("tradectl.toml", Self.text(for: Self.cases.first { $0.name == "bad duration" }!))
+        let result = try runTradectl(["deploy", "--dry-run", "--config", path, "--root", "\(dir.path)/root"])
+        #expect(result.status == 65)
+        #expect(result.stdout.isEmpty, "\(result.stdout)")
+    }
 }

@@ -73,7 +73,22 @@ def error_message(stderr, rc):
     return 'tradectl exited %d (%s)' % (rc, EXIT_MEANINGS.get(rc, 'unknown exit status'))
 
 
+def error_document(out):
+    """The `{"error": {...}}` document tradectl prints on stdout when a command fails under
+    --json (exit_status, exit_meaning, message, hint, config_issues), or None."""
+    try:
+        document = json.loads(out) if (out or '').strip() else None
+    except ValueError:
+        return None
+    if isinstance(document, dict) and isinstance(document.get('error'), dict):
+        return document['error']
+    return None
+
+
 def fail(module, rc, out, err, cmd, **extra):
+    document = error_document(out)
+    if document and document.get('config_issues'):
+        extra.setdefault('config_issues', document['config_issues'])
     module.fail_json(
         msg=error_message(err, rc), rc=rc, stdout=out, stderr=err, cmd=cmd,
         exit_meaning=EXIT_MEANINGS.get(rc, 'unknown exit status'), **extra)
