@@ -102,7 +102,8 @@ struct NotifierTests {
         let out = "\(dir.path)/alert.json"
         let script = #"cat > "$0"; printf '%s|%s' "$TRADECTL_ALERT_KIND" "$TRADECTL_ALERT_TITLE" > "$0.env""#
         let alert = sampleAlert()
-        try await CommandNotifier(argv: ["/bin/sh", "-c", script, out], timeout: .seconds(10)).deliver(alert)
+        // A generous bound: the timeout is not what this test is about (see commandFails).
+        try await CommandNotifier(argv: ["/bin/sh", "-c", script, out], timeout: .seconds(600)).deliver(alert)
         #expect(try Self.decoder.decode(Alert.self, from: Data(contentsOf: URL(fileURLWithPath: out))) == alert)
         #expect(try String(contentsOfFile: out + ".env", encoding: .utf8) == "firing|\(alert.title)")
     }
@@ -119,12 +120,17 @@ struct NotifierTests {
 
     // Only the timeout case gets a short timeout: under a loaded test run, starting /bin/sh alone
     // has taken longer than 0.5 s, which turned "exit status 3" into a timeout (a flaky failure).
+    // The others get 600 s, a bound that only a hang would reach. With 30 s they failed once at
+    // a load average of 17: the parallel run's synchronous tests (the serialized off-site suite
+    // alone holds a thread for its whole 8 minutes there) kept both of the 2 cores' cooperative
+    // threads busy, so "exit 3"'s result and the long-expired deadline were both resumed ~400 s
+    // later, and the deadline won the race.
     @Test(
         "command failures: exit status, timeout (killed), missing program",
         arguments: [
-            (["/bin/sh", "-c", "exit 3"], NotifierError.Code.exitStatus, "command notifier: exit status 3", 30.0),
+            (["/bin/sh", "-c", "exit 3"], NotifierError.Code.exitStatus, "command notifier: exit status 3", 600.0),
             (["/bin/sh", "-c", "exec sleep 30"], .timeout, "command notifier: did not exit within 0.5s, killed", 0.5),
-            (["/nonexistent/notify", "--token", "s3cret"], .launch, "command notifier: could not start notify", 30.0),
+            (["/nonexistent/notify", "--token", "s3cret"], .launch, "command notifier: could not start notify", 600.0),
         ])
     func commandFails(argv: [String], code: NotifierError.Code, description: String, seconds: Double) async {
         let notifier = CommandNotifier(argv: argv, timeout: .milliseconds(Int(seconds * 1000)))
