@@ -167,4 +167,24 @@ struct PreflightTests {
                 == "/opt/venv/bin/python3")
         #expect(PreflightSurvey.interpreterCommand("node", exec: "/usr/bin/python3 engine.py") == "node")
     }
+
+    /// A timedatectl that never answers (timedated missing, the bus slow to activate it).
+    struct SilentTimedatectl: ProcessLauncher {
+        func run(_ command: Command) async throws -> CommandResult {
+            try await Task.sleep(for: .seconds(120))
+            throw CancellationError()
+        }
+    }
+
+    @Test("the clock: a timedatectl that does not answer is 'cannot tell' after 5 s, not a stalled deploy")
+    func clockDoesNotStall() async throws {
+        let deployment = try Self.v6()
+        let survey = PreflightSurvey(
+            deployment: deployment, layout: DeployLayout(deployment, environment: [:]),
+            fileSystem: RootedFileSystem(root: "/"), launcher: SilentTimedatectl(), offline: false, services: nil)
+        // The launcher only ever ends by being cancelled, so this detail means the deadline fired.
+        let (synchronized, detail) = await survey.clock()
+        #expect(synchronized == nil)
+        #expect(detail == "timedatectl: no answer within 5 s")
+    }
 }

@@ -185,14 +185,24 @@ public struct PreflightSurvey: Sendable {
         }
     }
 
+    /// timedatectl asks systemd-timedated over D-Bus. Where timedated is missing or slow to be
+    /// activated, the call used to wait out D-Bus's 25 s default before every deploy; a running
+    /// timedated answers in milliseconds, so past this the answer is "cannot tell" (a warning).
+    static let clockAnswerTimeout = Duration.seconds(5)
+
     func clock() async -> (Bool?, String?) {
+        let launcher = self.launcher
         do {
-            let run = try await launcher.run(Command("timedatectl", ["show", "--property=NTPSynchronized", "--value"]))
+            let run = try await withDeadline(Self.clockAnswerTimeout) {
+                try await launcher.run(Command("timedatectl", ["show", "--property=NTPSynchronized", "--value"]))
+            }
             let answer = run.output.trimmingCharacters(in: .whitespacesAndNewlines)
             guard run.succeeded, answer == "yes" || answer == "no" else {
                 return (nil, "timedatectl: " + (run.tail(1).isEmpty ? "no answer" : run.tail(1)))
             }
             return (answer == "yes", nil)
+        } catch is DeadlineExceeded {
+            return (nil, "timedatectl: no answer within \(Int(Self.clockAnswerTimeout.timeInterval)) s")
         } catch {
             return (nil, "timedatectl: \(error)")
         }
