@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Footprint of `tradectl monitor` under a real systemd user manager, next to a Python
-# monitor loop doing the same checks (bench/python_monitor.py), both watching the same
-# 6-component project (bench/fixtures/monitor) every 10 s for BENCH_SECONDS (600).
+# monitor loop doing the same checks (bench/python_monitor.py) and monit 5.33 (Debian's
+# `monit`, installed when missing) with the same checks in its own control file, all three
+# watching the same 6-component project (bench/fixtures/monitor) every 10 s for
+# BENCH_SECONDS (600). tradectl is the static build the .deb ships (scripts/build-release.sh,
+# scratch path .build-static), or TRADECTL_BIN.
 # Measured over the same window, after both have completed their first cycle:
 #   CPU  usage_usec delta of each unit's cgroup (cgroup v2 cpu.stat: the process, its
 #        threads and every child it spawned), plus the main process alone from
@@ -10,13 +13,17 @@
 #        (peak since the process started); also the summed VmRSS of all processes in the
 #        unit's cgroup at each sample (children included);
 #   work cycles completed (tradectl: `tradectl_monitor_cycles_total` from /metrics; Python:
-#        its "cycle N" lines), cycle duration, restarts, warnings in the monitor's journal.
+#        its "cycle N" lines; monit logs no cycles), cycle duration, restarts, warnings in
+#        the monitor's journal.
 # Usage: bash bench/monitor.sh   (BENCH_SECONDS=60 for a quick check; results: bench/results/monitor.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ "${1:-}" != "--inside" ] && ! command -v monit >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq monit >/dev/null
+fi
 source bench/lib.sh
-bench_setup "$@"
+BENCH_BUILD=static bench_setup "$@"
 
 seconds=${BENCH_SECONDS:-600}
 config="$(pwd)/bench/fixtures/monitor/tradectl.toml"
@@ -24,11 +31,12 @@ root="$work/opt/mbench"
 export TRADECTL_PROJECT_ROOT="$root" TRADECTL_KILL_SWITCH_FILE="$root/shared/KILL"
 monitor_unit=mbench-monitor.service
 python_unit=mbench-pymonitor.service
+monit_unit=mbench-monit.service
 metrics=http://127.0.0.1:19765/metrics
 out=bench/results/monitor.md
 
 monitor_cleanup() {
-    systemctl --user stop "$python_unit" 'mbench-*' >/dev/null 2>&1 || true
+    systemctl --user stop "$python_unit" "$monit_unit" 'mbench-*' >/dev/null 2>&1 || true
     rm -f "$HOME"/.config/systemd/user/mbench-* "$HOME"/.config/systemd/user/*.wants/mbench-*
     bench_cleanup
 }
@@ -60,15 +68,63 @@ systemd-run --user --quiet --unit "$python_unit" -p Restart=no -E XDG_RUNTIME_DI
     --http http://127.0.0.1:18765/health --tcp 127.0.0.1:18766 \
     --heartbeat "$shared/data/heartbeat" --heartbeat-max-age 30 --sqlite "$shared/data/bench.db" \
     --disk "$shared" --disk "$TRADECTL_BACKUP_DIR" --backup-dir "$TRADECTL_BACKUP_DIR"
+
+# monit: the same checks in monit's own terms, one control file (0600, as monit demands) and
+# its id/state/pid/log files in the bench's temp dir. Services: `systemctl --user is-active`
+# (is-failed for the oneshots) as `check program`, with XDG_RUNTIME_DIR spelled out because
+# monit runs programs with a minimal environment; HTTP and TCP as `check host`; heartbeat
+# age as `check file ... timestamp`; SQLite `quick_check` as `check program` (sqlite3);
+# disk space of the two directories' filesystems as `check filesystem` (monit wants a mount
+# point); newest backup age as the backup directory's `timestamp`. Not done by monit: the
+# journal's error count (no native check; the Python loop runs journalctl for it).
+mdir="$work/monit"
+mkdir -p "$mdir"
+systemctl_user="/usr/bin/env XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR /bin/systemctl --user"
+{
+    echo "set daemon 10"
+    echo "set log $mdir/monit.log"
+    echo "set idfile $mdir/monit.id"
+    echo "set statefile $mdir/monit.state"
+    echo "set pidfile $mdir/monit.pid"
+    for service in engine dashboard feed risk; do
+        echo "check program mbench-$service with path \"$systemctl_user is-active --quiet mbench-$service.service\""
+        echo "    if status != 0 then alert"
+    done
+    for oneshot in report reconcile; do
+        echo "check program mbench-$oneshot with path \"$systemctl_user is-failed --quiet mbench-$oneshot.service\""
+        echo "    if status == 0 then alert"
+    done
+    echo "check host mbench-dashboard-http with address 127.0.0.1"
+    echo "    if failed port 18765 protocol http request \"/health\" with timeout 5 seconds then alert"
+    echo "check host mbench-feed-tcp with address 127.0.0.1"
+    echo "    if failed port 18766 type tcp with timeout 5 seconds then alert"
+    echo "check file mbench-heartbeat with path $shared/data/heartbeat"
+    echo "    if timestamp > 30 seconds then alert"
+    echo "check program mbench-sqlite with path \"/usr/bin/sqlite3 -readonly $shared/data/bench.db 'PRAGMA quick_check'\""
+    echo "    if status != 0 then alert"
+    echo "    if content != \"^ok\" then alert"
+    n=0
+    for dir in "$shared" "$TRADECTL_BACKUP_DIR"; do
+        n=$((n + 1))
+        echo "check filesystem mbench-disk-$n with path $(df --output=target "$dir" | tail -n 1)"
+        echo "    if space usage > 95% then alert"
+    done
+    echo "check directory mbench-backups with path $TRADECTL_BACKUP_DIR"
+    echo "    if timestamp > 26 hours then alert"
+} > "$mdir/monitrc"
+chmod 0600 "$mdir/monitrc"
+monit -t -c "$mdir/monitrc" >/dev/null
+systemd-run --user --quiet --unit "$monit_unit" -p Restart=no /usr/bin/monit -I -c "$mdir/monitrc"
+
 for _ in $(seq 1 60); do
-    journalctl -u "$python_unit" -o cat -q | grep -q '^cycle 1 ' && break
+    journalctl -u "$python_unit" -o cat -q | grep -q '^cycle 1 ' && [ -s "$mdir/monit.state" ] && break
     sleep 1
 done
 
-python3 - "$seconds" "$monitor_unit" "$python_unit" "$metrics" "$work/samples.json" <<'PY'
+python3 - "$seconds" "$monitor_unit" "$python_unit" "$monit_unit" "$metrics" "$work/samples.json" <<'PY'
 import json, os, re, subprocess, sys, time, urllib.request
 
-seconds, units, metrics, out = float(sys.argv[1]), sys.argv[2:4], sys.argv[4], sys.argv[5]
+seconds, units, metrics, out = float(sys.argv[1]), sys.argv[2:5], sys.argv[5], sys.argv[6]
 tck = os.sysconf("SC_CLK_TCK")
 
 def show(unit, props):
@@ -132,7 +188,7 @@ for unit in units:
     p = show(unit, ["ControlGroup", "MainPID", "NRestarts"])
     info[unit] = {"pid": p["MainPID"], "restarts0": p["NRestarts"], "cgroup": cgroup_dir(p["ControlGroup"]),
                   "control_group": p["ControlGroup"], "rss": [], "cg_rss": [], "status": set()}
-mon, py = units
+mon, py, mo = units
 t0 = time.monotonic()
 wall0 = time.time()
 for unit, i in info.items():
@@ -185,12 +241,16 @@ result["units"][mon]["cycle_seconds"] = sorted(s for n, s in info[mon]["status"]
 pyc = python_cycles(py)
 result["units"][py]["cycles"] = pyc[-1][0] - info[py]["cycles0"]
 result["units"][py]["cycle_seconds"] = sorted(s for n, s in pyc if n > info[py]["cycles0"])
+result["units"][mo]["cycles"] = None
+result["units"][mo]["cycle_seconds"] = []
 json.dump(result, open(out, "w"))
 PY
 
 window_start=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["start"]))' "$work/samples.json")
 journalctl -u "$monitor_unit" -p warning --since "@$window_start" -o short-iso -q > "$work/monitor-warnings.txt" || true
 journalctl -u "$python_unit" -o cat -q | grep -v '^cycle [0-9]* in [0-9.]*s: ok ' > "$work/python-notok.txt" || true
+# monit logs only failures and state changes: everything after its start lines.
+grep -v -e "Starting Monit" -e "Monit 5.33.0 started" -e "New Monit id" -e "Stored in" "$mdir/monit.log" > "$work/monit-notok.txt" || true
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 machine() {
@@ -200,23 +260,25 @@ machine() {
     echo "| memory | $(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}') (\`free -h\`) |"
     echo "| OS / kernel | $(. /etc/os-release && echo "$PRETTY_NAME") / $(uname -r) |"
     echo "| systemd | $(systemctl --version | head -1) (user manager started by scripts/systemd-harness.sh; cgroup v2 unified hierarchy in hybrid mode) |"
-    echo "| tradectl | $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources Package.swift || echo ' + uncommitted changes'), release build (\`.build-release\`), $(swift --version 2>&1 | head -1 | sed 's/ (.*//') |"
+    echo "| tradectl | \`$("$bin" --version)\` at \`${bin#"$(pwd)/"}\` ($(stat -c %s "$bin") bytes$([ -n "${TRADECTL_BIN:-}" ] && echo ', TRADECTL_BIN' || echo ", static build of scripts/build-release.sh from $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources Package.swift || echo ' + uncommitted changes')")), $(swift --version 2>&1 | head -1 | sed 's/ (.*//') |"
+    echo "| monit | $(monit -V | head -1 | sed 's/^This is //') |"
     echo "| Python | $(python3 --version 2>&1 | cut -d' ' -f2) |"
     echo "| load average (1/5/15 min) | $load_start at start, $load_end at end |"
 }
 
 mkdir -p bench/results
 {
-    echo "# Monitor footprint: \`tradectl monitor\` vs a Python monitor loop"
+    echo "# Monitor footprint: \`tradectl monitor\` vs monit and a Python monitor loop"
     echo
     echo "Generated by \`BENCH_SECONDS=$seconds bash bench/monitor.sh\`, started $started_at."
     echo
     machine
     echo
-    python3 - "$work/samples.json" "$monitor_unit" "$python_unit" "$work/monitor-warnings.txt" "$work/python-notok.txt" <<'PY'
+    python3 - "$work/samples.json" "$monitor_unit" "$python_unit" "$monit_unit" "$work/monitor-warnings.txt" "$work/python-notok.txt" "$work/monit-notok.txt" <<'PY'
 import json, statistics, sys
 data = json.load(open(sys.argv[1]))
-mon, py = data["units"][sys.argv[2]], data["units"][sys.argv[3]]
+mon, py, mo = (data["units"][u] for u in sys.argv[2:5])
+warnings_file, python_notok_file, monit_notok_file = sys.argv[5:8]
 secs = data["seconds"]
 mib = lambda kib: kib / 1024
 def col(r):
@@ -232,13 +294,19 @@ def col(r):
         "cpu_s": f"{r['cgroup_cpu_s']:.2f} ({r['cgroup_user_s']:.2f} user + {r['cgroup_system_s']:.2f} sys)" if "cgroup_cpu_s" in r else "n/a",
         "self": f"{100 * r['proc_self_s'] / secs:.2f}" if "proc_self_s" in r else "n/a",
         "children": f"{100 * r['proc_children_s'] / secs:.2f}" if "proc_children_s" in r else "n/a",
-        "cycles": str(r["cycles"]),
+        "cycles": str(r["cycles"]) if r["cycles"] is not None else "n/a",
         "cycle_med": f"{statistics.median(cyc):.3f}" if cyc else "n/a",
         "cycle_max": f"{max(cyc):.3f}" if cyc else "n/a",
         "threads": str(r.get("threads", "n/a")),
         "restarted": "yes" if r["restarted"] else "no",
     }
-m, p = col(mon), col(py)
+m, p, o = col(mon), col(py), col(mo)
+def ratio(key):
+    """tradectl / monit for a plain number; empty where it means nothing."""
+    try:
+        return f"{float(m[key]) / float(o[key]):.1f}×"
+    except (ValueError, ZeroDivisionError):
+        return ""
 rows = [
     ("RSS of the main process, average of 1 s samples (MiB)", "rss_avg"),
     ("RSS of the main process, highest sample (MiB)", "rss_max"),
@@ -255,25 +323,28 @@ rows = [
     ("threads at the end", "threads"),
     ("restarted during the window", "restarted"),
 ]
-print(f"Window: {secs:.0f} s, both monitors measured over the same window after their first cycle, "
+print(f"Window: {secs:.0f} s, all three monitors measured over the same window after their first cycle, "
       f"6 components (4 services, 2 oneshots), interval 10 s.\n")
-print("| measure | `tradectl monitor` | Python loop (`bench/python_monitor.py`) |")
-print("|---|---:|---:|")
+print("| measure | `tradectl monitor` | monit | tradectl / monit | Python loop (`bench/python_monitor.py`) |")
+print("|---|---:|---:|---:|---:|")
+ratio_keys = {"rss_avg", "rss_max", "hwm", "cg_max", "cpu", "self"}
 for label, key in rows:
-    print(f"| {label} | {m[key]} | {p[key]} |")
+    print(f"| {label} | {m[key]} | {o[key]} | {ratio(key) if key in ratio_keys else ''} | {p[key]} |")
 print()
 print("tradectl cycle durations are sampled from the unit's STATUS= text every 5 s "
       f"({len(mon['cycle_seconds'])} distinct cycles seen); Python's from its own per-cycle line.")
 print()
-rss_ok = mon.get("hwm_kib", 10**9) / 1024 <= 25 and max(x for x in mon["rss_kib"] if x) / 1024 <= 25
-cpu_ok = "cgroup_cpu_s" in mon and 100 * mon["cgroup_cpu_s"] / secs <= 1
+rss_ok = mon.get("hwm_kib", 10**9) / 1024 <= 20 and max(x for x in mon["rss_kib"] if x) / 1024 <= 20
+cpu_ok = "cgroup_cpu_s" in mon and "cgroup_cpu_s" in mo and mon["cgroup_cpu_s"] <= mo["cgroup_cpu_s"]
 print("## Targets (tradectl monitor)\n")
-print(f"- RSS ≤ 25 MiB (VmHWM and every sample): **{'met' if rss_ok else 'MISSED'}** "
-      f"(peak {m['hwm']} MiB, average {m['rss_avg']} MiB)")
-print(f"- CPU ≤ 1 % of one core (whole cgroup): **{'met' if cpu_ok else 'MISSED'}** ({m['cpu']} %)")
+print(f"- RSS ≤ 20 MiB (VmHWM and every sample): **{'met' if rss_ok else 'MISSED'}** "
+      f"(peak {m['hwm']} MiB, highest sample {m['rss_max']} MiB, average {m['rss_avg']} MiB; "
+      f"monit {o['rss_avg']} MiB, ratio {ratio('rss_avg')})")
+print(f"- CPU ≤ monit's (whole cgroup): **{'met' if cpu_ok else 'MISSED'}** "
+      f"({m['cpu']} % vs monit {o['cpu']} % of one core, ratio {ratio('cpu')})")
 print()
 print("## Where the RSS is (end of the window, /proc/PID/status and /proc/PID/smaps)\n")
-for name, r in ((f"`tradectl monitor`", mon), ("Python loop", py)):
+for name, r in (("`tradectl monitor`", mon), ("monit", mo), ("Python loop", py)):
     if "rss_split_kib" not in r:
         continue
     split = r["rss_split_kib"]
@@ -281,12 +352,15 @@ for name, r in ((f"`tradectl monitor`", mon), ("Python loop", py)):
     print(f"- {name}: anonymous {mib(split['RssAnon']):.1f} MiB, file-backed {mib(split['RssFile']):.1f} MiB, "
           f"shmem {mib(split['RssShmem']):.1f} MiB; PSS {mib(r['pss_kib']):.1f} MiB. Largest mappings (MiB): {top}")
 print()
-warnings = open(sys.argv[4]).read().strip()
+warnings = open(warnings_file).read().strip()
 print("## The monitor's journal in the window (priority ≤ warning)\n")
 print("```\n" + (warnings if warnings else "(none)") + "\n```")
-notok = open(sys.argv[5]).read().strip()
+notok = open(python_notok_file).read().strip()
 if notok:
     print("\nPython loop lines other than `cycle N in Xs: ok`:\n")
     print("```\n" + "\n".join(notok.splitlines()[:20]) + "\n```")
+monit_notok = open(monit_notok_file).read().strip()
+print("\nmonit's log after its start (failures and state changes only):\n")
+print("```\n" + ("\n".join(monit_notok.splitlines()[:20]) if monit_notok else "(none)") + "\n```")
 PY
 } | tee "$out"

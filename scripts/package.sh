@@ -68,8 +68,8 @@ maintainer="$maintainer_name <$maintainer_mail>"
 
 # ---------------------------------------------------------------- build
 
-# -z now: lintian hardening-no-bindnow (relro is the default; fortify does not apply to Swift).
-build=(swift build -c release --static-swift-stdlib -Xlinker -z -Xlinker now --product tradectl)
+# The static release build (its flags live in scripts/build-release.sh, shared with bench/monitor.sh).
+build=(scripts/build-release.sh)
 if [ $skip_build -eq 0 ]; then
     say "building tradectl $version (release, Swift runtime static; several minutes on 2 cores)"
     mkdir -p .cache
