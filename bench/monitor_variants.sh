@@ -6,6 +6,7 @@
 # split, the binary's three segments from smaps (Size, Rss, VmFlags) and the largest mappings.
 #
 #   TRADECTL_BIN=/tmp/debx/usr/bin/tradectl VARIANTS="base madv base arena2" bash bench/monitor_variants.sh
+#   TRADECTL_BIN=/tmp/debx/usr/bin/tradectl VARIANTS="base drop" WAIT=60 bash bench/monitor_variants.sh
 #
 # VARIANTS (default "base"; an environment variable, as the script re-runs itself inside
 # scripts/systemd-harness.sh with no arguments):
@@ -13,6 +14,9 @@
 #   madv        madvise(MADV_RANDOM) on every read-only file mapping before the executable's
 #               initializers run (an LD_PRELOAD shim built here with cc from /proc/self/maps)
 #   arena2      MALLOC_ARENA_MAX=2
+#   drop        20 s after the start (the first cycle long done), madvise(MADV_DONTNEED) on every
+#               executable file mapping (an LD_PRELOAD shim with a thread): what stays resident
+#               at the end is the text the steady-state cycles fault back in
 #   cold        the binary evicted from the page cache (POSIX_FADV_DONTNEED) before the start
 #   cold-madv   both
 #   bin:PATH    PATH copied over the deployed binary (e.g. a relink with other flags); build
@@ -60,6 +64,29 @@ __attribute__((constructor)) static void madvise_random(void) {
 }
 C
 cc -shared -fPIC -O2 -o "$work/madv.so" "$work/madv.c"
+cat > "$work/drop.c" <<'C'
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/mman.h>
+static void *dropper(void *arg) {
+    sleep(20);
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char line[4096], perms[8], path[4000];
+    unsigned long start, end, offset, inode;
+    if (!maps) return 0;
+    while (fgets(line, sizeof line, maps)) {
+        path[0] = 0;
+        if (sscanf(line, "%lx-%lx %7s %lx %*s %lu %3999s", &start, &end, perms, &offset, &inode, path) < 5) continue;
+        if (inode == 0 || path[0] != '/' || perms[2] != 'x' || perms[1] == 'w') continue;
+        madvise((void *)start, end - start, MADV_DONTNEED);
+    }
+    fclose(maps);
+    return 0;
+}
+__attribute__((constructor)) static void start_dropper(void) { pthread_t t; pthread_create(&t, 0, dropper, 0); pthread_detach(t); }
+C
+cc -shared -fPIC -O2 -pthread -o "$work/drop.so" "$work/drop.c"
 
 "$bin" --config "$config" deploy -q
 "$bin" --config "$config" backup -q
@@ -74,6 +101,7 @@ for variant in "${variants[@]}"; do
     case $variant in
     base) ;;
     madv) systemctl --user set-environment LD_PRELOAD="$work/madv.so" ;;
+    drop) systemctl --user set-environment LD_PRELOAD="$work/drop.so" ;;
     arena2) systemctl --user set-environment MALLOC_ARENA_MAX=2 ;;
     cold) evict ;;
     cold-madv) evict; systemctl --user set-environment LD_PRELOAD="$work/madv.so" ;;
