@@ -6,11 +6,11 @@
 # Writes ENTRIES (1,000,000) synthetic entries across the 6 units of a project "bench",
 # spread evenly over the last 7 days with mixed priorities, in the journal export format,
 # and turns them into a journal file with systemd-journal-remote (no journald, no rate
-# limit; see /work/shared/notes/real-systemd.md). Then measures the wall time (median of
-# RUNS runs, after one warm-up each) of
+# limit; see /work/shared/notes/real-systemd.md). Then measures the wall time of
 #   tradectl logs --directory DIR --priority err --since 24h --count
 #   journalctl -D DIR -u …(6 units) -p err --since -24h -q | wc -l
-# and the same filters printing every entry (short-iso) to /dev/null, and fails unless
+# and the same filters printing every entry (short-iso) to /dev/null, the four commands
+# alternating round by round (medians of RUNS rounds after a warm-up round), and fails unless
 # both tools count the same entries. Prints a markdown table and writes it to
 # bench/results/journal.md.
 #
@@ -90,16 +90,17 @@ OURS_PRINT=("$BIN" logs --config "$WORK/tradectl.toml" --directory "$DIR" --prio
 THEIRS=(journalctl -D "$DIR" "${UNIT_ARGS[@]}" -p err --since -24h -q)
 
 # ---------------------------------------------------------------- timing
-# Median wall time in ms of RUNS runs of "$@" (a shell snippet), after one warm-up run.
+# Wall time in µs of one run of "$1" (a shell snippet), output discarded.
+time_us() {
+    local t0
+    t0=$(date +%s%N)
+    bash -c "$1" >/dev/null
+    echo $(( ($(date +%s%N) - t0) / 1000 ))
+}
+
+# Median in ms of a list of µs times.
 median_ms() {
-    local snippet=$1 times=() i t0
-    bash -c "$snippet" >/dev/null
-    for ((i = 0; i < RUNS; i++)); do
-        t0=$(date +%s%N)
-        bash -c "$snippet" >/dev/null
-        times+=($(( ($(date +%s%N) - t0) / 1000 )))
-    done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { m = a[int((NR + 1) / 2)]; printf "%.1f", m / 1000 }'
+    printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { m = a[int((NR + 1) / 2)]; printf "%.1f", m / 1000 }'
 }
 
 ours_count=$("${OURS_COUNT[@]}")
@@ -109,23 +110,52 @@ if [ "$ours_count" != "$theirs_count" ] || [ "$ours_lines" != "$theirs_count" ];
     log "MISMATCH: tradectl --count $ours_count, tradectl lines $ours_lines, journalctl $theirs_count"
     exit 1
 fi
-log "both count $ours_count entries; timing ($RUNS runs each)"
+# The printed lines are journalctl's but for the name before [pid] (the unit, not
+# SYSLOG_IDENTIFIER=python3): the same bytes once that name is blanked out in both.
+blank_name() { sed -E 's/^([^ ]+ [^ ]+) [^ []+\[/\1 NAME[/'; }
+if ! cmp -s <("${OURS_PRINT[@]}" | blank_name) <("${THEIRS[@]}" -o short-iso | blank_name); then
+    log "MISMATCH: tradectl's lines differ from journalctl -o short-iso's (beyond the name)"
+    exit 1
+fi
+log "both count $ours_count entries, same lines; timing ($RUNS rounds)"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 q() { printf '%q ' "$@"; }
-t_ours_count=$(median_ms "$(q "${OURS_COUNT[@]}")")
-t_theirs_count=$(median_ms "$(q "${THEIRS[@]}") | wc -l")
-t_ours_print=$(median_ms "$(q "${OURS_PRINT[@]}") > /dev/null")
-t_theirs_print=$(median_ms "$(q "${THEIRS[@]}") -o short-iso > /dev/null")
+SNIPPETS=(
+    "$(q "${OURS_COUNT[@]}")"
+    "$(q "${THEIRS[@]}") | wc -l"
+    "$(q "${OURS_PRINT[@]}") > /dev/null"
+    "$(q "${THEIRS[@]}") -o short-iso > /dev/null"
+)
+# Contenders alternate within each round, so a burst of load from elsewhere on a shared
+# machine falls on all of them rather than on whichever ran then; one warm-up round first.
+for snippet in "${SNIPPETS[@]}"; do time_us "$snippet" >/dev/null; done
+times=("" "" "" "")
+for ((round = 0; round < RUNS; round++)); do
+    for i in "${!SNIPPETS[@]}"; do times[i]+=" $(time_us "${SNIPPETS[i]}")"; done
+done
+# shellcheck disable=SC2086 # the lists are words on purpose
+{
+    t_ours_count=$(median_ms ${times[0]})
+    t_theirs_count=$(median_ms ${times[1]})
+    t_ours_print=$(median_ms ${times[2]})
+    t_theirs_print=$(median_ms ${times[3]})
+}
+# A Swift runtime linked in (scripts/package.sh, the .deb's) or loaded from the toolchain.
+if ldd "$BIN" 2>/dev/null | grep -q libswiftCore; then linkage="Swift runtime loaded dynamically"; else linkage="static Swift runtime, as the .deb ships it"; fi
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- report
 report=$(cat <<EOF
 # Journal reading: tradectl logs vs journalctl
 
-$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $(uname -r), $(journalctl --version | head -1), load $(cut -d' ' -f1-3 /proc/loadavg).
+$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $(uname -r), $(journalctl --version | head -1), load $load_before before, $load_after after.
 Journal: $ENTRIES entries across 6 units over 7 days, built with systemd-journal-remote in
 ${build_seconds} ms (export text ${export_mib} MiB, journal files ${journal_mib} MiB). Filter: the
-project's units, priority ≤ err, last 24 h: **$ours_count entries, identical in both tools**.
-Median wall time of $RUNS runs after a warm-up (page cache hot).
+project's units, priority ≤ err, last 24 h: **$ours_count entries, identical in both tools**
+(the printed lines too, but for the name before \`[pid]\`: the unit, not \`python3\`).
+Median wall time of $RUNS rounds after a warm-up round, the four commands alternating within
+each round (page cache hot).
 
 | what | tradectl logs | journalctl | ratio |
 |---|---:|---:|---:|
@@ -134,7 +164,7 @@ Median wall time of $RUNS runs after a warm-up (page cache hot).
 
 tradectl: \`tradectl logs --directory DIR --priority err --since 24h --count\` (9 unit matches:
 the 6 components and tradectl's own backup/health/monitor services, which have no entries
-here), binary \`${BIN#"$REPO/"}\`; its time includes loading and validating tradectl.toml.
+here), binary \`${BIN#"$REPO/"}\` ($linkage); its time includes loading and validating tradectl.toml.
 journalctl: \`$(q journalctl -D DIR "${UNIT_ARGS[@]}" -p err --since -24h -q)| wc -l\`.
 EOF
 )

@@ -180,6 +180,63 @@ extension RealSystemd {
             return text
         }
 
+        /// Entries whose printing has rules of its own, some an hour apart across New York's DST
+        /// changes. SYSLOG_IDENTIFIER is the unit's name, so journalctl's line and tradectl's
+        /// (which names the unit) are the same bytes.
+        static func edgeExport() -> Data {
+            let messages: [[UInt8]?] = [
+                Array("plain".utf8), Array("multi\nline\n\nend".utf8), Array("trailing newline\n".utf8), [],
+                nil, Array("tab\there".utf8), Array("ansi \u{1B}[31mred\u{1B}[0m and \u{1B}]8;;u\u{07}link".utf8),
+                Array("bad utf8 ".utf8) + [0xFF], Array("nonchar ".utf8) + [0xEF, 0xBF, 0xBE],
+                Array("c1 ".utf8) + [0xC2, 0x85],
+                Array("cr before nl\r\nnext\r".utf8), Array("cr mid\rdle".utf8), Array("esc \u{1B}[?25l".utf8),
+                Array("ok é € 😀".utf8), Array(repeating: UInt8(ascii: "x"), count: 1500) + [0x01],
+            ]
+            // 2026-03-08T07:00Z and 2026-11-01T06:00Z, New York's changes, and hours either side.
+            let times = [1_772_953_200, 1_793_512_800].flatMap { change in (-2...2).map { change + $0 * 1_800 } }
+            var data = Data()
+            for (index, message) in messages.enumerated() {
+                let unit = index % 2 == 0 ? "edgeit-a" : "edgeit-b"
+                let seconds = times[index % times.count] + index * 7
+                var text = "__REALTIME_TIMESTAMP=\(UInt64(seconds) * 1_000_000 + 250_000)\n"
+                text += "__MONOTONIC_TIMESTAMP=\(1_000_000 + index)\n_BOOT_ID=0123456789abcdef0123456789abcdef\n"
+                text += "_HOSTNAME=\(index == 1 ? "höst" : "host")\n_PID=\(40 + index)\n"
+                text += "_SYSTEMD_UNIT=\(unit).service\nSYSLOG_IDENTIFIER=\(unit)\n"
+                data.append(Data(text.utf8))
+                if let message {
+                    // The export format's binary form: name, newline, little-endian length, bytes.
+                    data.append(Data("MESSAGE\n".utf8))
+                    withUnsafeBytes(of: UInt64(message.count).littleEndian) { data.append(contentsOf: $0) }
+                    data.append(contentsOf: message + [0x0A])
+                }
+                data.append(0x0A)
+            }
+            return data
+        }
+
+        @Test("short-iso output is journalctl's byte for byte: zones and DST, multi-line, blobs, escapes")
+        func shortISOBytes() throws {
+            let (directory, config) = try LogsCheck.config(project: "edgeit", components: ["a", "b"])
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let journal = "\(directory)/journal"
+            try FileManager.default.createDirectory(atPath: journal, withIntermediateDirectories: true)
+            try Self.edgeExport().write(to: URL(fileURLWithPath: "\(directory)/entries.export"))
+            let built = try Harness.run(
+                "/bin/sh",
+                ["-c", "\(LogsCheck.journalRemote) -o \(journal)/remote.journal - < \(directory)/entries.export"])
+            try #require(built.status == 0, "\(built.stderr)")
+            for zone in ["UTC", "America/New_York", "Asia/Kolkata", "Europe/Berlin"] {
+                let theirs = try Harness.run(
+                    "/bin/journalctl", ["--no-pager", "-q", "-D", journal, "-o", "short-iso"], environment: ["TZ": zone]
+                )
+                let ours = try Harness.run(
+                    Harness.binary, ["logs", "--config", config, "--directory", journal], environment: ["TZ": zone])
+                #expect(ours.status == 0, "\(ours.stderr)")
+                #expect(theirs.stdout.split(separator: "\n").count > 15, "\(zone): \(theirs.stdout)")
+                #expect(ours.stdout == theirs.stdout, "\(zone):\n\(ours.stdout)\n---\n\(theirs.stdout)")
+            }
+        }
+
         @Test("counts and entries equal journalctl -D for units, priorities, times, patterns, -n")
         func matchesJournalctl() throws {
             let (directory, config) = try LogsCheck.config(project: "dirit", components: ["a", "b", "c"])

@@ -45,7 +45,7 @@ struct LogFileScanTests {
             ])
         #expect(files.allSatisfy { $0.file == "logs/engine.log" && $0.identifier == "engine" })
         #expect(files.map { $0.priority ?? "" } == ["6", "3", "3", "6", "6"])
-        let line = LogFormat.shortISO(files[1])
+        let line = try #require(LogFormat.shortISO(files[1]))
         #expect(line.contains(" demo-engine[logs/engine.log]: 2026-12-07T10:00:03Z ERROR order rejected"), "\(line)")
         let json = LogFormat.json(files[1])
         #expect(json.contains("\"TRADECTL_LOG_FILE\":\"logs/engine.log\""))

@@ -149,7 +149,7 @@ struct LogsTests {
         #expect(all.formats == ["a.service": .json], "formats of units not read are dropped")
         #expect(all.filter.groups == [[["_SYSTEMD_UNIT=a.service"], ["_SYSTEMD_USER_UNIT=a.service"]]])
         let entry = LogEntry(realtime: 1, priority: "3", unit: "a.service", message: "m", journalPriority: "6")
-        #expect(LogFormat.json.render(entry).contains(#""PRIORITY":"3","JOURNAL_PRIORITY":"6""#))
+        #expect(LogFormat.json(entry).contains(#""PRIORITY":"3","JOURNAL_PRIORITY":"6""#))
     }
 
     @Test("short-iso lines: local time, host, unit[pid], continuation lines indented")
@@ -171,7 +171,7 @@ struct LogsTests {
     @Test("JSON lines: journalctl's field names, string values, absent fields left out, escaping")
     func json() throws {
         let entry = LogEntry(realtime: 17, priority: "3", unit: "u.service", message: "say \"hi\"\\\n\u{1}", pid: "9")
-        let line = LogFormat.json.render(entry)
+        let line = LogFormat.json(entry)
         #expect(!line.contains("\n"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
         #expect(

@@ -39,7 +39,9 @@ public enum LogFormat: Sendable {
     case shortISO
     case json
 
-    public func render(_ entry: LogEntry) -> String {
+    /// The entry's line without its newline; nil for an entry the format leaves out (short-iso:
+    /// one without MESSAGE, as journalctl does).
+    public func render(_ entry: LogEntry) -> String? {
         switch self {
         case .shortISO: return Self.shortISO(entry)
         case .json: return Self.json(entry)
@@ -47,25 +49,24 @@ public enum LogFormat: Sendable {
     }
 
     /// `2026-11-21T13:00:00+0000 host engine[42]: message` (a log file's line:
-    /// `engine[logs/engine.log]: message`). The name is the unit without
-    /// `.service` rather than journalctl's SYSLOG_IDENTIFIER: every Python component logs
-    /// as `python3`, which would not say which component spoke. Continuation lines of a
-    /// multi-line message are indented under the first, as journalctl does.
-    static func shortISO(_ entry: LogEntry) -> String {
-        var prefix = timestamp(entry.realtime)
-        if let host = entry.hostname { prefix += " " + host }
-        let name = entry.unit.map(Self.withoutServiceSuffix) ?? entry.identifier
-        prefix += " " + (name ?? "unknown")
-        if let file = entry.file {
-            prefix += "[" + file + "]"
-        } else if let pid = entry.pid {
-            prefix += "[" + pid + "]"
+    /// `engine[logs/engine.log]: message`), written by `ShortISOLine` as journalctl writes it.
+    /// The name is the unit without `.service` rather than journalctl's SYSLOG_IDENTIFIER:
+    /// every Python component logs as `python3`, which would not say which component spoke.
+    static func shortISO(_ entry: LogEntry) -> String? {
+        var clock = ShortISOClock()
+        var out: [UInt8] = []
+        guard ShortISOLine.append(shortISOFields(entry), realtime: entry.realtime, clock: &clock, to: &out) else {
+            return nil
         }
-        prefix += ": "
-        let message = entry.message ?? ""
-        guard message.utf8.contains(UInt8(ascii: "\n")) else { return prefix + message }
-        let indent = "\n" + String(repeating: " ", count: prefix.count)
-        return prefix + message.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: indent)
+        return String(decoding: out.dropLast(), as: UTF8.self)
+    }
+
+    static func shortISOFields(_ entry: LogEntry) -> ShortISOLine.Fields {
+        let name = entry.unit.map(Self.withoutServiceSuffix) ?? entry.identifier
+        return ShortISOLine.Fields(
+            hostname: entry.hostname.map { ArraySlice($0.utf8) }, name: name.map { ArraySlice($0.utf8) },
+            pid: (entry.file ?? entry.pid).map { ArraySlice($0.utf8) },
+            message: entry.message.map { ArraySlice($0.utf8) })
     }
 
     /// journalctl's `-o json` spelling for the fields we read: every value a string, absent
@@ -106,17 +107,6 @@ public enum LogFormat: Sendable {
             }
         }
         return out + "\""
-    }
-
-    /// Local time as `%Y-%m-%dT%H:%M:%S%z`, journalctl's short-iso clock (strftime: TZ-aware
-    /// and far cheaper per line than a DateFormatter).
-    static func timestamp(_ microseconds: UInt64) -> String {
-        var seconds = time_t(microseconds / 1_000_000)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        var buffer = [CChar](repeating: 0, count: 40)
-        let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
-        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

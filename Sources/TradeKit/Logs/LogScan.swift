@@ -7,16 +7,27 @@ final class LogScan {
     private let reader: JournalReader
     private let query: LogQuery
     private let matcher: MessageMatcher?
-    private let emit: ((LogEntry) -> Void)?
+    private let output: Output
+    private var fields = ShortISOFields()
     /// Entries that passed every filter so far (printed, or only counted with --count).
     private(set) var count = 0
     /// Set once --until is passed, or when -n found nothing and there is nothing to follow.
     private var finished = false
 
-    init(reader: JournalReader, query: LogQuery, emit: ((LogEntry) -> Void)?) throws {
+    /// What becomes of an entry that passes the filters.
+    enum Output {
+        /// Counted only (--count).
+        case none
+        /// Handed on as a `LogEntry` (JSON, the --files merge).
+        case entries((LogEntry) -> Void)
+        /// Printed as short-iso from its raw fields: the fast path of plain `logs`.
+        case shortISO(LogSink)
+    }
+
+    init(reader: JournalReader, query: LogQuery, output: Output) throws {
         self.reader = reader
         self.query = query
-        self.emit = emit
+        self.output = output
         matcher = try query.grep.map { try MessageMatcher(pattern: $0) }
     }
 
@@ -73,7 +84,13 @@ final class LogScan {
             }
             guard accepts() else { continue }
             count += 1
-            if let emit { emit(try entry()) }
+            switch output {
+            case .none: break
+            case .entries(let emit): emit(try entry())
+            case .shortISO(let sink):
+                // An unreadable (corrupt) entry is counted but not printed, as journalctl skips it.
+                if try fields.read(reader) { sink.shortISO(fields.line, realtime: try reader.realtime()) }
+            }
         }
     }
 

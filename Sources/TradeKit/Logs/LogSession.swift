@@ -50,8 +50,17 @@ public enum LogSession {
     {
         let reader = try JournalAccess.open(source, scope: scope)
         let sink = query.countOnly ? nil : LogSink(fileDescriptor: STDOUT_FILENO)
-        let scan = try LogScan(
-            reader: reader, query: query, emit: sink.map { sink in { sink.line(format.render($0)) } })
+        let output: LogScan.Output =
+            switch (sink, format) {
+            case (nil, _): .none
+            case (let sink?, .shortISO): .shortISO(sink)
+            case (let sink?, .json): .entries { sink.append($0, as: .json) }
+            }
+        if sink != nil {
+            // journalctl --full: compressed values whole, not cut at sd-journal's default 64 KiB.
+            try? reader.setDataThreshold(0)
+        }
+        let scan = try LogScan(reader: reader, query: query, output: output)
         do {
             try scan.position()
             try scan.drain()
@@ -91,7 +100,7 @@ extension LogSession {
         var unavailable: JournalUnavailable?
         do {
             let reader = try JournalAccess.open(source, scope: scope)
-            let scan = try LogScan(reader: reader, query: query, emit: { collected.entries.append($0) })
+            let scan = try LogScan(reader: reader, query: query, output: .entries { collected.entries.append($0) })
             try scan.position()
             try scan.drain()
         } catch let error as JournalUnavailable {
@@ -104,7 +113,7 @@ extension LogSession {
         if !query.countOnly {
             let sink = LogSink(fileDescriptor: STDOUT_FILENO)
             do {
-                for entry in merged { sink.line(format.render(entry)) }
+                for entry in merged { sink.append(entry, as: format) }
                 try sink.flush()
             } catch is LogSink.Closed {}
         }
@@ -118,21 +127,40 @@ extension LogSession {
 }
 
 /// Buffered output: one write(2) per 64 KiB, and at the end of every follow cycle so lines
-/// appear as they are logged.
+/// appear as they are logged (a terminal or a pipe sees each batch at once).
 final class LogSink {
     struct Closed: Error {}
 
     private let fileDescriptor: Int32
     private var buffer: [UInt8] = []
+    private var clock = ShortISOClock()
 
     init(fileDescriptor: Int32) {
         self.fileDescriptor = fileDescriptor
-        buffer.reserveCapacity(1 << 16)
+        buffer.reserveCapacity(1 << 17)
     }
 
     func line(_ text: String) {
         buffer.append(contentsOf: text.utf8)
         buffer.append(UInt8(ascii: "\n"))
+        flushIfFull()
+    }
+
+    /// `entry` as `format` prints it (short-iso straight into the buffer, no String per line).
+    func append(_ entry: LogEntry, as format: LogFormat) {
+        switch format {
+        case .shortISO: shortISO(LogFormat.shortISOFields(entry), realtime: entry.realtime)
+        case .json: line(LogFormat.json(entry))
+        }
+    }
+
+    /// A short-iso line; nothing for an entry without MESSAGE (`ShortISOLine`).
+    func shortISO(_ fields: ShortISOLine.Fields, realtime: UInt64) {
+        ShortISOLine.append(fields, realtime: realtime, clock: &clock, to: &buffer)
+        flushIfFull()
+    }
+
+    private func flushIfFull() {
         if buffer.count >= 1 << 16 { try? flush() }
     }
 

@@ -40,12 +40,12 @@ enum UnattributedLines {
                 // is someone else's.
                 guard time >= since, JournalUnitField.unit(of: reader) == nil else { continue }
                 count += 1
-                sink.line(
-                    format.render(
-                        LogEntry(
-                            realtime: time, priority: reader.field("PRIORITY"), unit: unit,
-                            message: reader.field("MESSAGE"), pid: reader.field("_PID"),
-                            identifier: reader.field("SYSLOG_IDENTIFIER"), hostname: reader.field("_HOSTNAME"))))
+                sink.append(
+                    LogEntry(
+                        realtime: time, priority: reader.field("PRIORITY"), unit: unit,
+                        message: reader.field("MESSAGE"), pid: reader.field("_PID"),
+                        identifier: reader.field("SYSLOG_IDENTIFIER"), hostname: reader.field("_HOSTNAME")),
+                    as: format)
             }
             try sink.flush()
         } catch is LogSink.Closed {

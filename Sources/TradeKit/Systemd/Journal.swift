@@ -122,6 +122,28 @@ extension JournalReader {
     /// Moves to the previous matching entry; false at the start.
     public func previous() throws -> Bool { try Self.check(sd_journal_previous(handle), "sd_journal_previous") > 0 }
 
+    /// Calls `body` with each field of the current entry as its `NAME=value` bytes, in one walk
+    /// over the entry (a `field(_:)` call walks it again for every name). The bytes are valid only
+    /// during the call: sd-journal may unmap them at its next read. False when the entry cannot be
+    /// read (a corrupt object), which journalctl skips too.
+    public func forEachField(_ body: (UnsafeRawBufferPointer) -> Void) throws -> Bool {
+        sd_journal_restart_data(handle)
+        var data: UnsafeRawPointer?
+        var length = 0
+        while true {
+            let result = sd_journal_enumerate_available_data(handle, &data, &length)
+            if result == -EBADMSG || result == -EADDRNOTAVAIL { return false }
+            if try Self.check(result, "sd_journal_enumerate_available_data") == 0 { return true }
+            if let data { body(UnsafeRawBufferPointer(start: data, count: length)) }
+        }
+    }
+
+    /// The largest field value returned whole, 0 for no limit. sd-journal's default (64 KiB) cuts
+    /// compressed values; journalctl's `--full` (its default) lifts the limit to print them whole.
+    public func setDataThreshold(_ bytes: Int) throws {
+        try Self.check(sd_journal_set_data_threshold(handle, bytes), "sd_journal_set_data_threshold")
+    }
+
     /// The current entry's wall-clock time in microseconds since the epoch.
     public func realtime() throws -> UInt64 {
         var microseconds: UInt64 = 0
