@@ -5,8 +5,9 @@
 #
 # Runs inside scripts/systemd-harness.sh (bench/lib.sh's bench_setup: a real user manager
 # and journald) and measures, contenders alternated round by round:
-#   backup   the demo project of bench/demo_project.sh with a DB_SIZES MiB database
-#            (bench/gen_db.py, WAL) and a 1 KiB CSV: `tradectl backup --compression zstd`
+#   backup   the demo project of bench/demo_project.sh with a DB_SIZES MiB database (WAL;
+#            the smallest from bench/gen_db.py, each larger one the previous one grown in
+#            SQL by bench/scale_lib.py grow-db, which is ~10× faster) and a one-line CSV: `tradectl backup --compression zstd`
 #            vs `tar --zstd -cf` vs `restic backup` (fresh repository each round);
 #            `tradectl backup verify ARCHIVE` vs `tar --zstd -xOf ARCHIVE > /dev/null` vs
 #            `restic check --read-data`; `tradectl restore ARCHIVE --yes` vs
@@ -29,7 +30,7 @@
 # docs/img/scale-CURVE.png (matplotlib from PyPI in a venv under .cache/plot-venv).
 #
 # Knobs (environment): CURVES ("backup logs monitor deploy"), RUNS (3: rounds per size for
-#   backup and logs), DB_SIZES ("50 200 800", MiB), JOURNAL_SIZES ("1000000 10000000"),
+#   backup and logs), DB_SIZES ("50 200 800", MiB, ascending), JOURNAL_SIZES ("1000000 10000000"),
 #   JOURNAL_BUILD_BUDGET (600: seconds; a journal size whose build, extrapolated linearly
 #   from the previous size's, would take longer is skipped and the report says so),
 #   LOGS_FULL (0; 1 also counts every entry of the 6 units, not only journal.sh's filter:
@@ -103,7 +104,7 @@ trap scale_cleanup EXIT
 
 # ------------------------------------------------------------------ backup / verify / restore
 backup_curve() {
-    local csv="$results/scale-backup.csv" size P SHARED BK archive r
+    local csv="$results/scale-backup.csv" size P SHARED BK archive r prev_db=""
     start_curve backup
     meta backup runs "$RUNS"
     meta backup tools "$(tar --version | head -n1); zstd $(zstd --version | grep -o 'v[0-9.]*' | head -n1); $(restic version | cut -d' ' -f1-2)"
@@ -117,8 +118,15 @@ backup_curve() {
         tc deploy --quiet >/dev/null
         mkdir -p "$SHARED/data/files"
         echo "ts,symbol,side,price,qty" >"$SHARED/data/files/fills.csv"
-        log "backup curve: creating the $size MiB database"
-        python3 bench/gen_db.py "$SHARED/data/bench.db" "$size" 1
+        if [ -z "$prev_db" ]; then
+            log "backup curve: creating the $size MiB database (bench/gen_db.py)"
+            python3 bench/gen_db.py "$SHARED/data/bench.db" "$size" 1
+        else
+            log "backup curve: growing the previous database to $size MiB (scale_lib.py grow-db)"
+            python3 "$lib" grow-db "$prev_db" "$SHARED/data/bench.db" "$size"
+        fi
+        cp "$SHARED/data/bench.db" "$work/prev.db"
+        prev_db="$work/prev.db"
         meta backup "db_bytes_$size" "$(stat -c %s "$SHARED/data/bench.db")"
         cat "$SHARED/data/bench.db" >/dev/null   # page cache warm for every contender alike
         log "backup curve: $size MiB, $RUNS rounds of backup (tradectl, tar, restic)"

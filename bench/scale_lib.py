@@ -23,6 +23,12 @@
       to CSV: wall time from a monotonic clock, peak RSS from `/usr/bin/time -f %M` (wait4:
       the largest of the process and its waited-for descendants, so `bash -c 'a | b'` reports
       the larger of a, b). Exits with COMMAND's status.
+  scale_lib.py grow-db SRC DST MIB
+      copies SRC (a bench/gen_db.py database) to DST and grows it to at least MIB MiB with
+      SQL: copies of its rows, later in time (ts shifted past the newest), new ids, the note
+      of each payload prefixed with the copy's number (so no page repeats an earlier one and
+      restic's dedup finds nothing to share). Same schema and index, WAL, checkpointed.
+      In C inside SQLite: growing 50 → 800 MiB takes a fraction of gen_db.py's time.
   scale_lib.py monitor-sample N SECONDS MONITOR_UNIT PY_UNIT METRICS_URL CSV
       samples both monitors for SECONDS after each has finished a cycle (see sample_monitors).
 """
@@ -153,6 +159,34 @@ def measure(csv, curve, size, tool, op, run, cmd):
     return code
 
 
+def grow_db(src, dst, target_mib):
+    import shutil
+    shutil.copyfile(src, dst)
+    db = sqlite3.connect(dst, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=OFF")
+    target = target_mib * 1024 * 1024
+
+    def size():
+        return db.execute("PRAGMA page_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
+
+    base_rows, base_max = db.execute("SELECT count(*), max(id) FROM ticks").fetchone()
+    span = db.execute("SELECT max(ts) - min(ts) + 1 FROM ticks").fetchone()[0]
+    copy = 0
+    while size() < target:
+        copy += 1
+        per_row = size() / db.execute("SELECT count(*) FROM ticks").fetchone()[0]
+        rows = min(base_rows, max(1000, int((target - size()) / per_row) + 1000))
+        db.execute("BEGIN")
+        db.execute(
+            "INSERT INTO ticks(id, ts, symbol, price, qty, payload) SELECT id + ?, ts + ?, symbol, price, qty, "
+            "replace(payload, '\"note\":\"', '\"note\":\"copy ' || ? || ' ') FROM ticks WHERE id <= ? ORDER BY id LIMIT ?",
+            (copy * base_max, copy * span, copy, base_max, rows))
+        db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
 def show(unit, props):
     text = subprocess.run(["systemctl", "--user", "show", "-p", ",".join(props), unit],
                           capture_output=True, text=True, check=True).stdout
@@ -251,6 +285,8 @@ def main(argv):
         sep = argv.index("--")
         csv, curve, size, tool, op, run = argv[2:sep]
         return measure(csv, curve, size, tool, op, run, argv[sep + 1:])
+    elif cmd == "grow-db":
+        grow_db(argv[2], argv[3], int(argv[4]))
     elif cmd == "monitor-sample":
         n, seconds, mon, py, url, csv = argv[2:8]
         sample_monitors(int(n), float(seconds), mon, py, url, csv)
