@@ -249,7 +249,7 @@ monitor_curve() {
         helper_pid=$!
         sleep 1
         log "monitor curve: deploying $n components"
-        "$bin" --config "$dir/tradectl.toml" deploy -q
+        "$bin" --config "$dir/tradectl.toml" deploy -q --skip-preflight   # its port check would see the helper
         "$bin" --config "$dir/tradectl.toml" backup -q
         "$bin" --config "$dir/tradectl.toml" backup verify latest -q >/dev/null
         mapfile -t pyargs < <(python3 "$lib" python-monitor-args "$n" "$dir" "$name" "$root/shared" "$TRADECTL_BACKUP_DIR" $HTTP_PORT $TCP_PORT)
