@@ -36,7 +36,8 @@
 #   LOGS_FULL (0; 1 also counts every entry of the 6 units, not only journal.sh's filter:
 #   journalctl prints them all, ~100 s per M entries here), MONITOR_SIZES
 #   ("6 24 96"), MONITOR_SECONDS (45), DEPLOY_SIZES ("4 32 128"), DEPLOY_RUNS (10),
-#   TRADECTL_BIN (a prebuilt binary instead of .build-release/release/tradectl), KEEP=1.
+#   TRADECTL_BIN (a prebuilt binary instead of .build-release/release/tradectl), KEEP=1,
+#   RESULTS_DIR (bench/results), PLOTS_DIR (docs/img).
 # Everything big (databases, archives, journals) lives in a temp dir removed on exit.
 # The machine is shared: the report records the 1-minute load average of every run.
 set -euo pipefail
@@ -67,7 +68,7 @@ DEPLOY_SIZES=${DEPLOY_SIZES:-"4 32 128"}
 DEPLOY_RUNS=${DEPLOY_RUNS:-10}
 HTTP_PORT=28765 TCP_PORT=28766 METRICS_PORT=29765
 lib="$(pwd)/bench/scale_lib.py"
-results="$(pwd)/bench/results"
+results=${RESULTS_DIR:-"$(pwd)/bench/results"}   # where scale.md and the CSVs go
 mkdir -p "$results"
 # bench_setup points the V6 example at $work; each curve sets what it needs instead.
 unset TRADECTL_PROJECT_ROOT TRADECTL_PROJECT_STATE_DIR TRADECTL_BACKUP_DIR TRADECTL_KILL_SWITCH_FILE
@@ -311,6 +312,6 @@ if [ ! -x .cache/plot-venv/bin/python ] || ! .cache/plot-venv/bin/python -c 'imp
     python3 -m venv .cache/plot-venv
     .cache/plot-venv/bin/pip install --quiet matplotlib
 fi
-.cache/plot-venv/bin/python bench/plot_scale.py "$results" docs/img
+.cache/plot-venv/bin/python bench/plot_scale.py "$results" "${PLOTS_DIR:-docs/img}"
 cat "$results/scale.md"
-log "written: bench/results/scale.md, bench/results/scale-*.csv, docs/img/scale-*.png"
+log "written: $results/scale.md, $results/scale-*.csv, ${PLOTS_DIR:-docs/img}/scale-*.png"
