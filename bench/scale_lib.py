@@ -43,6 +43,7 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+SAMPLER_START = time.time()
 KINDS = ("engine", "dashboard", "feed", "risk", "report", "reconcile")
 
 
@@ -187,8 +188,8 @@ def grow_db(src, dst, target_mib):
     db.close()
 
 
-def show(unit, props):
-    text = subprocess.run(["systemctl", "--user", "show", "-p", ",".join(props), unit],
+def show(unit, props, extra=()):
+    text = subprocess.run(["systemctl", "--user", "show", *extra, "-p", ",".join(props), unit],
                           capture_output=True, text=True, check=True).stdout
     return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
@@ -216,7 +217,13 @@ def tradectl_metrics(url):
 
 
 def python_cycles(unit):
-    text = subprocess.run(["journalctl", "-u", unit, "-o", "cat", "-q"], capture_output=True, text=True).stdout
+    # Only this run's lines: the shared journald keeps those of earlier runs of the same unit.
+    since = show(unit, ["ExecMainStartTimestamp"], ["--timestamp=unix"]).get("ExecMainStartTimestamp", "")
+    if not since.startswith("@"):  # a systemctl without --timestamp=unix: the last minute
+        since = "@%d" % (SAMPLER_START - 60)
+    since_args = ["--since", since]
+    text = subprocess.run(["journalctl", "-u", unit, "-o", "cat", "-q", *since_args],
+                          capture_output=True, text=True).stdout
     return [(int(n), float(s)) for n, s in re.findall(r"^cycle (\d+) in ([0-9.]+)s", text, re.M)]
 
 
