@@ -164,8 +164,11 @@ backup_curve() {
             sync
             m "$csv" backup "$size" tar restore "$r" -- tar --zstd -xf "$archive" -C "$work/out-tar"
         done
-        cmp "$SHARED/data/bench.db" "$work/out-tar/shared/data/bench.db" ||
-            log "warning: the restored database differs from the archive's"
+        # The archive holds the snapshot in journal_mode=delete and restore puts WAL back, so the
+        # header differs (bytes 18-19); the rows must not.
+        q="SELECT count(*), sum(qty), max(ts) FROM ticks"
+        [ "$(sqlite3 "$SHARED/data/bench.db" "$q")" = "$(sqlite3 "$work/out-tar/shared/data/bench.db" "$q")" ] ||
+            log "warning: the restored database's rows differ from the archive's"
         rm -rf "$P" "$work/restic" "$work/out-tar" "$work/out-restic" "$work/t.tar.zst" "$archive"
     done
     end_curve backup
