@@ -145,10 +145,28 @@ def measure(csv, curve, size, tool, op, run, cmd):
     # when it forked (the kernel keeps the pre-exec hiwater), so the forking process must
     # be small — /usr/bin/time is, this Python is not.
     rss_file = f"{csv}.rss"
+    split = {"RssAnon": 0, "RssFile": 0}
     start = time.monotonic()
     with open(os.devnull, "w") as null:
-        code = subprocess.call(["/usr/bin/time", "-f", "%M", "-o", rss_file, *cmd], stdout=null)
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file, *cmd], stdout=null)
+        # For the logs curve, where the peak RSS is, sampled every 5 ms: anonymous (heap) or
+        # file-backed (the journal files sd-journal maps). The command is time's only child.
+        while curve == "logs" and proc.poll() is None:
+            try:
+                child = open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()
+                if child:
+                    for line in open(f"/proc/{child[0]}/status"):
+                        key = line.split(":")[0]
+                        if key in split:
+                            split[key] = max(split[key], int(line.split()[1]))
+            except OSError:
+                pass
+            time.sleep(0.005)
+        code = proc.wait()
     seconds = time.monotonic() - start
+    if curve == "logs" and code == 0:
+        with open(f"{csv}.split", "a") as f:
+            f.write(f"{curve},{size},{tool},{op},{run},{split['RssAnon']},{split['RssFile']}\n")
     load1 = open("/proc/loadavg").read().split()[0]
     rss = open(rss_file).read().split()[-1]
     os.unlink(rss_file)

@@ -176,6 +176,19 @@ if rows:
             cells += [f"{per['tradectl'][0][s] / per['journalctl'][0][s]:.2f}×", loads(rows, s, (op,))]
             add("| " + " | ".join(cells) + " |")
         add("")
+        split_path = os.path.join(results, "scale-logs.csv.split")
+        if os.path.exists(split_path):
+            anon, mapped = {}, {}
+            for line in open(split_path):
+                _, size, tool, sop, _, a, f = line.strip().split(",")
+                if tool == "tradectl" and sop == op:
+                    anon.setdefault(int(size), []).append(int(a) / 1024)
+                    mapped.setdefault(int(size), []).append(int(f) / 1024)
+            if anon:
+                add("Where tradectl's RSS is (its /proc/PID/status sampled every 5 ms, largest values): " + "; ".join(
+                    f"{fmt_size(s, 'M entries')} entries: anonymous (heap) {med(anon[s]):.1f} MiB, "
+                    f"file-backed (mapped journal files and the binary) {med(mapped[s]):.1f} MiB" for s in sorted(anon)) + ".")
+                add("")
         for tool in ("tradectl", "journalctl"):
             check("logs", f"{op} time, {tool}", "M entries", {s / 1e6: v for s, v in per[tool][0].items()})
         flat("logs", f"{op} peak RSS, tradectl (MiB)", per["tradectl"][1])
