@@ -191,7 +191,7 @@ if rows:
                 add("")
         for tool in ("tradectl", "journalctl"):
             check("logs", f"{op} time, {tool}", "M entries", {s / 1e6: v for s, v in per[tool][0].items()})
-        flat("logs", f"{op} peak RSS, tradectl (MiB)", per["tradectl"][1])
+        flat("logs", f"{op} peak RSS, tradectl (MiB), sizes in M entries", {s / 1e6: v for s, v in per["tradectl"][1].items()})
 
 # ---------------------------------------------------------------- monitor
 rows, meta = load("monitor")
