@@ -147,7 +147,15 @@ if rows:
                   for k, v in sorted(meta.items(), key=lambda kv: int(kv[0].split('_')[-1]) if kv[0].startswith('journal_mib_') else 0)
                   if k.startswith("journal_mib_")) + ".")
     add("")
+    if "date_10000000" in meta:
+        add(f"10 M entries measured in a second run, {meta['date_10000000']}.")
+        add("")
     for k, v in sorted(meta.items()):
+        if k.startswith("count_journalctl_"):
+            add(f"At {int(k.split('_')[-1]) / 1e6:g} M entries journalctl counted {v}, tradectl "
+                f"{meta.get('count_err24h_' + k.split('_')[-1])}: `--since 24h` is relative to each command's start, "
+                "and on this journal an entry falls every 60 ms.")
+            add("")
         if k.startswith("skipped_"):
             add(f"**Not measured: {int(k.split('_')[-1]) / 1e6:g} M entries** — {v}")
             add("")
