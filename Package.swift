@@ -30,6 +30,12 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        // zstd archives: compressed by libzstd directly, with bounded multithreaded jobs.
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         // SMTP for the email notifier; libcurl4 is already loaded by FoundationNetworking.
         .systemLibrary(
             name: "CCurl",
@@ -42,6 +48,7 @@ let package = Package(
             dependencies: [
                 "CSystemd",
                 "CArchive",
+                "CZstd",
                 "CCurl",
                 "CLinux",
                 .product(name: "Logging", package: "swift-log"),

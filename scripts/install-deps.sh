@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
     libsystemd-dev   # sd-journal, sd_notify (CSystemd)
     libarchive-dev   # archives (CArchive)
+    libzstd-dev      # zstd archives with bounded worker memory (CZstd)
     libcurl4-openssl-dev  # SMTP for the email notifier (CCurl)
     libsqlite3-dev   # SQLite through GRDB
     sqlite3          # tests look into databases with the sqlite3 CLI

@@ -15,6 +15,14 @@ static inline int tradectl_exchange(const char *a, const char *b) {
 static inline int tradectl_memfd(const char *name) {
     return memfd_create(name, MFD_CLOEXEC);
 }
+/* Writeback of a file range (sync_file_range): start it, or start it and wait for it. */
+static const unsigned int tradectl_sync_start = SYNC_FILE_RANGE_WRITE;
+static const unsigned int tradectl_sync_wait =
+    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+static inline int tradectl_sync_file_range(int fd, long long offset, long long length, unsigned int flags) {
+    return sync_file_range(fd, offset, length, flags);
+}
+
 /* Size of the commit section scripts/package.sh patches (40 hex digits and a NUL). */
 #define TRADECTL_COMMIT_SIZE 41
 

@@ -14,8 +14,9 @@ public struct BackupResult: Sendable, Equatable {
     public var verified: Bool { verification?.ok == true }
 }
 
-/// Writes one archive: database snapshots into a staging directory, then every file
-/// streamed through libarchive into `.<name>.partial` (0600), `MANIFEST.json` last,
+/// Writes one archive: database snapshots into a staging directory (copied while the other
+/// files are compressed, checked while they are compressed themselves), every file streamed
+/// through libarchive into `.<name>.partial` (0600), `MANIFEST.json` last,
 /// `archive_write_close` checked, fsync, catalog row (pending), rename, directory fsync,
 /// catalog row complete. A kill -9 anywhere leaves no file under a final archive name
 /// that is incomplete; the next backup cleans what was left.
@@ -63,17 +64,25 @@ public struct BackupWriter: Sendable {
             atPath: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: staging) }
 
-        var sources: [(host: String, archivePath: String, kind: BackupManifest.File.Kind)] = []
-        var journalModes: [String: String] = [:]
-        for (index, database) in spec.databases.enumerated() {
-            let snapshot = "\(staging)/\(index).db"
-            journalModes[database.archivePath] = SQLiteSnapshot.journalMode(
-                ofFile: fileSystem.hostPath(database.source))
-            try SQLiteSnapshot.take(live: fileSystem.hostPath(database.source), into: snapshot)
-            try deadline.check("the snapshot of \(database.archivePath)")
-            CrashPoint.hit("snapshot taken: \(database.source)")
-            sources.append((snapshot, database.archivePath, .database))
+        // The snapshots are copied on a thread of their own while the other files are compressed,
+        // and checked with quick_check on another while they are compressed themselves: neither
+        // step holds up the compressor any more. A failed check still fails the backup before the
+        // archive is closed, so it never becomes `latest`.
+        let databases = spec.databases.enumerated().map { index, database in
+            (live: fileSystem.hostPath(database.source), snapshot: "\(staging)/\(index).db", database: database)
         }
+        var journalModes: [String: String] = [:]
+        for database in databases {
+            journalModes[database.database.archivePath] = SQLiteSnapshot.journalMode(ofFile: database.live)
+        }
+        let pairs = databases.map { (live: $0.live, snapshot: $0.snapshot) }
+        let copies = BackgroundJob(name: "backup snapshot") {
+            for pair in pairs { try SQLiteSnapshot.copy(live: pair.live, into: pair.snapshot) }
+        }
+        // Joined on every way out, before the staging directory is removed under it.
+        defer { _ = try? copies.wait() }
+
+        var sources: [(host: String, archivePath: String, kind: BackupManifest.File.Kind)] = []
         let skipped = Set(spec.databases.flatMap { db in ["", "-wal", "-shm", "-journal"].map { db.source + $0 } })
         for item in spec.paths {
             sources += try expand(item, skipping: skipped).map { ($0.host, $0.archivePath, .file) }
@@ -82,7 +91,8 @@ public struct BackupWriter: Sendable {
         if let metadata = spec.releaseMetadata, fileSystem.info(metadata) != nil {
             sources.append((fileSystem.hostPath(metadata), "release/\(ReleaseMetadata.fileName)", .release))
         }
-        let total = sources.reduce(0) { $0 + (fileSize($1.host) ?? 0) }
+        // The live databases' sizes stand in for their snapshots', which do not exist yet.
+        let total = (sources.map(\.host) + databases.map(\.live)).reduce(0) { $0 + (fileSize($1) ?? 0) }
         progress?.start(total: total)
 
         let partial = fileSystem.hostPath(spec.partialPath)
@@ -97,12 +107,29 @@ public struct BackupWriter: Sendable {
             output: output, compression: spec.compression, threads: ProcessInfo.processInfo.activeProcessorCount)
         var files: [BackupManifest.File] = []
         for source in sources {
-            var file = try add(source.host, as: source.archivePath, kind: source.kind, to: writer)
-            file.journalMode = source.kind == .database ? journalModes[source.archivePath] : nil
-            files.append(file)
+            files.append(try add(source.host, as: source.archivePath, kind: source.kind, to: writer))
             try deadline.check(source.archivePath)
             CrashPoint.hit("archived \(source.archivePath)")
         }
+
+        try copies.wait()
+        for database in databases {
+            try deadline.check("the snapshot of \(database.database.archivePath)")
+            CrashPoint.hit("snapshot taken: \(database.database.source)")
+        }
+        let checks = BackgroundJob(name: "backup quick_check") {
+            for pair in pairs { try SQLiteSnapshot.quickCheck(pair.snapshot, of: pair.live) }
+        }
+        defer { _ = try? checks.wait() }
+        for database in databases {
+            let archivePath = database.database.archivePath
+            var file = try add(database.snapshot, as: archivePath, kind: .database, to: writer)
+            file.journalMode = journalModes[archivePath]
+            files.append(file)
+            try deadline.check(archivePath)
+            CrashPoint.hit("archived \(archivePath)")
+        }
+        try checks.wait()
         let manifest = BackupManifest(
             format: BackupManifest.currentFormat, tradectlVersion: TradectlVersion.current, project: spec.project,
             host: spec.host, created: spec.created, release: spec.release, files: files)
