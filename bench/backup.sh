@@ -333,9 +333,7 @@ PY
 # make_project DIR DB_MIB SEED: a deployed user-scope project under DIR/root.
 make_project() {
     local dir=$1 size=$2 seed=$3
-    write_demo_project "$dir"
-    "$BIN" deploy --config "$dir/tradectl.toml" --root "$dir/root" --quiet >/dev/null
-    mkdir -p "$dir/root/opt/demo/shared/data"
+    deploy_demo_project "$BIN" "$dir"
     python3 "$REPO/bench/gen_db.py" "$dir/root/opt/demo/shared/data/bench.db" "$size" "$seed"
 }
 

@@ -55,10 +55,8 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------- the project and its data
 P="$WORK/p"
 SHARED="$P/root/opt/demo/shared"
-write_demo_project "$P"
+deploy_demo_project "$BIN" "$P"
 tc() { "$BIN" "$@" --config "$P/tradectl.toml" --root "$P/root"; }
-tc deploy --quiet >/dev/null
-mkdir -p "$SHARED/data/files"
 log "creating the ${DB_MIB} MiB database and ${CSV_MIB} MiB of CSV files"
 python3 "$REPO/bench/gen_db.py" "$SHARED/data/bench.db" "$DB_MIB" 1
 python3 - "$SHARED/data/files" "$CSV_MIB" <<'PY'

@@ -114,10 +114,8 @@ backup_curve() {
         P="$work/backup-$size"
         SHARED="$P/root/opt/demo/shared"
         BK="$P/root/var/backups/demo"
-        write_demo_project "$P"
+        deploy_demo_project "$bin" "$P"
         tc() { "$bin" "$@" --config "$P/tradectl.toml" --root "$P/root"; }
-        tc deploy --quiet >/dev/null
-        mkdir -p "$SHARED/data/files"
         echo "ts,symbol,side,price,qty" >"$SHARED/data/files/fills.csv"
         if [ -z "$prev_db" ]; then
             log "backup curve: creating the $size MiB database (bench/gen_db.py)"
